@@ -1,0 +1,140 @@
+"""The bot itself: a `commands.Bot` whose `setup_hook` opens resources, loads cogs and syncs commands."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+import httpx
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.cooldown import Cooldown
+from bot.store import Store
+from bot.useapi import UseapiService, build_services
+
+log = logging.getLogger(__name__)
+
+# Loaded in this order by setup_hook; each is a module under cogs/ with an async setup(bot).
+EXTENSIONS = (
+    "cogs.errors",
+    "cogs.register",
+    "cogs.accounts",
+    "cogs.access",
+)
+
+ALERT_CHANNEL_SETTING = "alert_channel_id"
+
+
+def point_discord_at(settings: Settings) -> None:
+    """Send REST, interaction callbacks, webhooks and the gateway to a proxy or local double.
+
+    discord.py builds every REST and webhook URL from `Route.BASE`, and dials
+    `DEFAULT_GATEWAY` for the first connection, so these two are enough.
+    """
+    if settings.discord_api_base:
+        discord.http.Route.BASE = settings.discord_api_base
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+class WardenBot(commands.Bot):
+    store: Store
+    http_client: httpx.AsyncClient
+    services: dict[str, UseapiService]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        useapi_transport: httpx.AsyncBaseTransport | None = None,
+        extensions: tuple[str, ...] = EXTENSIONS,
+    ) -> None:
+        # Guilds only: channels and roles come with it, and no privileged intent is needed.
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            # Nothing the bot sends pings anyone unless a send opts in explicitly.
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.register_cooldown = Cooldown(settings.register_cooldown)
+        self._useapi_transport = useapi_transport
+        self._extensions = extensions
+        point_discord_at(settings)
+
+    async def setup_hook(self) -> None:
+        self.store = await Store.open(self.settings.database_path)
+        self.http_client = httpx.AsyncClient(
+            transport=self._useapi_transport,
+            timeout=self.settings.useapi_timeout.total_seconds(),
+            headers={"User-Agent": "session-warden/0.1"},
+        )
+        self.services = build_services(
+            self.http_client,
+            base_url=self.settings.useapi_base_url,
+            token=self.settings.useapi_token,
+            timeout=self.settings.useapi_timeout.total_seconds(),
+            enabled=self.settings.services,
+        )
+        for extension in self._extensions:
+            try:
+                await self.load_extension(extension)
+            except commands.ExtensionError:
+                log.exception("failed to load extension %s", extension)
+                raise
+        await self.sync_commands()
+
+    async def sync_commands(self) -> list[app_commands.AppCommand]:
+        if self.settings.guild_id:
+            guild = discord.Object(self.settings.guild_id)
+            # Guild commands appear at once; global ones can take up to an hour.
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            # Clear global copies so members don't see every command twice.
+            self.tree.clear_commands(guild=None)
+            await self.tree.sync()
+        else:
+            synced = await self.tree.sync()
+        log.info("synced %d application commands", len(synced))
+        return synced
+
+    async def on_ready(self) -> None:
+        assert self.user is not None
+        log.info("ready as %s (%s) in %d guild(s)", self.user, self.user.id, len(self.guilds))
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            if hasattr(self, "http_client"):
+                await self.http_client.aclose()
+            if hasattr(self, "store"):
+                await self.store.close()
+
+    # -- shared helpers for cogs ----------------------------------------------------------------
+
+    async def alert_channel_id(self) -> int | None:
+        """`/alerts channel` when set, else ALERT_CHANNEL_ID."""
+        stored = await self.store.get_setting(ALERT_CHANNEL_SETTING)
+        if stored and stored.isdigit():
+            return int(stored)
+        return self.settings.alert_channel_id
+
+    async def send_to_alert_channel(self, **kwargs: Any) -> discord.Message:
+        """Post to the alert channel; raises discord.HTTPException or LookupError on failure."""
+        channel_id = await self.alert_channel_id()
+        if channel_id is None:
+            raise LookupError("no alert channel is set (use /alerts channel or ALERT_CHANNEL_ID)")
+        kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        channel = self.get_partial_messageable(channel_id)
+        return await channel.send(**kwargs)

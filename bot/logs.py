@@ -1,0 +1,69 @@
+"""Logging: one line per event, UTC times, and secrets scrubbed at the last moment.
+
+Secrets are kept out of log calls in the first place; the scrubbing formatter
+is a second line of defence for what a library might print. discord.py's
+gateway logger prints every event (modal values included) at DEBUG, so it
+is held at INFO whatever LOG_LEVEL says.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import time
+from collections.abc import Iterator
+
+_secrets: set[str] = set()
+
+# Loggers whose DEBUG output contains raw payloads (modal submits carry cookies).
+PAYLOAD_LOGGERS = ("discord.gateway", "discord.http", "discord.webhook.async_", "httpcore", "hpack")
+
+
+def add_secret(value: str) -> None:
+    """Scrub this value from every log line from now on (ignores short values)."""
+    if value and len(value) >= 6:
+        _secrets.add(value)
+
+
+@contextlib.contextmanager
+def secret_in_flight(*values: str) -> Iterator[None]:
+    """Scrub these values while a registration is in progress."""
+    added = [v for v in values if v and len(v) >= 6 and v not in _secrets]
+    _secrets.update(added)
+    try:
+        yield
+    finally:
+        _secrets.difference_update(added)
+
+
+def scrub(text: str) -> str:
+    for secret in _secrets:
+        if secret in text:
+            text = text.replace(secret, "[redacted]")
+    return text
+
+
+class ScrubbingFormatter(logging.Formatter):
+    converter = time.gmtime
+
+    def format(self, record: logging.LogRecord) -> str:
+        # One event, one line: tracebacks are folded onto the same line.
+        return scrub(super().format(record)).replace("\n", " | ")
+
+
+def configure(level: str = "INFO", *, stream: object = None) -> logging.Handler:
+    handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
+    handler.setFormatter(
+        ScrubbingFormatter("%(asctime)sZ %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S")
+    )
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in PAYLOAD_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # httpx logs each request line at INFO; our transport logs the same thing without the host.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    return handler

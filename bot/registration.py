@@ -1,0 +1,54 @@
+"""Registering a credential with useapi.net and recording the outcome (no Discord here)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.logs import secret_in_flight
+from bot.store import Store
+from bot.useapi import AccountInfo, UseapiError, UseapiService
+
+log = logging.getLogger(__name__)
+
+
+async def register_account(
+    service: UseapiService,
+    credential: str,
+    *,
+    max_jobs: int | None,
+    store: Store,
+    user_id: int,
+    now: datetime,
+) -> AccountInfo:
+    """Send the credential upstream, store the account on success, audit either way.
+
+    The credential is held in memory only for the call; the audit row names the
+    account and the outcome, never the cookie.
+    """
+    with secret_in_flight(credential, *service.credential_secrets(credential)):
+        try:
+            info = await service.register(credential, max_jobs=max_jobs)
+        except UseapiError as exc:
+            log.info("%s registration by %s failed: %s", service.key, user_id, exc.failure.value)
+            await store.audit(
+                now=now,
+                actor_id=user_id,
+                action="register",
+                service=service.key,
+                outcome=f"upstream:{exc.failure.value}",
+                detail=f"HTTP {exc.status}" if exc.status else None,
+            )
+            raise
+    await store.record_registration(info, user_id=user_id, now=now)
+    await store.audit(
+        now=now,
+        actor_id=user_id,
+        action="register",
+        service=service.key,
+        target=info.account,
+        outcome="ok",
+        detail=f"expires {info.expires_at.isoformat()}" if info.expires_at else "expiry unknown",
+    )
+    log.info("%s account %s registered by %s", service.key, info.account, user_id)
+    return info

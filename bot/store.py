@@ -1,0 +1,335 @@
+"""SQLite storage (aiosqlite, WAL): accounts, approvals, settings and the audit trail.
+
+The schema lives in numbered files under bot/migrations/ and is applied in
+order, tracked by `PRAGMA user_version`, so upgrading is just starting the bot.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import from_epoch, to_epoch
+from bot.useapi.base import AccountInfo
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_NAME = re.compile(r"(\d{3})_[a-z0-9_]+\.sql")
+
+
+class StoreError(Exception):
+    """The database could not be written or read (read-only, disk full, corrupt)."""
+
+
+@dataclass(frozen=True)
+class TrackedAccount:
+    service: str
+    account: str
+    expires_at: datetime | None
+    refresh_expires_at: datetime | None
+    concurrency: int | None
+    credits_usage: float | None
+    credits_limit: float | None
+    max_jobs: int | None
+    registered_by: int | None
+    registered_at: datetime | None
+    last_error: str | None
+    upstream_updated_at: datetime | None
+    first_seen_at: datetime
+    synced_at: datetime | None
+    gone_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Approval:
+    kind: str  # "user" or "role"
+    target_id: int
+    granted_by: int
+    granted_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor_id: int | None
+    action: str
+    service: str | None
+    target: str | None
+    outcome: str
+    detail: str | None
+
+
+def migrations() -> list[tuple[int, str]]:
+    """(version, sql) for every file in bot/migrations, in order."""
+    found = []
+    for entry in resources.files("bot").joinpath("migrations").iterdir():
+        match = _MIGRATION_NAME.fullmatch(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _ in found]
+    if versions != list(range(1, len(versions) + 1)):
+        raise RuntimeError(f"migrations must be numbered 001, 002, … without gaps; found {versions}")
+    return found
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner only, before SQLite opens it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+
+
+_ACCOUNT_COLUMNS = (
+    "service, account, expires_at, refresh_expires_at, concurrency, credits_usage, credits_limit, "
+    "max_jobs, registered_by, registered_at, last_error, upstream_updated_at, first_seen_at, "
+    "synced_at, gone_at"
+)
+
+
+def _account(row: aiosqlite.Row) -> TrackedAccount:
+    first_seen = from_epoch(row["first_seen_at"])
+    assert first_seen is not None
+    return TrackedAccount(
+        service=row["service"],
+        account=row["account"],
+        expires_at=from_epoch(row["expires_at"]),
+        refresh_expires_at=from_epoch(row["refresh_expires_at"]),
+        concurrency=row["concurrency"],
+        credits_usage=row["credits_usage"],
+        credits_limit=row["credits_limit"],
+        max_jobs=row["max_jobs"],
+        registered_by=row["registered_by"],
+        registered_at=from_epoch(row["registered_at"]),
+        last_error=row["last_error"],
+        upstream_updated_at=from_epoch(row["upstream_updated_at"]),
+        first_seen_at=first_seen,
+        synced_at=from_epoch(row["synced_at"]),
+        gone_at=from_epoch(row["gone_at"]),
+    )
+
+
+class Store:
+    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Store:
+        path = Path(path)
+        try:
+            _create_private(path)
+            db = await aiosqlite.connect(path)
+        except (OSError, aiosqlite.Error) as exc:
+            raise StoreError(f"cannot open the database at {path}: {exc}") from exc
+        db.row_factory = aiosqlite.Row
+        store = cls(db, path)
+        try:
+            await db.execute("PRAGMA journal_mode=WAL")
+            await db.execute("PRAGMA foreign_keys=ON")
+            # Wait for a second instance's write instead of failing at once.
+            await db.execute("PRAGMA busy_timeout=5000")
+            await store.migrate()
+        except aiosqlite.Error as exc:
+            await db.close()
+            raise StoreError(f"cannot prepare the database at {path}: {exc}") from exc
+        return store
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def schema_version(self) -> int:
+        async with self.db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> int:
+        current = await self.schema_version()
+        for version, sql in migrations():
+            if version <= current:
+                continue
+            log.info("applying database migration %03d", version)
+            # executescript commits first; wrap each file so a failure leaves the old version intact.
+            await self.db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+            current = version
+        return current
+
+    async def _write(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one write in its own transaction; return rows changed."""
+        try:
+            cur = await self.db.execute(sql, tuple(params))
+            await self.db.commit()
+        except aiosqlite.Error as exc:
+            await self._rollback()
+            raise StoreError(str(exc)) from exc
+        return cur.rowcount
+
+    async def _rollback(self) -> None:
+        try:
+            await self.db.rollback()
+        except aiosqlite.Error:
+            log.exception("rollback failed")
+
+    # -- accounts -------------------------------------------------------------------------------
+
+    async def record_registration(self, info: AccountInfo, *, user_id: int, now: datetime) -> None:
+        """Store what useapi.net answered to a successful registration."""
+        await self._write(
+            """
+            INSERT INTO accounts (service, account, expires_at, refresh_expires_at, concurrency,
+                credits_usage, credits_limit, max_jobs, registered_by, registered_at, last_error,
+                upstream_updated_at, first_seen_at, synced_at, gone_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+            ON CONFLICT (service, account) DO UPDATE SET
+                expires_at = excluded.expires_at,
+                refresh_expires_at = COALESCE(excluded.refresh_expires_at, refresh_expires_at),
+                concurrency = COALESCE(excluded.concurrency, concurrency),
+                credits_usage = COALESCE(excluded.credits_usage, credits_usage),
+                credits_limit = COALESCE(excluded.credits_limit, credits_limit),
+                max_jobs = COALESCE(excluded.max_jobs, max_jobs),
+                registered_by = excluded.registered_by,
+                registered_at = excluded.registered_at,
+                last_error = excluded.last_error,
+                upstream_updated_at = COALESCE(excluded.upstream_updated_at, upstream_updated_at),
+                synced_at = excluded.synced_at,
+                gone_at = NULL
+            """,
+            (
+                info.service,
+                info.account,
+                to_epoch(info.expires_at),
+                to_epoch(info.refresh_expires_at),
+                info.concurrency,
+                info.credits_usage,
+                info.credits_limit,
+                info.max_jobs,
+                user_id,
+                to_epoch(now),
+                info.error,
+                to_epoch(info.updated_at),
+                to_epoch(now),
+                to_epoch(now),
+            ),
+        )
+
+    async def list_accounts(self, service: str | None = None) -> list[TrackedAccount]:
+        """Every tracked account, soonest expiry first (unknown expiry last)."""
+        where = "WHERE service = ?" if service else ""
+        params = (service,) if service else ()
+        async with self.db.execute(
+            f"SELECT {_ACCOUNT_COLUMNS} FROM accounts {where} "  # noqa: S608 - constant fragments only
+            "ORDER BY expires_at IS NULL, expires_at, service, account",
+            params,
+        ) as cur:
+            rows = await cur.fetchall()
+        return [_account(row) for row in rows]
+
+    async def get_account(self, service: str, account: str) -> TrackedAccount | None:
+        async with self.db.execute(
+            f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE service = ? AND account = ?",  # noqa: S608
+            (service, account),
+        ) as cur:
+            row = await cur.fetchone()
+        return _account(row) if row else None
+
+    # -- approvals ------------------------------------------------------------------------------
+
+    async def grant(self, kind: str, target_id: int, *, granted_by: int, now: datetime) -> bool:
+        """Approve a user or role; False when it was approved already."""
+        changed = await self._write(
+            "INSERT OR IGNORE INTO approvals (kind, target_id, granted_by, granted_at) VALUES (?, ?, ?, ?)",
+            (kind, target_id, granted_by, to_epoch(now)),
+        )
+        return changed > 0
+
+    async def revoke(self, kind: str, target_id: int) -> bool:
+        """Withdraw an approval; False when there was none."""
+        changed = await self._write(
+            "DELETE FROM approvals WHERE kind = ? AND target_id = ?", (kind, target_id)
+        )
+        return changed > 0
+
+    async def list_approvals(self) -> list[Approval]:
+        async with self.db.execute(
+            "SELECT kind, target_id, granted_by, granted_at FROM approvals ORDER BY kind DESC, granted_at"
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            Approval(r["kind"], r["target_id"], r["granted_by"], from_epoch(r["granted_at"]))  # type: ignore[arg-type]
+            for r in rows
+        ]
+
+    async def is_approved(self, user_id: int, role_ids: Iterable[int]) -> bool:
+        roles = list(role_ids)
+        placeholders = ",".join("?" * len(roles))
+        role_clause = f" OR (kind = 'role' AND target_id IN ({placeholders}))" if roles else ""
+        async with self.db.execute(
+            f"SELECT 1 FROM approvals WHERE (kind = 'user' AND target_id = ?){role_clause} LIMIT 1",  # noqa: S608
+            (user_id, *roles),
+        ) as cur:
+            return await cur.fetchone() is not None
+
+    # -- settings -------------------------------------------------------------------------------
+
+    async def get_setting(self, key: str) -> str | None:
+        async with self.db.execute("SELECT value FROM settings WHERE key = ?", (key,)) as cur:
+            row = await cur.fetchone()
+        return None if row is None else str(row[0])
+
+    async def set_setting(self, key: str, value: str | None) -> None:
+        if value is None:
+            await self._write("DELETE FROM settings WHERE key = ?", (key,))
+        else:
+            await self._write(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # -- audit ----------------------------------------------------------------------------------
+
+    async def audit(
+        self,
+        *,
+        now: datetime,
+        actor_id: int | None,
+        action: str,
+        outcome: str,
+        service: str | None = None,
+        target: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        await self._write(
+            "INSERT INTO audit (at, actor_id, action, service, target, outcome, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (to_epoch(now), actor_id, action, service, target, outcome, (detail or "")[:500] or None),
+        )
+
+    async def recent_audit(self, limit: int = 50) -> list[AuditEntry]:
+        async with self.db.execute(
+            "SELECT at, actor_id, action, service, target, outcome, detail FROM audit ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            AuditEntry(
+                from_epoch(r["at"]),  # type: ignore[arg-type]
+                r["actor_id"],
+                r["action"],
+                r["service"],
+                r["target"],
+                r["outcome"],
+                r["detail"],
+            )
+            for r in rows
+        ]

@@ -1,0 +1,235 @@
+"""What every useapi.net service shares: the account type, the HTTP transport, the interface."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import httpx
+
+from bot.useapi.errors import Failure, UseapiError
+from bot.useapi.parsing import FieldError, require_object
+
+log = logging.getLogger(__name__)
+
+# An accounts answer is a few KB; a megabyte means something is wrong upstream.
+MAX_BODY_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """One account as useapi.net describes it. Every field but the key may be unknown."""
+
+    service: str
+    account: str
+    expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
+    concurrency: int | None = None
+    credits_usage: float | None = None
+    credits_limit: float | None = None
+    max_jobs: int | None = None
+    updated_at: datetime | None = None
+    error: str | None = None
+    created: bool | None = None
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def scrub(text: str, secrets: Sequence[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    return text
+
+
+class Transport:
+    """Bearer-authenticated JSON calls to useapi.net, failures turned into UseapiError.
+
+    Logs method, path, status and time only: bodies and headers can hold secrets.
+    """
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str, token: str, timeout: float) -> None:
+        self._http = http
+        self._base_url = base_url.rstrip("/")
+        self._token = token
+        self._timeout = timeout
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        label: str,
+        json_body: dict[str, Any] | None = None,
+        secrets: Sequence[str] = (),
+        empty_on_404: bool = False,
+    ) -> Any:
+        """Return the decoded JSON body, or None for a 404 when `empty_on_404`."""
+        url = self._base_url + path
+        headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+        started = time.perf_counter()
+        try:
+            request = self._http.build_request(
+                method, url, json=json_body, headers=headers, timeout=self._timeout
+            )
+            response = await self._http.send(request, stream=True)
+            try:
+                body = await self._read_limited(response)
+            finally:
+                await response.aclose()
+        except _TooLarge:
+            log.warning("useapi %s %s answered with more than %d bytes", method, path, MAX_BODY_BYTES)
+            raise UseapiError(Failure.BAD_RESPONSE, service_label=label) from None
+        except httpx.TimeoutException:
+            log.warning("useapi %s %s timed out after %.1fs", method, path, time.perf_counter() - started)
+            raise UseapiError(Failure.TIMEOUT, service_label=label) from None
+        except httpx.TransportError as exc:
+            log.warning("useapi %s %s could not connect: %s", method, path, type(exc).__name__)
+            raise UseapiError(Failure.CONNECTION, service_label=label) from None
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        status = response.status_code
+        log.info("useapi %s %s -> %s in %.0f ms", method, path, status, elapsed_ms)
+
+        if status == 404 and empty_on_404:
+            return None
+        payload = self._decode(body)
+        if 200 <= status < 300:
+            if payload is _NOT_JSON:
+                raise UseapiError(Failure.BAD_RESPONSE, service_label=label, status=status)
+            return payload
+        detail = self._error_text(payload, secrets)
+        retry_after = _retry_after(response.headers.get("Retry-After"))
+        failure = _failure_for(status, retry_after)
+        raise UseapiError(failure, service_label=label, status=status, detail=detail, retry_after=retry_after)
+
+    async def _read_limited(self, response: httpx.Response) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise _TooLarge()
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @staticmethod
+    def _decode(body: bytes) -> Any:
+        if not body.strip():
+            return None
+        try:
+            return json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return _NOT_JSON
+
+    @staticmethod
+    def _error_text(payload: Any, secrets: Sequence[str]) -> str | None:
+        if isinstance(payload, dict) and isinstance(payload.get("error"), str):
+            text = " ".join(payload["error"].split())[:300]
+            return scrub(text, secrets) or None
+        return None
+
+
+class _TooLarge(Exception):
+    """Raised mid-read when a body passes MAX_BODY_BYTES."""
+
+
+_NOT_JSON = object()
+
+
+def _failure_for(status: int, retry_after: float | None) -> Failure:
+    if status == 400:
+        return Failure.BAD_REQUEST
+    if status == 401:
+        return Failure.UNAUTHORIZED
+    if status == 402:
+        return Failure.PAYMENT_REQUIRED
+    if status in (404, 410):
+        return Failure.UNAVAILABLE
+    if status == 429 or (status == 503 and retry_after is not None):
+        return Failure.RATE_LIMITED
+    if 500 <= status < 600:
+        return Failure.UPSTREAM_ERROR
+    return Failure.UNEXPECTED_STATUS
+
+
+class UseapiService(ABC):
+    """One useapi.net service that keeps accounts configured from browser cookies."""
+
+    key: ClassVar[str]
+    label: ClassVar[str]
+    accounts_path: ClassVar[str]
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    @abstractmethod
+    def parse_credential(self, raw: str) -> str:
+        """Validate what a person pasted; raise CookieError with a sentence for them."""
+
+    @abstractmethod
+    def registration_body(self, credential: str, max_jobs: int | None) -> dict[str, Any]:
+        """The JSON body of POST accounts_path."""
+
+    @abstractmethod
+    def parse_account(self, obj: dict[str, Any], key: str | None = None) -> AccountInfo:
+        """Read one account object; raise FieldError on a malformed field."""
+
+    def credential_secrets(self, credential: str) -> list[str]:
+        """Substrings of the credential that must be scrubbed from anything upstream says."""
+        return [credential]
+
+    async def register(self, credential: str, *, max_jobs: int | None = None) -> AccountInfo:
+        secrets = self.credential_secrets(credential)
+        body = await self._transport.request(
+            "POST",
+            self.accounts_path,
+            label=self.label,
+            json_body=self.registration_body(credential, max_jobs),
+            secrets=secrets,
+        )
+        try:
+            account = self.parse_account(require_object(body, "the answer"))
+        except FieldError as exc:
+            log.warning("useapi %s register: malformed answer: %s", self.key, scrub(str(exc), secrets))
+            raise UseapiError(Failure.BAD_RESPONSE, service_label=self.label, status=200) from None
+        if not account.account:
+            if account.error:
+                detail = scrub(account.error, secrets)
+                raise UseapiError(Failure.BAD_REQUEST, service_label=self.label, status=200, detail=detail)
+            raise UseapiError(Failure.BAD_RESPONSE, service_label=self.label, status=200)
+        return account
+
+    async def list_accounts(self) -> list[AccountInfo]:
+        body = await self._transport.request("GET", self.accounts_path, label=self.label, empty_on_404=True)
+        if body is None:
+            return []
+        try:
+            accounts = [
+                self.parse_account(require_object(value, f"account {key!r}"), key)
+                for key, value in require_object(body, "the account list").items()
+            ]
+        except FieldError as exc:
+            log.warning("useapi %s list: malformed answer: %s", self.key, exc)
+            raise UseapiError(Failure.BAD_RESPONSE, service_label=self.label, status=200) from None
+        return [a for a in accounts if a.account]

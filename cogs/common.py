@@ -1,0 +1,92 @@
+"""Checks and reply helpers shared by every cog: who may do what, answered privately."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+if TYPE_CHECKING:
+    from bot.app import WardenBot
+
+ACCESS_HELP = "Ask a server admin to run `/access grant` for you or one of your roles."
+
+
+class Refused(app_commands.CheckFailure):
+    """A check failed; the message is shown to the member privately as is."""
+
+
+def warden(interaction: discord.Interaction[Any]) -> WardenBot:
+    return interaction.client  # type: ignore[no-any-return]
+
+
+def outside_reason(interaction: discord.Interaction[Any]) -> str | None:
+    """Why this interaction may not be served here at all (DMs, other guilds), or None."""
+    bot = warden(interaction)
+    if interaction.guild_id is None:
+        return "Session Warden works only inside its server, not in direct messages."
+    if bot.settings.guild_id and interaction.guild_id != bot.settings.guild_id:
+        return "Session Warden is not set up for this server."
+    return None
+
+
+def role_ids(user: discord.abc.User) -> list[int]:
+    return [role.id for role in getattr(user, "roles", [])]
+
+
+def is_admin(interaction: discord.Interaction[Any]) -> bool:
+    """Manage Server in this server, or listed in ADMIN_USER_IDS."""
+    bot = warden(interaction)
+    if interaction.user.id in bot.settings.admin_user_ids:
+        return True
+    return interaction.guild_id is not None and interaction.permissions.manage_guild
+
+
+async def is_approved(interaction: discord.Interaction[Any]) -> bool:
+    """Admins, approved users and members of approved roles."""
+    if is_admin(interaction):
+        return True
+    return await warden(interaction).store.is_approved(interaction.user.id, role_ids(interaction.user))
+
+
+async def refuse_unapproved(
+    interaction: discord.Interaction[Any], *, action: str, service: str | None
+) -> bool:
+    """Refuse privately and audit when the member may not register; True when refused."""
+    reason = outside_reason(interaction)
+    if reason is None and await is_approved(interaction):
+        return False
+    bot = warden(interaction)
+    await bot.store.audit(
+        now=bot.clock.now(),
+        actor_id=interaction.user.id,
+        action=action,
+        service=service,
+        outcome="refused:outside" if reason else "refused:not_approved",
+    )
+    await reply(interaction, reason or f"You are not approved to register accounts. {ACCESS_HELP}")
+    return True
+
+
+def admin_only() -> Any:
+    """app_commands check: Manage Server or ADMIN_USER_IDS."""
+
+    def predicate(interaction: discord.Interaction[Any]) -> bool:
+        reason = outside_reason(interaction)
+        if reason:
+            raise Refused(reason)
+        if not is_admin(interaction):
+            raise Refused("Only server admins (Manage Server) or the bot's listed admins can do that.")
+        return True
+
+    return app_commands.check(predicate)
+
+
+async def reply(interaction: discord.Interaction[Any], content: str | None = None, **kwargs: Any) -> None:
+    """Answer privately, whether or not the interaction was answered or deferred already."""
+    kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=True, **kwargs)
+    else:
+        await interaction.response.send_message(content, ephemeral=True, **kwargs)
