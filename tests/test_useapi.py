@@ -1,0 +1,211 @@
+"""The useapi.net client against the documented shapes (faked with respx)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+import respx
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.useapi import Failure, LtxService, LumaService, Transport, UseapiError
+from bot.useapi.parsing import FieldError, parse_iso_utc, parse_luma_expires, parse_millis
+
+BASE = "https://useapi.test"
+TOKEN = "user:1234-useapi-token-Zq"
+SESSION = "mK8jP2xZc9AfQw3LnT7vYbE1R"
+LTX_COOKIE = "lt_id=user123; lt_token=eyJ.secretToken; lt_refresh_token=refreshSecret99"
+
+LUMA_OK = {
+    "account": "someone@example.com",
+    "user_id": "9ecac364-4b63-5b61-9241-297345710d63",
+    "concurrency": 4,
+    "luma_session_expires": "2026-05-27 00:28:17 UTC",
+    "credits": {"usage": 20, "limit": 10000},
+    "created": True,
+}
+LTX_OK = {
+    "email": "maker@example.com",
+    "cookie": {"lt_id": "user123", "lt_token": "…secured…", "lt_refresh_token": "…secured…"},
+    "maxJobs": 20,
+    "updated": 1678886400000,
+    "updatedUTC": "2023-03-15T13:20:00.000Z",
+    "tokenExpire": 1756197420000,
+    "tokenExpireUTC": "2025-08-26T08:37:00.000Z",
+    "refreshTokenExpire": 1694774400000,
+    "refreshTokenExpireUTC": "2023-09-15T10:40:00.000Z",
+}
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as client:
+        yield client
+
+
+@pytest.fixture
+def luma(http: httpx.AsyncClient) -> LumaService:
+    return LumaService(Transport(http, BASE, TOKEN, timeout=2))
+
+
+@pytest.fixture
+def ltx(http: httpx.AsyncClient) -> LtxService:
+    return LtxService(Transport(http, BASE, TOKEN, timeout=2))
+
+
+@respx.mock
+async def test_luma_register_sends_documented_body_and_parses_answer(luma: LumaService) -> None:
+    route = respx.post(f"{BASE}/v1/luma/accounts").respond(200, json=LUMA_OK)
+    info = await luma.register(SESSION)
+    request = route.calls.last.request
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert json.loads(request.content) == {"session": SESSION}
+    assert info.account == "someone@example.com"
+    assert info.expires_at == datetime(2026, 5, 27, 0, 28, 17, tzinfo=UTC)
+    assert (info.concurrency, info.credits_usage, info.credits_limit, info.created) == (4, 20, 10000, True)
+
+
+@respx.mock
+async def test_ltx_register_sends_cookie_and_max_jobs(ltx: LtxService) -> None:
+    route = respx.post(f"{BASE}/v1/ltxstudio/accounts").respond(200, json=LTX_OK)
+    info = await ltx.register(LTX_COOKIE, max_jobs=7)
+    assert json.loads(route.calls.last.request.content) == {"cookie": LTX_COOKIE, "maxJobs": 7}
+    assert info.account == "maker@example.com"
+    assert info.expires_at == datetime(2025, 8, 26, 8, 37, tzinfo=UTC)
+    assert info.refresh_expires_at == datetime(2023, 9, 15, 10, 40, tzinfo=UTC)
+    assert info.max_jobs == 20
+
+
+@respx.mock
+async def test_ltx_falls_back_to_utc_strings_and_copes_with_missing_fields(ltx: LtxService) -> None:
+    respx.get(f"{BASE}/v1/ltxstudio/accounts").respond(
+        200,
+        json={
+            "a@example.com": {"email": "a@example.com", "tokenExpireUTC": "2025-07-03T12:13:14.000Z"},
+            "b@example.com": {},
+        },
+    )
+    accounts = {a.account: a for a in await ltx.list_accounts()}
+    assert accounts["a@example.com"].expires_at == datetime(2025, 7, 3, 12, 13, 14, tzinfo=UTC)
+    assert accounts["b@example.com"].expires_at is None  # keyed by email when the object lacks it
+
+
+@respx.mock
+@pytest.mark.parametrize("path", ["/v1/luma/accounts", "/v1/ltxstudio/accounts"])
+async def test_list_404_means_none_configured(path: str, luma: LumaService, ltx: LtxService) -> None:
+    respx.get(f"{BASE}{path}").respond(404, content=b"")
+    service = luma if "luma" in path else ltx
+    assert await service.list_accounts() == []
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "failure", "says"),
+    [
+        (400, {"error": "Parameter session is required"}, {}, Failure.BAD_REQUEST, "Parameter session is required"),
+        (401, {"error": "Unauthorized"}, {}, Failure.UNAUTHORIZED, "operator"),
+        (402, {"error": "Account has no subscription or subscription expired"}, {}, Failure.PAYMENT_REQUIRED, "subscription"),
+        (404, {"error": "Not found"}, {}, Failure.UNAVAILABLE, "not available on useapi.net right now"),
+        (410, None, {}, Failure.UNAVAILABLE, "not available on useapi.net right now"),
+        (429, {"error": "Too many requests"}, {"Retry-After": "17"}, Failure.RATE_LIMITED, "in 17 s"),
+        (429, None, {}, Failure.RATE_LIMITED, "in a minute"),
+        (500, {"error": "Session refreshed but validation failed. Please try again."}, {}, Failure.UPSTREAM_ERROR, "validation failed"),
+        (502, None, {}, Failure.UPSTREAM_ERROR, "HTTP 502"),
+        (503, None, {"Retry-After": "5"}, Failure.RATE_LIMITED, "in 5 s"),
+        (418, None, {}, Failure.UNEXPECTED_STATUS, "418"),
+    ],
+)  # fmt: skip
+async def test_every_status_becomes_a_typed_error_with_a_sentence(
+    luma: LumaService, status: int, body: object, headers: dict[str, str], failure: Failure, says: str
+) -> None:
+    kwargs = {"json": body} if body is not None else {"content": b""}
+    respx.post(f"{BASE}/v1/luma/accounts").respond(status, headers=headers, **kwargs)
+    with pytest.raises(UseapiError) as caught:
+        await luma.register(SESSION)
+    assert caught.value.failure is failure
+    assert says in caught.value.user_message()
+
+
+@respx.mock
+async def test_upstream_error_text_never_echoes_the_cookie(ltx: LtxService) -> None:
+    respx.post(f"{BASE}/v1/ltxstudio/accounts").respond(
+        400, json={"error": "bad lt_token eyJ.secretToken for refreshSecret99", "code": 400}
+    )
+    with pytest.raises(UseapiError) as caught:
+        await ltx.register(LTX_COOKIE)
+    text = caught.value.user_message()
+    assert "eyJ.secretToken" not in text and "refreshSecret99" not in text
+    assert "[redacted]" in text
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("response", "failure"),
+    [
+        (httpx.Response(200, content=b"{not json"), Failure.BAD_RESPONSE),
+        (httpx.Response(200, json=["a", "list"]), Failure.BAD_RESPONSE),
+        (httpx.Response(200, json={**LUMA_OK, "luma_session_expires": 1234}), Failure.BAD_RESPONSE),
+        (httpx.Response(200, json={**LUMA_OK, "luma_session_expires": "2026-02-30 00:00:00 UTC"}), Failure.BAD_RESPONSE),
+        (httpx.Response(200, json={**LUMA_OK, "concurrency": "four"}), Failure.BAD_RESPONSE),
+        (httpx.Response(200, json={**LUMA_OK, "credits": 5}), Failure.BAD_RESPONSE),
+        (httpx.Response(200, json={"created": True}), Failure.BAD_RESPONSE),
+        (httpx.Response(200, json={"error": "Session invalid"}), Failure.BAD_REQUEST),
+        (httpx.Response(200, content=b"[" * 1_200_000), Failure.BAD_RESPONSE),
+        (httpx.TimeoutException("slow"), Failure.TIMEOUT),
+        (httpx.ConnectError("refused"), Failure.CONNECTION),
+    ],
+)
+async def test_undocumented_failures_are_typed(luma: LumaService, response: object, failure: Failure) -> None:
+    respx.post(f"{BASE}/v1/luma/accounts").mock(
+        side_effect=response if isinstance(response, Exception) else None,
+        return_value=None if isinstance(response, Exception) else response,
+    )
+    with pytest.raises(UseapiError) as caught:
+        await luma.register(SESSION)
+    assert caught.value.failure is failure
+    assert caught.value.user_message()
+
+
+@respx.mock
+async def test_missing_optional_fields_are_none(luma: LumaService) -> None:
+    respx.post(f"{BASE}/v1/luma/accounts").respond(200, json={"account": "x@example.com", "credits": None})
+    info = await luma.register(SESSION)
+    assert info.expires_at is None and info.credits_limit is None and info.concurrency is None
+
+
+def test_luma_expires_is_strict() -> None:
+    assert parse_luma_expires("2026-05-27 00:28:17 UTC") == datetime(2026, 5, 27, 0, 28, 17, tzinfo=UTC)
+    assert parse_luma_expires(None) is None
+    for bad in ["2026-05-27T00:28:17Z", "2026-05-27 00:28:17", "2026-13-01 00:00:00 UTC", "soon"]:
+        with pytest.raises(FieldError):
+            parse_luma_expires(bad)
+
+
+def test_millis_and_iso() -> None:
+    assert parse_millis(1756197420000, "tokenExpire") == datetime(2025, 8, 26, 8, 37, tzinfo=UTC)
+    assert parse_iso_utc("2025-06-03T12:13:14.000Z", "x") == datetime(2025, 6, 3, 12, 13, 14, tzinfo=UTC)
+    for bad in [True, "1756197420000", 1756197420, float("nan"), -1]:
+        with pytest.raises(FieldError):
+            parse_millis(bad, "tokenExpire")
+
+
+@given(st.one_of(st.text(max_size=40), st.integers(), st.floats(), st.booleans(), st.none()))
+def test_date_parsers_raise_only_field_errors(value: object) -> None:
+    for parse in (parse_luma_expires, lambda v: parse_iso_utc(v, "f"), lambda v: parse_millis(v, "f")):
+        try:
+            result = parse(value)
+        except FieldError:
+            continue
+        assert result is None or result.tzinfo is UTC
+
+
+@given(st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2199, 1, 1)))
+def test_date_formats_round_trip(moment: datetime) -> None:
+    moment = moment.replace(microsecond=0, tzinfo=UTC)
+    assert parse_luma_expires(moment.strftime("%Y-%m-%d %H:%M:%S UTC")) == moment
+    assert parse_iso_utc(moment.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "f") == moment
+    assert parse_millis(int(moment.timestamp() * 1000), "f") == moment
