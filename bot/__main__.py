@@ -1,52 +1,122 @@
-"""Entry point: `python -m bot [run|check|healthcheck]` (also the `session-warden` script)."""
+"""Entry point: `python -m bot [run|check|healthcheck|backup PATH]` (also the `session-warden` script).
+
+Exit status: 0 fine, 1 something is wrong (the output says what), 2 the
+configuration or the command line is invalid. `healthcheck` answers 0 or 1
+only, as container engines expect (Docker reserves 2).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
+from pathlib import Path
 
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 
-USAGE = "usage: python -m bot [run|check|healthcheck]"
+USAGE = """\
+usage: python -m bot [COMMAND]
+
+commands:
+  run             run the bot (the default)
+  check           check the configuration, useapi.net and the database; print every account's expiry
+  healthcheck     exit 0 while the running bot's scheduler has a recent heartbeat (no network)
+  backup PATH     copy the database to PATH (a file, or a directory for a dated name)
+
+exit status: 0 fine, 1 something is wrong, 2 invalid configuration or command line"""
+COMMANDS = ("run", "check", "healthcheck", "backup")
 log = logging.getLogger("bot")
 
 
-def _settings_or_exit() -> Settings:
+def _settings_or_exit(status: int = 2) -> Settings:
     try:
         return load_settings()
     except ConfigError as exc:
         print("Session Warden cannot start; fix the configuration:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
-        raise SystemExit(2) from None
+        raise SystemExit(status) from None
+
+
+def _configure_logging(settings: Settings, level: str | None = None) -> None:
+    logs.configure(level or settings.log_level)
+    for secret in settings.secrets():
+        logs.add_secret(secret)
 
 
 async def _run(settings: Settings) -> None:
     from bot.app import WardenBot
 
     async with WardenBot(settings) as bot:
+        loop = asyncio.get_running_loop()
+        closing: set[asyncio.Task[None]] = set()
+
+        def stop(signame: str) -> None:
+            log.info("received %s, shutting down", signame)
+            task = loop.create_task(bot.close())
+            closing.add(task)
+            task.add_done_callback(closing.discard)
+
+        # `docker stop` sends SIGTERM; as PID 1 without a handler Python would ignore it
+        # and be killed 10 s later. Closing lets the store and HTTP client shut down cleanly.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop, sig.name)
         await bot.start(settings.discord_token)
+    log.info("stopped")
 
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     command = args[0] if args else "run"
-    if command in ("-h", "--help"):
+    if command in ("-h", "--help", "help"):
         print(USAGE)
         return
-    if command != "run":
+    if command not in COMMANDS:
         print(f"unknown command {command!r}\n{USAGE}", file=sys.stderr)
         raise SystemExit(2)
+    expected = 2 if command == "backup" else 1
+    if len(args) != expected and not (command == "run" and not args):
+        print(f"wrong arguments for {command!r}\n{USAGE}", file=sys.stderr)
+        raise SystemExit(2)
+
+    if command == "healthcheck":
+        from bot.ops import healthcheck
+
+        settings = _settings_or_exit(status=1)
+        raise SystemExit(healthcheck(settings, sys.stdout))
+
     settings = _settings_or_exit()
-    logs.configure(settings.log_level)
-    for secret in settings.secrets():
-        logs.add_secret(secret)
+    if command == "check":
+        from bot.ops import check
+
+        # The report goes to stdout; log lines (stderr) only for trouble, unless asked for DEBUG.
+        _configure_logging(settings, "DEBUG" if settings.log_level == "DEBUG" else "WARNING")
+        raise SystemExit(asyncio.run(check(settings, sys.stdout)))
+    if command == "backup":
+        from bot.ops import backup
+
+        raise SystemExit(backup(settings, Path(args[1]), sys.stdout))
+
+    _configure_logging(settings)
+    log.info(
+        "starting Session Warden: services %s, database %s",
+        ",".join(settings.services),
+        settings.database_path,
+    )
+    import discord
+
+    from bot.store import StoreError
+
     try:
         asyncio.run(_run(settings))
-    except KeyboardInterrupt:
-        pass
+    except discord.LoginFailure:
+        log.error("Discord refused DISCORD_TOKEN: reset the token in the Developer Portal and set it again")
+        raise SystemExit(1) from None
+    except StoreError as exc:
+        log.error("%s", exc)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

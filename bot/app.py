@@ -54,6 +54,7 @@ class WardenBot(commands.Bot):
         clock: Clock | None = None,
         useapi_transport: httpx.AsyncBaseTransport | None = None,
         extensions: tuple[str, ...] = EXTENSIONS,
+        guild_ready_timeout: float = 2.0,
     ) -> None:
         # Guilds only: channels and roles come with it, and no privileged intent is needed.
         intents = discord.Intents.none()
@@ -64,6 +65,8 @@ class WardenBot(commands.Bot):
             help_command=None,
             # Nothing the bot sends pings anyone unless a send opts in explicitly.
             allowed_mentions=discord.AllowedMentions.none(),
+            # discord.py waits this long after the last GUILD_CREATE before READY; tests shorten it.
+            guild_ready_timeout=guild_ready_timeout,
         )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()

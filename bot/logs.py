@@ -17,7 +17,14 @@ from collections.abc import Iterator
 _secrets: set[str] = set()
 
 # Loggers whose DEBUG output contains raw payloads (modal submits carry cookies).
-PAYLOAD_LOGGERS = ("discord.gateway", "discord.http", "discord.webhook.async_", "httpcore", "hpack")
+PAYLOAD_LOGGERS = (
+    "discord.gateway",
+    "discord.http",
+    "discord.webhook.async_",
+    "httpcore",
+    "hpack",
+    "aiosqlite",
+)
 
 
 def add_secret(value: str) -> None:

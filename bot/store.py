@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -22,6 +23,8 @@ from bot.clock import from_epoch, to_epoch
 from bot.useapi.base import AccountInfo
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 _MIGRATION_NAME = re.compile(r"(\d{3})_[a-z0-9_]+\.sql")
 
@@ -333,3 +336,271 @@ class Store:
             )
             for r in rows
         ]
+
+    # -- expiry watch ---------------------------------------------------------------------------
+    # Warnings sent or skipped, delivery failures, upstream account lists, the scheduler lease.
+    # Keys are (service, account, epoch, stage) tuples; bot.expiry.WarningKey is one.
+
+    async def _transaction(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run `work` as ONE transaction on the connection's own thread.
+
+        aiosqlite runs calls one at a time on a worker thread, so a function queued there
+        can't interleave with another coroutine's statements (whose `commit()` would otherwise
+        commit half of this transaction). A failure rolls everything back and raises StoreError.
+        """
+
+        def run() -> _T:
+            conn: sqlite3.Connection = self.db._conn  # aiosqlite's connection, used on its own thread
+            if conn.in_transaction:
+                # Another coroutine's single `_write` sits between its execute and its commit;
+                # committing it now is what it was about to do.
+                conn.commit()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(conn)
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+            return result
+
+        try:
+            result: _T = await self.db._execute(run)  # type: ignore[no-untyped-call]
+        except sqlite3.Error as exc:
+            raise StoreError(str(exc)) from exc
+        return result
+
+    async def apply_account_list(
+        self, service: str, infos: Sequence[AccountInfo], *, fetched_at: datetime, now: datetime
+    ) -> SyncChanges:
+        """Make the stored accounts of `service` agree with upstream's list, in one transaction.
+
+        New accounts are tracked with no registrant; missing ones get `gone_at` (cleared when they
+        come back); each account's `last_error` becomes upstream's. An account registered after
+        `fetched_at` (while the list was in flight) is left alone: the list may predate it.
+        """
+        fetched = to_epoch(fetched_at)
+        stamp = to_epoch(now)
+
+        def work(conn: sqlite3.Connection) -> SyncChanges:
+            rows = conn.execute(
+                "SELECT account, expires_at, registered_at, gone_at FROM accounts WHERE service = ?",
+                (service,),
+            ).fetchall()
+            current = {r[0]: (r[1], r[2], r[3]) for r in rows}
+            added: list[str] = []
+            changed: list[str] = []
+            returned: list[str] = []
+            seen: set[str] = set()
+            for info in infos:
+                if info.account in seen:
+                    continue
+                seen.add(info.account)
+                old = current.get(info.account)
+                expires = to_epoch(info.expires_at)
+                if old is None:
+                    added.append(info.account)
+                else:
+                    old_expires, registered_at, gone_at = old
+                    if registered_at is not None and registered_at >= fetched:
+                        continue
+                    if expires is not None and expires != old_expires:
+                        changed.append(info.account)
+                    if gone_at is not None:
+                        returned.append(info.account)
+                conn.execute(
+                    """
+                    INSERT INTO accounts (service, account, expires_at, refresh_expires_at, concurrency,
+                        credits_usage, credits_limit, max_jobs, registered_by, registered_at, last_error,
+                        upstream_updated_at, first_seen_at, synced_at, gone_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, NULL)
+                    ON CONFLICT (service, account) DO UPDATE SET
+                        expires_at = COALESCE(excluded.expires_at, expires_at),
+                        refresh_expires_at = COALESCE(excluded.refresh_expires_at, refresh_expires_at),
+                        concurrency = COALESCE(excluded.concurrency, concurrency),
+                        credits_usage = COALESCE(excluded.credits_usage, credits_usage),
+                        credits_limit = COALESCE(excluded.credits_limit, credits_limit),
+                        max_jobs = COALESCE(excluded.max_jobs, max_jobs),
+                        last_error = excluded.last_error,
+                        upstream_updated_at = COALESCE(excluded.upstream_updated_at, upstream_updated_at),
+                        synced_at = excluded.synced_at,
+                        gone_at = NULL
+                    """,
+                    (
+                        service,
+                        info.account,
+                        expires,
+                        to_epoch(info.refresh_expires_at),
+                        info.concurrency,
+                        info.credits_usage,
+                        info.credits_limit,
+                        info.max_jobs,
+                        info.error,
+                        to_epoch(info.updated_at),
+                        stamp,
+                        stamp,
+                    ),
+                )
+            gone: list[str] = []
+            for account, (_, registered_at, gone_at) in current.items():
+                if account in seen or gone_at is not None:
+                    continue
+                if registered_at is not None and registered_at >= fetched:
+                    continue
+                gone.append(account)
+                conn.execute(
+                    "UPDATE accounts SET gone_at = ? WHERE service = ? AND account = ?",
+                    (stamp, service, account),
+                )
+            return SyncChanges(tuple(added), tuple(changed), tuple(sorted(gone)), tuple(returned))
+
+        return await self._transaction(work)
+
+    async def alert_keys(self) -> set[tuple[str, str, int, str]]:
+        """Every warning already sent or deliberately skipped."""
+        async with self.db.execute("SELECT service, account, epoch, stage FROM alert_warnings") as cur:
+            rows = await cur.fetchall()
+        return {(r[0], r[1], int(r[2]), r[3]) for r in rows}
+
+    async def record_alerts_skipped(
+        self, keys: Iterable[tuple[str, str, int, str]], *, now: datetime
+    ) -> None:
+        rows = [(*key, "skipped", to_epoch(now)) for key in keys]
+        if not rows:
+            return
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "INSERT OR IGNORE INTO alert_warnings (service, account, epoch, stage, status, recorded_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+        await self._transaction(work)
+
+    async def record_alert_sent(
+        self, key: tuple[str, str, int, str], *, now: datetime, message_id: int | None
+    ) -> None:
+        """Mark a warning as posted and forget its delivery failures, together."""
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO alert_warnings (service, account, epoch, stage, status, recorded_at, message_id) "
+                "VALUES (?, ?, ?, ?, 'sent', ?, ?) ON CONFLICT DO UPDATE SET status = 'sent', "
+                "recorded_at = excluded.recorded_at, message_id = excluded.message_id",
+                (*key, to_epoch(now), message_id),
+            )
+            conn.execute(
+                "DELETE FROM alert_failures WHERE service = ? AND account = ? AND epoch = ? AND stage = ?",
+                key,
+            )
+
+        await self._transaction(work)
+
+    async def record_alert_failure(
+        self, key: tuple[str, str, int, str], *, reason: str, now: datetime
+    ) -> None:
+        stamp = to_epoch(now)
+        await self._write(
+            "INSERT INTO alert_failures (service, account, epoch, stage, attempts, first_failed_at, "
+            "last_failed_at, reason) VALUES (?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+            "attempts = attempts + 1, last_failed_at = excluded.last_failed_at, reason = excluded.reason",
+            (*key, stamp, stamp, reason[:300]),
+        )
+
+    async def alert_failures(self) -> list[AlertFailure]:
+        async with self.db.execute(
+            "SELECT service, account, epoch, stage, attempts, first_failed_at, last_failed_at, reason "
+            "FROM alert_failures ORDER BY last_failed_at DESC, service, account"
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            AlertFailure(
+                key=(r[0], r[1], int(r[2]), r[3]),
+                attempts=r[4],
+                first_failed_at=from_epoch(r[5]),  # type: ignore[arg-type]
+                last_failed_at=from_epoch(r[6]),  # type: ignore[arg-type]
+                reason=r[7],
+            )
+            for r in rows
+        ]
+
+    async def forget_alert_failures(self, keep: Iterable[tuple[str, str, int, str]]) -> None:
+        """Drop failure records of warnings that are no longer due (renewed, superseded)."""
+        wanted = set(keep)
+        stale = [f.key for f in await self.alert_failures() if f.key not in wanted]
+        if not stale:
+            return
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "DELETE FROM alert_failures WHERE service = ? AND account = ? AND epoch = ? AND stage = ?",
+                stale,
+            )
+
+        await self._transaction(work)
+
+    async def claim_lease(self, name: str, holder: str, *, now: datetime, ttl_seconds: int) -> LeaseRow:
+        """Take or renew lease `name` for `holder` unless someone else holds it unexpired.
+
+        Returns the lease as it stands afterwards, whoever holds it.
+        """
+        stamp = to_epoch(now)
+        assert stamp is not None
+
+        def work(conn: sqlite3.Connection) -> LeaseRow:
+            conn.execute(
+                """
+                INSERT INTO scheduler_lease (name, holder, acquired_at, expires_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET
+                    acquired_at = CASE WHEN holder = excluded.holder THEN acquired_at
+                                       ELSE excluded.acquired_at END,
+                    holder = excluded.holder,
+                    expires_at = excluded.expires_at
+                WHERE holder = excluded.holder OR expires_at <= ?
+                """,
+                (name, holder, stamp, stamp + ttl_seconds, stamp),
+            )
+            row = conn.execute(
+                "SELECT holder, acquired_at, expires_at FROM scheduler_lease WHERE name = ?", (name,)
+            ).fetchone()
+            return LeaseRow(name, row[0], from_epoch(row[1]), from_epoch(row[2]))  # type: ignore[arg-type]
+
+        return await self._transaction(work)
+
+    async def release_lease(self, name: str, holder: str) -> bool:
+        """Give the lease up (clean shutdown) so another instance takes over at once."""
+        changed = await self._write(
+            "DELETE FROM scheduler_lease WHERE name = ? AND holder = ?", (name, holder)
+        )
+        return changed > 0
+
+
+# -- expiry watch: value types ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyncChanges:
+    """What applying an upstream account list changed (account names per kind)."""
+
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()  # expiry moved
+    gone: tuple[str, ...] = ()
+    returned: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AlertFailure:
+    key: tuple[str, str, int, str]
+    attempts: int
+    first_failed_at: datetime
+    last_failed_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class LeaseRow:
+    name: str
+    holder: str
+    acquired_at: datetime
+    expires_at: datetime

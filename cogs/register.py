@@ -47,6 +47,7 @@ class RegisterModal(ui.Modal):
 class LumaModal(RegisterModal):
     cookie: ui.TextInput[RegisterModal] = ui.TextInput(
         label="Luma session cookie",
+        custom_id="cookie",
         placeholder="The value of luma_session (or the whole Cookie header)",
         style=discord.TextStyle.short,
         min_length=1,
@@ -57,6 +58,7 @@ class LumaModal(RegisterModal):
 class LtxModal(RegisterModal):
     cookie: ui.TextInput[RegisterModal] = ui.TextInput(
         label="LTX Studio cookie",
+        custom_id="cookie",
         placeholder="lt_id=…; lt_token=…; lt_refresh_token=…",
         style=discord.TextStyle.paragraph,
         min_length=1,
@@ -64,6 +66,7 @@ class LtxModal(RegisterModal):
     )
     max_jobs: ui.TextInput[RegisterModal] = ui.TextInput(
         label="Max concurrent jobs (1-100)",
+        custom_id="max_jobs",
         placeholder="20",
         style=discord.TextStyle.short,
         required=False,

@@ -53,7 +53,7 @@ def test_luma_rejects_with_a_specific_reason(pasted: str, says: str) -> None:
 
 
 def test_ltx_keeps_only_the_three_cookies_in_order() -> None:
-    pasted = f"Cookie: _ga=1; lt_refresh_token=abc123def; other=zzz; lt_id=user123; lt_token=eyJhbGciOi.J9x-_"
+    pasted = "Cookie: _ga=1; lt_refresh_token=abc123def; other=zzz; lt_id=user123; lt_token=eyJhbGciOi.J9x-_"
     assert parse_ltx_cookie(pasted) == LTX
 
 
@@ -115,7 +115,11 @@ def test_ltx_parser_never_raises_anything_else(text: str) -> None:
 
 
 @given(
-    st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters='";,\\='), min_size=8, max_size=60)
+    st.text(
+        alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters='";,\\='),
+        min_size=8,
+        max_size=60,
+    )
 )
 def test_any_valid_session_round_trips_through_a_header(session: str) -> None:
     assert parse_luma_session(f"Cookie: a=b; luma_session={session}; c=d") == session

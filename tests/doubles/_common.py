@@ -136,7 +136,7 @@ class LocalServer:
     """An aiohttp app on 127.0.0.1 with a random free port."""
 
     def __init__(self, app: web.Application) -> None:
-        self._runner = web.AppRunner(app, handle_signals=False)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         self.port: int | None = None
 
     async def start(self) -> None:

@@ -1,0 +1,171 @@
+"""Keep stored accounts in step with useapi.net's account lists, with backoff on failure.
+
+`sync_service` reads one service's list and applies it in a single transaction: a failed read
+or write changes nothing. `SyncState` is what the scheduler remembers per service (in the
+settings table, as JSON): when to try next, how many attempts failed in a row, and whether the
+alert channel has been told about the failures. The state changes are pure functions.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from bot.clock import from_epoch, to_epoch
+from bot.store import Store, StoreError, SyncChanges
+from bot.useapi import UseapiError, UseapiService
+
+log = logging.getLogger(__name__)
+
+FAILURES_BEFORE_NOTICE = 3
+FIRST_RETRY = timedelta(minutes=1)
+# A Retry-After longer than this is treated as this: the scheduler must not go quiet for days.
+MAX_RETRY_AFTER = timedelta(hours=6)
+STATE_KEY = "sync:{service}"
+
+Notice = Literal["failing", "recovered"]
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    service: str
+    at: datetime
+    ok: bool
+    seen: int = 0
+    changes: SyncChanges = field(default_factory=SyncChanges)
+    error: str | None = None  # a sentence safe to show and log
+    failure: str | None = None  # UseapiError.failure value, or "storage"
+    retry_after: float | None = None
+
+    def summary(self) -> str:
+        if not self.ok:
+            return f"failed: {self.error}"
+        parts = [f"{self.seen} account(s)"]
+        for name in ("added", "changed", "gone", "returned"):
+            count = len(getattr(self.changes, name))
+            if count:
+                parts.append(f"{count} {name}")
+        return "ok, " + ", ".join(parts)
+
+
+async def sync_service(service: UseapiService, store: Store, now: datetime) -> SyncResult:
+    """Read `service`'s account list and make the stored accounts agree with it.
+
+    `now` must be taken before the call: accounts registered after it are left alone, because
+    the list may have been read before their registration.
+    """
+    try:
+        infos = await service.list_accounts()
+    except UseapiError as exc:
+        log.warning("sync %s failed: %s", service.key, exc.failure.value)
+        return SyncResult(
+            service.key, now, ok=False, error=str(exc), failure=exc.failure.value, retry_after=exc.retry_after
+        )
+    try:
+        changes = await store.apply_account_list(service.key, infos, fetched_at=now, now=now)
+    except StoreError as exc:
+        log.error("sync %s could not be stored: %s", service.key, exc)
+        return SyncResult(
+            service.key, now, ok=False, error="the bot's database could not be written", failure="storage"
+        )
+    result = SyncResult(service.key, now, ok=True, seen=len(infos), changes=changes)
+    log.info("sync %s: %s", service.key, result.summary())
+    return result
+
+
+# -- schedule and backoff (pure) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyncState:
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    outcome: str = "not synced yet"
+    failures: int = 0  # consecutive
+    next_at: datetime | None = None  # None: at the next pass
+    notified: bool = False  # the channel was told about the current run of failures
+
+    def is_due(self, now: datetime) -> bool:
+        return self.next_at is None or now >= self.next_at
+
+    def to_json(self) -> str:
+        data: dict[str, Any] = asdict(self)
+        for name in ("last_attempt_at", "last_success_at", "next_at"):
+            data[name] = to_epoch(data[name])
+        return json.dumps(data, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, raw: str | None) -> SyncState:
+        """Tolerant: an unreadable state is a fresh one (the next pass syncs)."""
+        if not raw:
+            return cls()
+        try:
+            data = json.loads(raw)
+            return cls(
+                last_attempt_at=from_epoch(_opt_int(data.get("last_attempt_at"))),
+                last_success_at=from_epoch(_opt_int(data.get("last_success_at"))),
+                outcome=str(data.get("outcome", "not synced yet"))[:300],
+                failures=max(0, int(data.get("failures", 0))),
+                next_at=from_epoch(_opt_int(data.get("next_at"))),
+                notified=bool(data.get("notified", False)),
+            )
+        except (ValueError, TypeError, AttributeError, OverflowError, OSError):
+            log.warning("unreadable sync state %r; starting afresh", raw[:100])
+            return cls()
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def backoff(failures: int, interval: timedelta, retry_after: float | None = None) -> timedelta:
+    """1m, 2m, 4m … capped at `interval`; never sooner than upstream's Retry-After."""
+    delay: timedelta = min(FIRST_RETRY * 2 ** min(max(failures - 1, 0), 20), interval)
+    if retry_after is not None:
+        delay = max(delay, min(timedelta(seconds=retry_after), MAX_RETRY_AFTER))
+    return delay
+
+
+def advance(state: SyncState, result: SyncResult, interval: timedelta) -> SyncState:
+    """The state after an attempt: next regular sync on success, backoff on failure."""
+    if result.ok:
+        return replace(
+            state,
+            last_attempt_at=result.at,
+            last_success_at=result.at,
+            outcome=result.summary(),
+            failures=0,
+            next_at=result.at + interval,
+        )
+    failures = state.failures + 1
+    return replace(
+        state,
+        last_attempt_at=result.at,
+        outcome=result.summary(),
+        failures=failures,
+        next_at=result.at + backoff(failures, interval, result.retry_after),
+    )
+
+
+def notice_needed(state: SyncState) -> Notice | None:
+    """What to tell the channel now: failures after N in a row, recovery after that was said."""
+    if state.failures >= FAILURES_BEFORE_NOTICE and not state.notified:
+        return "failing"
+    if state.failures == 0 and state.notified:
+        return "recovered"
+    return None
+
+
+def after_notice(state: SyncState, notice: Notice) -> SyncState:
+    return replace(state, notified=notice == "failing")
+
+
+async def load_state(store: Store, service: str) -> SyncState:
+    return SyncState.from_json(await store.get_setting(STATE_KEY.format(service=service)))
+
+
+async def save_state(store: Store, service: str, state: SyncState) -> None:
+    await store.set_setting(STATE_KEY.format(service=service), state.to_json())
