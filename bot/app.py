@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import discord
@@ -72,6 +75,8 @@ class WardenBot(commands.Bot):
         self.clock: Clock = clock or SystemClock()
         self.register_cooldown = Cooldown(settings.register_cooldown)
         self._useapi_transport = useapi_transport
+        self.shutting_down = False
+        self._in_flight: set[asyncio.Task[Any]] = set()
         self._extensions = extensions
         point_discord_at(settings)
 
@@ -115,7 +120,27 @@ class WardenBot(commands.Bot):
         assert self.user is not None
         log.info("ready as %s (%s) in %d guild(s)", self.user, self.user.id, len(self.guilds))
 
-    async def close(self) -> None:
+    @contextlib.contextmanager
+    def in_flight(self) -> Iterator[None]:
+        """Mark the current task as work that shutdown should let finish."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)
+
+    async def close(self, *, grace: float = 5.0) -> None:
+        """Stop taking work, give in-flight registrations `grace` seconds, then close everything."""
+        self.shutting_down = True
+        pending = {t for t in self._in_flight if t is not asyncio.current_task() and not t.done()}
+        if pending:
+            log.info("waiting up to %.0fs for %d registration(s) in flight", grace, len(pending))
+            _, still = await asyncio.wait(pending, timeout=grace)
+            if still:
+                log.warning("abandoning %d registration(s) still in flight", len(still))
         try:
             await super().close()
         finally:

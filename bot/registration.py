@@ -6,10 +6,18 @@ import logging
 from datetime import datetime
 
 from bot.logs import secret_in_flight
-from bot.store import Store
+from bot.store import Store, StoreError
 from bot.useapi import AccountInfo, UseapiError, UseapiService
 
 log = logging.getLogger(__name__)
+
+
+class RecordingFailed(Exception):
+    """useapi.net accepted the credential but the database could not record it."""
+
+    def __init__(self, info: AccountInfo) -> None:
+        super().__init__(f"{info.service} account {info.account} accepted upstream but not stored")
+        self.info = info
 
 
 async def register_account(
@@ -40,15 +48,18 @@ async def register_account(
                 detail=f"HTTP {exc.status}" if exc.status else None,
             )
             raise
-    await store.record_registration(info, user_id=user_id, now=now)
-    await store.audit(
-        now=now,
-        actor_id=user_id,
-        action="register",
-        service=service.key,
-        target=info.account,
-        outcome="ok",
-        detail=f"expires {info.expires_at.isoformat()}" if info.expires_at else "expiry unknown",
-    )
+    try:
+        await store.record_registration(info, user_id=user_id, now=now)
+        await store.audit(
+            now=now,
+            actor_id=user_id,
+            action="register",
+            service=service.key,
+            target=info.account,
+            outcome="ok",
+            detail=f"expires {info.expires_at.isoformat()}" if info.expires_at else "expiry unknown",
+        )
+    except StoreError as exc:
+        raise RecordingFailed(info) from exc
     log.info("%s account %s registered by %s", service.key, info.account, user_id)
     return info

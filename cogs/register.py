@@ -16,10 +16,10 @@ from discord.ext import commands
 
 from bot.app import WardenBot
 from bot.cookies import CookieError, parse_max_jobs
-from bot.registration import register_account
-from bot.useapi import UseapiError, UseapiService
+from bot.registration import RecordingFailed, register_account
+from bot.useapi import AccountInfo, UseapiError, UseapiService
 from cogs.common import refuse_unapproved, reply, warden
-from cogs.embeds import registration_embed, renewal_notice
+from cogs.embeds import registration_embed, renewal_notice, safe, when
 from cogs.errors import answer_error
 
 log = logging.getLogger(__name__)
@@ -116,14 +116,30 @@ async def submit_registration(
         return
     bot.register_cooldown.hit(interaction.user.id, now)
 
-    await interaction.response.defer(ephemeral=True, thinking=True)
-    try:
-        info = await register_account(
-            service, credential, max_jobs=max_jobs, store=bot.store, user_id=interaction.user.id, now=now
-        )
-    except UseapiError as exc:
-        await reply(interaction, f"❌ {service.label}: {exc.user_message()}")
-        return
+    with bot.in_flight():
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            info = await register_account(
+                service, credential, max_jobs=max_jobs, store=bot.store, user_id=interaction.user.id, now=now
+            )
+        except UseapiError as exc:
+            await reply(interaction, f"❌ {service.label}: {exc.user_message()}")
+            return
+        except RecordingFailed as exc:
+            log.error("registration accepted upstream but not recorded: %s", exc.__cause__)
+            await reply(
+                interaction,
+                f"⚠️ useapi.net accepted the {service.label} cookie for **{safe(exc.info.account)}** "
+                f"(expires {when(exc.info.expires_at)}), but the bot could not record it in its database. "
+                "The account works; tell the bot's operator (the disk may be full or read-only).",
+            )
+            return
+        await _finish_registration(bot, interaction, service, info)
+
+
+async def _finish_registration(
+    bot: WardenBot, interaction: discord.Interaction[Any], service: UseapiService, info: AccountInfo
+) -> None:
     notice_failed = await post_renewal_notice(bot, interaction.user.id, info)
     extra = f"\n⚠️ {notice_failed}" if notice_failed else ""
     await reply(
