@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import sys
 from pathlib import Path
 
@@ -44,27 +43,6 @@ def _configure_logging(settings: Settings, level: str | None = None) -> None:
     logs.configure(level or settings.log_level)
     for secret in settings.secrets():
         logs.add_secret(secret)
-
-
-async def _run(settings: Settings) -> None:
-    from bot.app import WardenBot
-
-    async with WardenBot(settings) as bot:
-        loop = asyncio.get_running_loop()
-        closing: set[asyncio.Task[None]] = set()
-
-        def stop(signame: str) -> None:
-            log.info("received %s, shutting down", signame)
-            task = loop.create_task(bot.close())
-            closing.add(task)
-            task.add_done_callback(closing.discard)
-
-        # `docker stop` sends SIGTERM; as PID 1 without a handler Python would ignore it
-        # and be killed 10 s later. Closing lets the store and HTTP client shut down cleanly.
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop, sig.name)
-        await bot.start(settings.discord_token)
-    log.info("stopped")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -107,16 +85,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     import discord
 
-    from bot.store import StoreError
+    from bot.runner import run_until_signalled
 
-    try:
-        asyncio.run(_run(settings))
-    except discord.LoginFailure:
-        log.error("Discord refused DISCORD_TOKEN: reset the token in the Developer Portal and set it again")
-        raise SystemExit(1) from None
-    except StoreError as exc:
-        log.error("%s", exc)
-        raise SystemExit(1) from None
+    # The bot never joins voice: spare operators two WARNING lines about voice libraries at every start.
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+    raise SystemExit(asyncio.run(run_until_signalled(settings)))
 
 
 if __name__ == "__main__":

@@ -117,10 +117,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, read_dotenv: bool = T
     """Build Settings from `env` (default: the process environment plus `.env`)."""
     if env is None:
         if read_dotenv:
-            from dotenv import load_dotenv
+            from dotenv import find_dotenv, load_dotenv
 
-            # Real environment variables win over the file, as operators expect.
-            load_dotenv(override=False)
+            # The working directory's .env (not the package's); real variables win over it.
+            load_dotenv(find_dotenv(usecwd=True), override=False)
         env = os.environ
 
     def get(name: str) -> str:

@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from bot.store import Store, TrackedAccount
     from bot.useapi import AccountInfo, UseapiError
 
+# Written by the scheduler (cogs/alerts.py, HEARTBEAT_SETTING) at every pass.
 HEARTBEAT_KEY = "scheduler_heartbeat"
-SERVICE_LABELS = {"luma": "Luma", "ltx": "LTX Studio"}
 # useapi.net retired its LTX Studio API in March 2026 and may bring it back: a 404/410
 # there is a fact to report, not a fault in the deployment.
 MAY_BE_RETIRED = frozenset({"ltx"})
@@ -44,7 +44,10 @@ CLOCK_SLACK = timedelta(seconds=60)
 
 
 def _label(service: str) -> str:
-    return SERVICE_LABELS.get(service, service)
+    from bot.useapi import SERVICE_CLASSES
+
+    known = SERVICE_CLASSES.get(service)
+    return known.label if known else service
 
 
 def _printable(text: str, limit: int = 60) -> str:
@@ -60,19 +63,12 @@ def iso_utc(value: datetime | None) -> str:
 
 
 def relative(delta: timedelta) -> str:
-    """`2d 3h`, `5h 12m`, `14m`, `<1m`; past times read `3h 5m ago`."""
-    seconds = int(delta.total_seconds())
-    past = seconds < 0
-    seconds = abs(seconds)
-    if seconds < 60:
-        return "<1m ago" if past else "<1m"
-    parts: list[str] = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        count, seconds = divmod(seconds, size)
-        if count or parts:
-            parts.append(f"{count}{unit}")
-    text = " ".join(p for p in parts[:2] if not p.startswith("0"))
-    return f"{text} ago" if past else text
+    """The two largest units: `2d 3h`, `5h 12m`, `14m`, `<1m`; past times read `3h 5m ago`."""
+    seconds = abs(int(delta.total_seconds()))
+    units = [(seconds // 86400, "d"), (seconds % 86400 // 3600, "h"), (seconds % 3600 // 60, "m")]
+    first = next((i for i, (count, _) in enumerate(units) if count), None)
+    text = "<1m" if first is None else " ".join(f"{n}{u}" for n, u in units[first : first + 2] if n)
+    return f"{text} ago" if delta < timedelta(0) else text
 
 
 # -- check ---------------------------------------------------------------------------------------
@@ -93,7 +89,7 @@ class Report:
     problems: int = 0
 
     def line(self, topic: str, status: str, text: str) -> None:
-        self.out.write(f"{topic:<13} {status:<4}  {text}\n")
+        self.out.write(f"{topic:<14} {status:<4}  {text}\n")
 
     def ok(self, topic: str, text: str) -> None:
         self.line(topic, "ok", text)
@@ -284,9 +280,14 @@ async def check(
         )
 
     store = await _check_database(settings, report)
+    tracked: list[TrackedAccount] = []
     try:
         upstream = await _check_useapi(settings, report, transport)
-        tracked = await store.list_accounts() if store is not None else []
+        if store is not None:
+            try:
+                tracked = await store.list_accounts()
+            except sqlite3.Error as exc:
+                report.fail("database", f"cannot read the tracked accounts: {exc}")
     finally:
         if store is not None:
             await store.close()

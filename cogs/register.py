@@ -31,7 +31,7 @@ class RegisterModal(ui.Modal):
     cookie: ui.TextInput[RegisterModal]
 
     def __init__(self, service: UseapiService) -> None:
-        super().__init__(title=f"Register a {service.label} account", timeout=600)
+        super().__init__(title=f"Register your {service.label} account", timeout=600)
         self.service = service
 
     def max_jobs_text(self) -> str | None:

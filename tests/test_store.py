@@ -58,7 +58,11 @@ async def test_registration_upsert_and_order(tmp_path: Path) -> None:
         unknown = AccountInfo("luma", "unknown@x.com")
         for info in (late, soon, unknown):
             await store.record_registration(info, user_id=7, now=NOW)
-        assert [a.account for a in await store.list_accounts()] == ["soon@x.com", "late@x.com", "unknown@x.com"]
+        assert [a.account for a in await store.list_accounts()] == [
+            "soon@x.com",
+            "late@x.com",
+            "unknown@x.com",
+        ]
         # A renewal moves the expiry and keeps what the new answer doesn't say.
         renewed = AccountInfo("luma", "late@x.com", expires_at=NOW + timedelta(days=30))
         await store.record_registration(renewed, user_id=8, now=NOW + timedelta(hours=1))
@@ -97,7 +101,9 @@ async def test_settings_and_audit(tmp_path: Path) -> None:
         assert await store.get_setting("k") == "v2"
         await store.set_setting("k", None)
         assert await store.get_setting("k") is None
-        await store.audit(now=NOW, actor_id=3, action="register", outcome="ok", service="luma", target="a@x.com")
+        await store.audit(
+            now=NOW, actor_id=3, action="register", outcome="ok", service="luma", target="a@x.com"
+        )
         (entry,) = await store.recent_audit()
         assert (entry.actor_id, entry.action, entry.outcome, entry.at) == (3, "register", "ok", NOW)
     finally:

@@ -149,7 +149,10 @@ async def test_upstream_error_text_never_echoes_the_cookie(ltx: LtxService) -> N
         (httpx.Response(200, content=b"{not json"), Failure.BAD_RESPONSE),
         (httpx.Response(200, json=["a", "list"]), Failure.BAD_RESPONSE),
         (httpx.Response(200, json={**LUMA_OK, "luma_session_expires": 1234}), Failure.BAD_RESPONSE),
-        (httpx.Response(200, json={**LUMA_OK, "luma_session_expires": "2026-02-30 00:00:00 UTC"}), Failure.BAD_RESPONSE),
+        (
+            httpx.Response(200, json={**LUMA_OK, "luma_session_expires": "2026-02-30 00:00:00 UTC"}),
+            Failure.BAD_RESPONSE,
+        ),
         (httpx.Response(200, json={**LUMA_OK, "concurrency": "four"}), Failure.BAD_RESPONSE),
         (httpx.Response(200, json={**LUMA_OK, "credits": 5}), Failure.BAD_RESPONSE),
         (httpx.Response(200, json={"created": True}), Failure.BAD_RESPONSE),

@@ -8,10 +8,11 @@ import asyncio
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -119,7 +120,8 @@ def parse_multipart(content_type: str, raw: bytes) -> tuple[Any, list[dict[str, 
     files: list[dict[str, Any]] = []
     for part in msg.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        data = part.get_payload(decode=True) or b""
+        data = part.get_payload(decode=True)
+        data = data if isinstance(data, bytes) else b""
         filename = part.get_filename()
         if filename is not None:
             files.append(

@@ -36,7 +36,10 @@ Unknown interaction.
 
 Faults: `fail_channel_messages(channel_id, status, times=None, retry_after=None, code=None)`,
 `clear_channel_faults()`, `await delete_channel(channel_id)`. Unknown routes answer 404 with a
-Discord-style error and are listed in `unknown_routes`.
+Discord-style error and are listed in `unknown_routes`. With `token=` set, REST calls without
+`Authorization: Bot <token>` get 401 (discord.py raises LoginFailure) and IDENTIFY is closed 4004.
+
+Every JSON answer has Content-Type exactly `application/json`; discord.py parses nothing else.
 """
 
 from __future__ import annotations
@@ -49,8 +52,9 @@ import re
 import secrets
 import time
 import zlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 from aiohttp import WSMsgType, web
 
@@ -62,10 +66,22 @@ DISCORD_EPOCH_MS = 1420070400000
 ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
 EVERYONE_PERMS = (
-    (1 << 0) | (1 << 6) | (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 18)
-    | (1 << 20) | (1 << 21) | (1 << 26) | (1 << 31)
+    (1 << 0)
+    | (1 << 6)
+    | (1 << 10)
+    | (1 << 11)
+    | (1 << 14)
+    | (1 << 15)
+    | (1 << 16)
+    | (1 << 18)
+    | (1 << 20)
+    | (1 << 21)
+    | (1 << 26)
+    | (1 << 31)
 )  # create invite, reactions, view, send, embed, attach, history, ext emoji, connect, speak, nick, app cmds
-BOT_PERMS = EVERYONE_PERMS | (1 << 13) | (1 << 17) | (1 << 38)  # + manage messages, mention all, send in threads
+BOT_PERMS = (
+    EVERYONE_PERMS | (1 << 13) | (1 << 17) | (1 << 38)
+)  # + manage messages, mention all, send in threads
 ALL_PERMS = (1 << 53) - 1
 
 JSONDict = dict[str, Any]
@@ -86,7 +102,7 @@ class CallbackResult(NamedTuple):
 
     @property
     def type(self) -> int:
-        return self.request.json["type"]
+        return int(self.request.json["type"])
 
     @property
     def data(self) -> JSONDict:
@@ -157,7 +173,7 @@ def _snowflake_factory() -> Callable[[], int]:
 
 
 def _now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat()
+    return dt.datetime.now(dt.UTC).isoformat()
 
 
 def _error(status: int, message: str, code: int = 0, headers: dict[str, str] | None = None) -> web.Response:
@@ -321,7 +337,7 @@ class DiscordDouble:
 
     async def wait_for_callback(self, interaction_id: int | str, timeout: float = 5) -> CallbackResult:
         pattern = re.compile(rf"/interactions/{interaction_id}/[^/]+/callback")
-        rec = await self.wait_for(lambda r: r.method == "POST" and pattern.fullmatch(r.path), timeout)
+        rec = await self.wait_for(lambda r: r.method == "POST" and bool(pattern.fullmatch(r.path)), timeout)
         inter = self._interactions[int(interaction_id)]
         return CallbackResult(rec, rec.at - inter.dispatched_at)
 
@@ -344,7 +360,9 @@ class DiscordDouble:
     ) -> None:
         """Make POST /channels/{id}/messages fail `times` times (None = until cleared).
         403 -> Missing Permissions (50013), 404 -> Unknown Channel (10003), 429 -> rate limited
-        with `retry_after` seconds (default 0.1) in the body and headers, like Discord."""
+        with `retry_after` seconds (default 0.1) in the body and headers, like Discord (discord.py
+        sleeps and retries, up to 5 tries). Note discord.py also retries 500/502/504 with 1, 3, 5, 7 s
+        sleeps; use 503 to get DiscordServerError at once. `code`/`message` override the body."""
         self._channel_faults[int(channel_id)] = _ChannelFault(status, times, retry_after, code, message)
 
     def clear_channel_faults(self) -> None:
@@ -362,10 +380,18 @@ class DiscordDouble:
 
     def _role(self, rid: int, name: str, perms: int, position: int, managed: bool = False) -> JSONDict:
         role: JSONDict = {
-            "id": str(rid), "name": name, "permissions": str(perms), "position": position,
-            "color": 0, "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
-            "hoist": False, "icon": None, "unicode_emoji": None, "managed": managed,
-            "mentionable": False, "flags": 0,
+            "id": str(rid),
+            "name": name,
+            "permissions": str(perms),
+            "position": position,
+            "color": 0,
+            "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
+            "hoist": False,
+            "icon": None,
+            "unicode_emoji": None,
+            "managed": managed,
+            "mentionable": False,
+            "flags": 0,
         }
         if managed:
             role["tags"] = {"bot_id": str(self.bot_user_id)}
@@ -373,17 +399,35 @@ class DiscordDouble:
 
     def _text_channel(self, cid: int, name: str, position: int) -> JSONDict:
         return {
-            "id": str(cid), "type": 0, "guild_id": str(self.guild_id), "name": name, "position": position,
-            "permission_overwrites": [], "parent_id": None, "topic": None, "nsfw": False,
-            "rate_limit_per_user": 0, "last_message_id": None, "flags": 0,
+            "id": str(cid),
+            "type": 0,
+            "guild_id": str(self.guild_id),
+            "name": name,
+            "position": position,
+            "permission_overwrites": [],
+            "parent_id": None,
+            "topic": None,
+            "nsfw": False,
+            "rate_limit_per_user": 0,
+            "last_message_id": None,
+            "flags": 0,
         }
 
     def user_payload(self, user_id: int) -> JSONDict:
         m = self.members.get(int(user_id)) or FakeMember(int(user_id), f"user{user_id}")
         data: JSONDict = {
-            "id": str(m.id), "username": m.username, "discriminator": "0", "global_name": m.username.title(),
-            "avatar": None, "avatar_decoration_data": None, "banner": None, "accent_color": None,
-            "public_flags": 0, "flags": 0, "collectibles": None, "primary_guild": None,
+            "id": str(m.id),
+            "username": m.username,
+            "discriminator": "0",
+            "global_name": m.username.title(),
+            "avatar": None,
+            "avatar_decoration_data": None,
+            "banner": None,
+            "accent_color": None,
+            "public_flags": 0,
+            "flags": 0,
+            "collectibles": None,
+            "primary_guild": None,
         }
         if m.bot:
             data["bot"] = True
@@ -400,10 +444,19 @@ class DiscordDouble:
     def member_payload(self, user_id: int, with_permissions: bool = False) -> JSONDict:
         m = self.members[int(user_id)]
         data: JSONDict = {
-            "user": self.user_payload(m.id), "roles": [str(r) for r in m.roles], "nick": m.nick,
-            "avatar": None, "banner": None, "joined_at": "2025-01-01T00:00:00.000000+00:00",
-            "premium_since": None, "deaf": False, "mute": False, "pending": False, "flags": 0,
-            "communication_disabled_until": None, "unusual_dm_activity_until": None,
+            "user": self.user_payload(m.id),
+            "roles": [str(r) for r in m.roles],
+            "nick": m.nick,
+            "avatar": None,
+            "banner": None,
+            "joined_at": "2025-01-01T00:00:00.000000+00:00",
+            "premium_since": None,
+            "deaf": False,
+            "mute": False,
+            "pending": False,
+            "flags": 0,
+            "communication_disabled_until": None,
+            "unusual_dm_activity_until": None,
         }
         if with_permissions:
             data["permissions"] = str(self.permissions_of(m.id))
@@ -411,27 +464,62 @@ class DiscordDouble:
 
     def guild_payload(self) -> JSONDict:
         return {
-            "id": str(self.guild_id), "name": self.guild_name, "icon": None, "splash": None,
-            "discovery_splash": None, "banner": None, "description": None, "owner_id": str(self.owner_id),
-            "afk_channel_id": None, "afk_timeout": 300, "verification_level": 1,
-            "default_message_notifications": 1, "explicit_content_filter": 0, "mfa_level": 0,
-            "nsfw_level": 0, "premium_tier": 0, "premium_subscription_count": 0,
-            "premium_progress_bar_enabled": False, "features": [], "preferred_locale": "en-US",
-            "system_channel_id": str(self.general_channel_id), "system_channel_flags": 0,
-            "rules_channel_id": None, "public_updates_channel_id": None, "safety_alerts_channel_id": None,
-            "vanity_url_code": None, "max_members": 500000, "max_presences": None,
-            "max_video_channel_users": 25, "max_stage_video_channel_users": 50, "widget_enabled": False,
-            "widget_channel_id": None, "application_id": None, "incidents_data": None,
-            "roles": list(self.roles.values()), "emojis": [], "stickers": [],
+            "id": str(self.guild_id),
+            "name": self.guild_name,
+            "icon": None,
+            "splash": None,
+            "discovery_splash": None,
+            "banner": None,
+            "description": None,
+            "owner_id": str(self.owner_id),
+            "afk_channel_id": None,
+            "afk_timeout": 300,
+            "verification_level": 1,
+            "default_message_notifications": 1,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "nsfw_level": 0,
+            "premium_tier": 0,
+            "premium_subscription_count": 0,
+            "premium_progress_bar_enabled": False,
+            "features": [],
+            "preferred_locale": "en-US",
+            "system_channel_id": str(self.general_channel_id),
+            "system_channel_flags": 0,
+            "rules_channel_id": None,
+            "public_updates_channel_id": None,
+            "safety_alerts_channel_id": None,
+            "vanity_url_code": None,
+            "max_members": 500000,
+            "max_presences": None,
+            "max_video_channel_users": 25,
+            "max_stage_video_channel_users": 50,
+            "widget_enabled": False,
+            "widget_channel_id": None,
+            "application_id": None,
+            "incidents_data": None,
+            "roles": list(self.roles.values()),
+            "emojis": [],
+            "stickers": [],
         }
 
     def guild_create_payload(self) -> JSONDict:
         data = self.guild_payload()
         data.update(
-            unavailable=False, large=False, lazy=True, joined_at="2025-01-01T00:00:00.000000+00:00",
-            member_count=len(self.members), members=[self.member_payload(u) for u in self.members],
-            channels=list(self.channels.values()), threads=[], presences=[], voice_states=[],
-            stage_instances=[], guild_scheduled_events=[], soundboard_sounds=[], embedded_activities=[],
+            unavailable=False,
+            large=False,
+            lazy=True,
+            joined_at="2025-01-01T00:00:00.000000+00:00",
+            member_count=len(self.members),
+            members=[self.member_payload(u) for u in self.members],
+            channels=list(self.channels.values()),
+            threads=[],
+            presences=[],
+            voice_states=[],
+            stage_instances=[],
+            guild_scheduled_events=[],
+            soundboard_sounds=[],
+            embedded_activities=[],
         )
         # GUILD_CREATE channels carry no guild_id.
         data["channels"] = [{k: v for k, v in c.items() if k != "guild_id"} for c in data["channels"]]
@@ -440,14 +528,31 @@ class DiscordDouble:
     def application_payload(self) -> JSONDict:
         bot = self.user_payload(self.bot_user_id)
         return {
-            "id": str(self.application_id), "name": self.bot_name, "icon": None, "description": "",
-            "summary": "", "type": None, "hook": True, "bot_public": False, "bot_require_code_grant": False,
-            "verify_key": "0" * 64, "owner": self.user_payload(self.owner_id), "team": None,
-            "flags": (1 << 15) | (1 << 19) | (1 << 23), "rpc_origins": [], "redirect_uris": [],
-            "interactions_endpoint_url": None, "role_connections_verification_url": None,
-            "tags": [], "install_params": None, "custom_install_url": None,
-            "integration_types_config": {"0": {}}, "approximate_guild_count": 1,
-            "approximate_user_install_count": 0, "is_monetized": False, "bot": bot,
+            "id": str(self.application_id),
+            "name": self.bot_name,
+            "icon": None,
+            "description": "",
+            "summary": "",
+            "type": None,
+            "hook": True,
+            "bot_public": False,
+            "bot_require_code_grant": False,
+            "verify_key": "0" * 64,
+            "owner": self.user_payload(self.owner_id),
+            "team": None,
+            "flags": (1 << 15) | (1 << 19) | (1 << 23),
+            "rpc_origins": [],
+            "redirect_uris": [],
+            "interactions_endpoint_url": None,
+            "role_connections_verification_url": None,
+            "tags": [],
+            "install_params": None,
+            "custom_install_url": None,
+            "integration_types_config": {"0": {}},
+            "approximate_guild_count": 1,
+            "approximate_user_install_count": 0,
+            "is_monetized": False,
+            "bot": bot,
         }
 
     def _bot_user_payload(self) -> JSONDict:
@@ -462,7 +567,10 @@ class DiscordDouble:
             cid = self._snowflake()
             self._dm_by_user[user_id] = cid
             self.channels[cid] = {
-                "id": str(cid), "type": 1, "last_message_id": None, "flags": 0,
+                "id": str(cid),
+                "type": 1,
+                "last_message_id": None,
+                "flags": 0,
                 "recipients": [self.user_payload(user_id)],
             }
         return self._dm_by_user[user_id]
@@ -479,12 +587,22 @@ class DiscordDouble:
     ) -> JSONDict:
         mid = self._snowflake()
         msg: JSONDict = {
-            "id": str(mid), "channel_id": str(channel_id), "type": type_,
-            "content": body.get("content") or "", "author": self.user_payload(self.bot_user_id),
-            "attachments": self._attachments(channel_id, body, files or []), "embeds": body.get("embeds") or [],
-            "mentions": [], "mention_roles": [], "mention_everyone": False, "pinned": False,
-            "tts": bool(body.get("tts")), "timestamp": _now_iso(), "edited_timestamp": None,
-            "flags": int(body.get("flags") or 0), "components": body.get("components") or [],
+            "id": str(mid),
+            "channel_id": str(channel_id),
+            "type": type_,
+            "content": body.get("content") or "",
+            "author": self.user_payload(self.bot_user_id),
+            "attachments": self._attachments(channel_id, body, files or []),
+            "embeds": body.get("embeds") or [],
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": bool(body.get("tts")),
+            "timestamp": _now_iso(),
+            "edited_timestamp": None,
+            "flags": int(body.get("flags") or 0),
+            "components": body.get("components") or [],
         }
         if body.get("message_reference"):
             msg["message_reference"] = body["message_reference"]
@@ -501,10 +619,16 @@ class DiscordDouble:
         for f in files:
             aid = self._snowflake()
             url = f"{self.base_url}/attachments/{channel_id}/{aid}/{f['filename']}"
-            out.append({
-                "id": str(aid), "filename": f["filename"], "size": len(f["data"]), "url": url,
-                "proxy_url": url, "content_type": f["content_type"],
-            })
+            out.append(
+                {
+                    "id": str(aid),
+                    "filename": f["filename"],
+                    "size": len(f["data"]),
+                    "url": url,
+                    "proxy_url": url,
+                    "content_type": f["content_type"],
+                }
+            )
         return out
 
     def _edit_message(self, msg: JSONDict, body: JSONDict, files: list[JSONDict]) -> JSONDict:
@@ -522,14 +646,21 @@ class DiscordDouble:
 
     # ------------------------------------------------------------------ interaction builders
 
-    def _base_interaction(self, itype: int, data: JSONDict, user: int | FakeMember | None, guild: bool,
-                          channel_id: int | None) -> JSONDict:
+    def _base_interaction(
+        self, itype: int, data: JSONDict, user: int | FakeMember | None, guild: bool, channel_id: int | None
+    ) -> JSONDict:
         uid = int(user.id if isinstance(user, FakeMember) else user or self.admin_id)
         iid = self._snowflake()
         payload: JSONDict = {
-            "id": str(iid), "application_id": str(self.application_id), "type": itype, "data": data,
-            "token": "itok-" + secrets.token_urlsafe(48), "version": 1, "locale": "en-US",
-            "attachment_size_limit": self.ATTACHMENT_SIZE_LIMIT, "entitlements": [],
+            "id": str(iid),
+            "application_id": str(self.application_id),
+            "type": itype,
+            "data": data,
+            "token": "itok-" + secrets.token_urlsafe(48),
+            "version": 1,
+            "locale": "en-US",
+            "attachment_size_limit": self.ATTACHMENT_SIZE_LIMIT,
+            "entitlements": [],
             "entitlement_sku_ids": [],
         }
         if guild:
@@ -537,17 +668,25 @@ class DiscordDouble:
             channel = dict(self.channels.get(cid) or self._text_channel(cid, "unknown", 9))
             channel["permissions"] = str(self.permissions_of(uid))
             payload.update(
-                guild_id=str(self.guild_id), guild_locale="en-US", context=0,
+                guild_id=str(self.guild_id),
+                guild_locale="en-US",
+                context=0,
                 guild={"id": str(self.guild_id), "locale": "en-US", "features": []},
-                channel=channel, channel_id=str(cid), member=self.member_payload(uid, with_permissions=True),
+                channel=channel,
+                channel_id=str(cid),
+                member=self.member_payload(uid, with_permissions=True),
                 app_permissions=str(self.permissions_of(self.bot_user_id)),
                 authorizing_integration_owners={"0": str(self.guild_id)},
             )
         else:
             cid = int(channel_id or self.dm_channel_id(uid))
             payload.update(
-                context=1, channel=dict(self.channels[cid]), channel_id=str(cid), user=self.user_payload(uid),
-                app_permissions=str(EVERYONE_PERMS), authorizing_integration_owners={"0": "0"},
+                context=1,
+                channel=dict(self.channels[cid]),
+                channel_id=str(cid),
+                user=self.user_payload(uid),
+                app_permissions=str(EVERYONE_PERMS),
+                authorizing_integration_owners={"0": "0"},
             )
         return payload
 
@@ -574,8 +713,12 @@ class DiscordDouble:
         elif otype == 7 and int(value) in self.channels:
             ch = self.channels[int(value)]
             resolved.setdefault("channels", {})[str(value)] = {
-                "id": ch["id"], "name": ch.get("name"), "type": ch["type"], "parent_id": ch.get("parent_id"),
-                "permissions": str(BOT_PERMS), "flags": 0,
+                "id": ch["id"],
+                "name": ch.get("name"),
+                "type": ch["type"],
+                "parent_id": ch.get("parent_id"),
+                "permissions": str(BOT_PERMS),
+                "flags": 0,
             }
         return str(value) if otype in (6, 7, 8, 9) else value
 
@@ -614,7 +757,9 @@ class DiscordDouble:
         if group is not None:
             top = [{"name": group, "type": 2, "options": top}]
         data: JSONDict = {
-            "id": str(cmd["id"]) if cmd else str(self._snowflake()), "name": name, "type": 1,
+            "id": str(cmd["id"]) if cmd else str(self._snowflake()),
+            "name": name,
+            "type": 1,
         }
         if top:
             data["options"] = top
@@ -643,14 +788,19 @@ class DiscordDouble:
                 components.append({"type": 18, "id": 2 * n + 1, "component": text_input})
             else:
                 components.append({"type": 1, "id": 2 * n + 1, "components": [text_input]})
-        payload = self._base_interaction(5, {"custom_id": custom_id, "components": components}, user, guild,
-                                         channel_id)
+        payload = self._base_interaction(
+            5, {"custom_id": custom_id, "components": components}, user, guild, channel_id
+        )
         if message_id is not None:
             payload["message"] = self._message_for_component(int(message_id))
         return payload
 
-    def modal_submit_for(self, callback: CallbackResult | Recorded, values: dict[str, str],
-                         user: int | FakeMember | None = None) -> JSONDict:
+    def modal_submit_for(
+        self,
+        callback: CallbackResult | Recorded,
+        values: dict[str, str],
+        user: int | FakeMember | None = None,
+    ) -> JSONDict:
         """A MODAL_SUBMIT answering the modal sent in a type 9 `callback`, mirroring its layout
         per component (action row or label). User, channel, guild/DM and message default to those
         of the interaction that opened the modal. Text inputs missing from `values` are submitted
@@ -670,18 +820,38 @@ class DiscordDouble:
         for top in modal["components"]:
             if top["type"] == 18 and top["component"].get("type") == 4:
                 cid = top["component"]["custom_id"]
-                components.append({"type": 18, "id": next(ids), "component": {
-                    "type": 4, "id": next(ids), "custom_id": cid, "value": values.get(cid, "")}})
+                components.append(
+                    {
+                        "type": 18,
+                        "id": next(ids),
+                        "component": {
+                            "type": 4,
+                            "id": next(ids),
+                            "custom_id": cid,
+                            "value": values.get(cid, ""),
+                        },
+                    }
+                )
             elif top["type"] == 1:
-                row = {"type": 1, "id": next(ids), "components": []}
-                for c in top["components"]:
-                    if c.get("type") == 4:
-                        row["components"].append({"type": 4, "id": next(ids), "custom_id": c["custom_id"],
-                                                  "value": values.get(c["custom_id"], "")})
-                components.append(row)
-        payload = self._base_interaction(5, {"custom_id": modal["custom_id"], "components": components},
-                                         user or int(self._invoker(opener)["id"]), "guild_id" in opener,
-                                         int(opener["channel_id"]))
+                row_id = next(ids)
+                inner = [
+                    {
+                        "type": 4,
+                        "id": next(ids),
+                        "custom_id": c["custom_id"],
+                        "value": values.get(c["custom_id"], ""),
+                    }
+                    for c in top["components"]
+                    if c.get("type") == 4
+                ]
+                components.append({"type": 1, "id": row_id, "components": inner})
+        payload = self._base_interaction(
+            5,
+            {"custom_id": modal["custom_id"], "components": components},
+            user or int(self._invoker(opener)["id"]),
+            "guild_id" in opener,
+            int(opener["channel_id"]),
+        )
         if "message" in opener:
             payload["message"] = opener["message"]
         return payload
@@ -690,10 +860,22 @@ class DiscordDouble:
         msg = self.messages.get(message_id)
         if msg is None:  # a message the double never saw: a plain bot message in the alert channel
             msg = {
-                "id": str(message_id), "channel_id": str(self.alert_channel_id), "type": 0, "content": "",
-                "author": self.user_payload(self.bot_user_id), "attachments": [], "embeds": [],
-                "mentions": [], "mention_roles": [], "mention_everyone": False, "pinned": False,
-                "tts": False, "timestamp": _now_iso(), "edited_timestamp": None, "flags": 0, "components": [],
+                "id": str(message_id),
+                "channel_id": str(self.alert_channel_id),
+                "type": 0,
+                "content": "",
+                "author": self.user_payload(self.bot_user_id),
+                "attachments": [],
+                "embeds": [],
+                "mentions": [],
+                "mention_roles": [],
+                "mention_everyone": False,
+                "pinned": False,
+                "tts": False,
+                "timestamp": _now_iso(),
+                "edited_timestamp": None,
+                "flags": 0,
+                "components": [],
             }
         return dict(msg)
 
@@ -740,8 +922,10 @@ class DiscordDouble:
         if session.conn is not None:
             await session.conn.send(frame)
 
-    async def wait_until_ready(self, timeout: float = 5) -> None:
-        """Wait until a client has a live session (identified, or resumed after a disconnect)."""
+    async def wait_until_ready(self, timeout: float = 10) -> None:
+        """Wait until a client has a live session (identified, or resumed after a disconnect).
+        The default timeout exceeds the 5 s discord.py sleeps before every re-IDENTIFY
+        (Client.before_identify_hook); override that hook in tests to skip the wait."""
         await asyncio.wait_for(self._ready.wait(), timeout)
 
     async def disconnect_gateway(self, code: int | None = 4000, resumable: bool = True) -> None:
@@ -766,12 +950,20 @@ class DiscordDouble:
         ws = web.WebSocketResponse(timeout=2.0, max_msg_size=0)
         await ws.prepare(request)
         compress = request.query.get("compress")
-        conn = GatewayConnection(ws, request, dict(request.query), "zlib-stream" if compress == "zlib-stream" else None)
+        conn = GatewayConnection(
+            ws, request, dict(request.query), "zlib-stream" if compress == "zlib-stream" else None
+        )
         if conn.compression:
             conn._zlib = zlib.compressobj()
         self.gateway_connections.append(conn)
-        await conn.send({"op": 10, "s": None, "t": None,
-                         "d": {"heartbeat_interval": self.heartbeat_interval, "_trace": ["[\"double\"]"]}})
+        await conn.send(
+            {
+                "op": 10,
+                "s": None,
+                "t": None,
+                "d": {"heartbeat_interval": self.heartbeat_interval, "_trace": ['["double"]']},
+            }
+        )
         try:
             async for msg in ws:
                 if msg.type is WSMsgType.TEXT:
@@ -785,7 +977,7 @@ class DiscordDouble:
         return ws
 
     async def _on_frame(self, conn: GatewayConnection, frame: JSONDict) -> None:
-        op, d = frame.get("op"), frame.get("d")
+        op, d = frame.get("op"), frame.get("d") or {}
         if op == 1:
             if self.ack_heartbeats:
                 await conn.send({"op": 11, "s": None, "t": None, "d": None})
@@ -807,14 +999,26 @@ class DiscordDouble:
             return
         self.identify_count += 1
         self._session = _Session(id=secrets.token_hex(16), conn=conn)
-        await self.dispatch("READY", {
-            "v": 10, "user": self._bot_user_payload(), "guilds": [{"id": str(self.guild_id), "unavailable": True}],
-            "session_id": self._session.id, "resume_gateway_url": self.gateway_url, "session_type": "normal",
-            "application": {"id": str(self.application_id), "flags": self.application_payload()["flags"]},
-            "private_channels": [], "relationships": [], "presences": [], "guild_join_requests": [],
-            "user_settings": {}, "geo_ordered_rtc_regions": ["local"], "auth_session_id_hash": "double",
-            "_trace": ["[\"double\"]"],
-        })
+        await self.dispatch(
+            "READY",
+            {
+                "v": 10,
+                "user": self._bot_user_payload(),
+                "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+                "session_id": self._session.id,
+                "resume_gateway_url": self.gateway_url,
+                "session_type": "normal",
+                "application": {"id": str(self.application_id), "flags": self.application_payload()["flags"]},
+                "private_channels": [],
+                "relationships": [],
+                "presences": [],
+                "guild_join_requests": [],
+                "user_settings": {},
+                "geo_ordered_rtc_regions": ["local"],
+                "auth_session_id_hash": "double",
+                "_trace": ['["double"]'],
+            },
+        )
         await self.dispatch("GUILD_CREATE", self.guild_create_payload())
         self._ready.set()
 
@@ -828,7 +1032,7 @@ class DiscordDouble:
         last = d.get("seq") or 0
         for frame in [f for f in session.frames if f["s"] > last]:
             await conn.send(frame)
-        await self.dispatch("RESUMED", {"_trace": ["[\"double\"]"]})
+        await self.dispatch("RESUMED", {"_trace": ['["double"]']})
         self._ready.set()
 
     async def _request_members(self, d: JSONDict) -> None:
@@ -884,8 +1088,9 @@ class DiscordDouble:
         for method, pattern, handler in self._routes:
             m = pattern.fullmatch(path)
             if m and method == request.method:
-                webhookish = path.startswith(("/interactions/", "/webhooks/"))
-                if not webhookish and self.token is not None and rec.headers.get("Authorization") != f"Bot {self.token}":
+                # Interaction callbacks and webhooks authenticate by the token in the URL, not a header.
+                by_url = path.startswith(("/interactions/", "/webhooks/"))
+                if not by_url and self.token and rec.headers.get("Authorization") != f"Bot {self.token}":
                     return _error(401, "401: Unauthorized")
                 return await handler(rec, *m.groups())
         self.unknown_routes.append(rec)
@@ -912,10 +1117,18 @@ class DiscordDouble:
         return json_response({"url": self.gateway_url})
 
     async def _get_gateway_bot(self, rec: Recorded) -> web.Response:
-        return json_response({
-            "url": self.gateway_url, "shards": 1,
-            "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 86400000, "max_concurrency": 1},
-        })
+        return json_response(
+            {
+                "url": self.gateway_url,
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 86400000,
+                    "max_concurrency": 1,
+                },
+            }
+        )
 
     def _command_store(self, guild_id: str | None) -> list[JSONDict]:
         if guild_id is None:
@@ -936,12 +1149,19 @@ class DiscordDouble:
         echoed = []
         for cmd in rec.json:
             out = {
-                "type": 1, "default_member_permissions": None, "dm_permission": True, "nsfw": False,
-                "contexts": None, "integration_types": [0], "options": [], **cmd,
+                "type": 1,
+                "default_member_permissions": None,
+                "dm_permission": True,
+                "nsfw": False,
+                "contexts": None,
+                "integration_types": [0],
+                "options": [],
+                **cmd,
             }
             out.update(
                 id=old.get((cmd["name"], cmd.get("type", 1))) or str(self._snowflake()),
-                application_id=str(self.application_id), version=str(self._snowflake()),
+                application_id=str(self.application_id),
+                version=str(self._snowflake()),
             )
             if guild_id is not None:
                 out["guild_id"] = guild_id
@@ -970,10 +1190,20 @@ class DiscordDouble:
             flags = int(data.get("flags") or 0)
             if rtype == 5:
                 data = {"flags": (flags & 64) | 128}  # a "thinking..." placeholder
-            meta = {"id": iid, "type": payload["type"], "user": self._invoker(payload),
-                    "authorizing_integration_owners": payload["authorizing_integration_owners"]}
-            msg = self._message(channel_id, data, rec.files, type_=20 if payload["type"] == 2 else 0,
-                                webhook=True, extra={"interaction_metadata": meta})
+            meta = {
+                "id": iid,
+                "type": payload["type"],
+                "user": self._invoker(payload),
+                "authorizing_integration_owners": payload["authorizing_integration_owners"],
+            }
+            msg = self._message(
+                channel_id,
+                data,
+                rec.files,
+                type_=20 if payload["type"] == 2 else 0,
+                webhook=True,
+                extra={"interaction_metadata": meta},
+            )
             inter.original_id = int(msg["id"])
         elif rtype in (6, 7) and "message" in payload:
             # For component interactions "@original" is the message the component sits on.
@@ -981,16 +1211,22 @@ class DiscordDouble:
             stored = self.messages.setdefault(inter.original_id, dict(payload["message"]))
             if rtype == 7:
                 msg = self._edit_message(stored, data, rec.files)
-        elif rtype == 9 and not {"custom_id", "title", "components"} <= set(data):
-            return _error(400, "Invalid Form Body", 50035)
-        elif rtype not in (1, 6, 8, 9, 10, 12):
+        elif (rtype == 9 and not {"custom_id", "title", "components"} <= set(data)) or rtype not in (
+            1,
+            6,
+            8,
+            9,
+            10,
+            12,
+        ):
             return _error(400, "Invalid Form Body", 50035)
         inter.acked = True
         if msg is not None:
             resource["message"] = msg
         answer = {
             "interaction": {
-                "id": iid, "type": payload["type"],
+                "id": iid,
+                "type": payload["type"],
                 "response_message_id": msg["id"] if msg else None,
                 "response_message_loading": rtype == 5,
                 "response_message_ephemeral": bool(msg and int(msg["flags"]) & 64),
@@ -1002,15 +1238,21 @@ class DiscordDouble:
         return web.Response(status=204)
 
     def _invoker(self, payload: JSONDict) -> JSONDict:
-        return payload["member"]["user"] if "member" in payload else payload["user"]
+        user: JSONDict = payload["member"]["user"] if "member" in payload else payload["user"]
+        return user
 
     async def _webhook_execute(self, rec: Recorded, app_id: str, token: str) -> web.Response:
         inter = self._by_token.get(token)
         if int(app_id) != self.application_id or inter is None or not inter.acked:
             return _error(404, "Unknown Webhook", 10015)
         body = rec.json or {}
-        if not (body.get("content") or body.get("embeds") or body.get("components") or rec.files
-                or body.get("poll")):
+        if not (
+            body.get("content")
+            or body.get("embeds")
+            or body.get("components")
+            or rec.files
+            or body.get("poll")
+        ):
             return _error(400, "Cannot send an empty message", 50006)
         msg = self._message(int(inter.payload["channel_id"]), body, rec.files, webhook=True)
         inter.followup_ids.append(int(msg["id"]))
@@ -1023,8 +1265,10 @@ class DiscordDouble:
         if int(app_id) != self.application_id or inter is None:
             return _error(404, "Unknown Webhook", 10015)
         msg_id = inter.original_id if mid == "@original" else int(mid)
-        if msg_id is None or msg_id not in self.messages or (
-            mid != "@original" and msg_id not in inter.followup_ids and msg_id != inter.original_id
+        if (
+            msg_id is None
+            or msg_id not in self.messages
+            or (mid != "@original" and msg_id not in inter.followup_ids and msg_id != inter.original_id)
         ):
             return _error(404, "Unknown Message", 10008)
         if rec.method == "DELETE":
@@ -1056,13 +1300,20 @@ class DiscordDouble:
         if fault.status == 429:
             retry = 0.1 if fault.retry_after is None else fault.retry_after
             headers = {
-                "Retry-After": str(max(1, math.ceil(retry))), "X-RateLimit-Limit": "5",
-                "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": f"{time.time() + retry:.3f}",
-                "X-RateLimit-Reset-After": f"{retry:.3f}", "X-RateLimit-Bucket": "double-channel-bucket",
-                "X-RateLimit-Scope": "user", "Via": "1.1 google",  # discord.py needs Via to trust a 429
+                "Retry-After": str(max(1, math.ceil(retry))),
+                "X-RateLimit-Limit": "5",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": f"{time.time() + retry:.3f}",
+                "X-RateLimit-Reset-After": f"{retry:.3f}",
+                "X-RateLimit-Bucket": "double-channel-bucket",
+                "X-RateLimit-Scope": "user",
+                "Via": "1.1 google",  # discord.py needs Via to trust a 429
             }
-            body = {"message": fault.message or "You are being rate limited.", "retry_after": retry,
-                    "global": False}
+            body = {
+                "message": fault.message or "You are being rate limited.",
+                "retry_after": retry,
+                "global": False,
+            }
             if fault.code is not None:
                 body["code"] = fault.code
             return json_response(body, 429, headers)
@@ -1071,24 +1322,28 @@ class DiscordDouble:
 
     async def _post_message(self, rec: Recorded, cid: str) -> web.Response:
         ch, err = self._channel_or_error(cid)
-        if err:
-            return err
+        if err or ch is None:
+            return err or _error(404, "Unknown Channel", 10003)
         fault = self._channel_fault(int(cid))
         if fault:
             return fault
         body = rec.json or {}
-        if not (body.get("content") or body.get("embeds") or body.get("components") or rec.files
-                or body.get("sticker_ids") or body.get("poll")):
+        if not (
+            body.get("content")
+            or body.get("embeds")
+            or body.get("components")
+            or rec.files
+            or body.get("sticker_ids")
+            or body.get("poll")
+        ):
             return _error(400, "Cannot send an empty message", 50006)
-        extra = {"guild_id": str(self.guild_id)} if ch and ch["type"] != 1 else None
-        msg = self._message(int(cid), body, rec.files, type_=19 if body.get("message_reference") else 0,
-                            extra=extra)
+        msg = self._message(int(cid), body, rec.files, type_=19 if body.get("message_reference") else 0)
         self.channel_messages.setdefault(int(cid), []).append(msg)
         ch["last_message_id"] = msg["id"]
         return json_response(msg)
 
     async def _list_messages(self, rec: Recorded, cid: str) -> web.Response:
-        ch, err = self._channel_or_error(cid)
+        _, err = self._channel_or_error(cid)
         if err:
             return err
         limit = int(rec.query.get("limit", 50))
@@ -1096,7 +1351,7 @@ class DiscordDouble:
         return json_response(list(reversed(live))[:limit])
 
     async def _channel_message(self, rec: Recorded, cid: str, mid: str) -> web.Response:
-        ch, err = self._channel_or_error(cid)
+        _, err = self._channel_or_error(cid)
         if err:
             return err
         msg = self.messages.get(int(mid))
@@ -1110,7 +1365,7 @@ class DiscordDouble:
         return json_response(msg)
 
     async def _typing(self, rec: Recorded, cid: str) -> web.Response:
-        ch, err = self._channel_or_error(cid)
+        _, err = self._channel_or_error(cid)
         return err or web.Response(status=204)
 
     def _guild_or_error(self, gid: str) -> web.Response | None:

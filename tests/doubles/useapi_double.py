@@ -49,14 +49,15 @@ import datetime as dt
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from aiohttp import web
 
 from ._common import LocalServer, Recorded, Recorder, json_response, read_request
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 SECURED = "…secured…"
 
 
@@ -174,17 +175,35 @@ class UseapiDouble:
 
     # ------------------------------------------------------------------ test controls
 
-    def add_luma_session(self, session_value: str, account_email: str, expires: dt.datetime, *,
-                         concurrency: int = 4, credits: dict[str, int] | None = None,
-                         user_id: str | None = None) -> None:
+    def add_luma_session(
+        self,
+        session_value: str,
+        account_email: str,
+        expires: dt.datetime,
+        *,
+        concurrency: int = 4,
+        credits: dict[str, int] | None = None,
+        user_id: str | None = None,
+    ) -> None:
         self._luma_sessions[session_value] = LumaAccount(
-            account_email, expires, session_value, user_id or str(uuid.uuid4()), concurrency,
+            account_email,
+            expires,
+            session_value,
+            user_id or str(uuid.uuid4()),
+            concurrency,
             credits if credits is not None else {"usage": 20, "limit": 10000},
         )
 
-    def add_ltx_cookie(self, lt_token_value: str, email: str, token_expire: dt.datetime,
-                       refresh_token_expire: dt.datetime | None, *, lt_id: str | None = None,
-                       balance: int = 150) -> None:
+    def add_ltx_cookie(
+        self,
+        lt_token_value: str,
+        email: str,
+        token_expire: dt.datetime,
+        refresh_token_expire: dt.datetime | None,
+        *,
+        lt_id: str | None = None,
+        balance: int = 150,
+    ) -> None:
         self._ltx_cookies[lt_token_value] = LtxAccount(
             email, token_expire, refresh_token_expire, {"lt_id": lt_id} if lt_id else {}, balance=balance
         )
@@ -195,9 +214,16 @@ class UseapiDouble:
         self.luma_accounts[email] = acc
         return acc
 
-    def set_ltx_account(self, email: str, token_expire: dt.datetime,
-                        refresh_token_expire: dt.datetime | None = None, **fields: Any) -> LtxAccount:
-        fields.setdefault("cookie", {"lt_id": "user-" + email.split("@")[0], "lt_token": "x", "lt_refresh_token": "y"})
+    def set_ltx_account(
+        self,
+        email: str,
+        token_expire: dt.datetime,
+        refresh_token_expire: dt.datetime | None = None,
+        **fields: Any,
+    ) -> LtxAccount:
+        fields.setdefault(
+            "cookie", {"lt_id": "user-" + email.split("@")[0], "lt_token": "x", "lt_refresh_token": "y"}
+        )
         acc = LtxAccount(email, token_expire, refresh_token_expire, **fields)
         self.ltx_accounts[email] = acc
         return acc
@@ -206,8 +232,12 @@ class UseapiDouble:
         acc = self.luma_accounts[email]
         acc.expires, acc.refresh_last, acc.refresh_count = expires, self.now(), acc.refresh_count + 1
 
-    def set_ltx_expiry(self, email: str, token_expire: dt.datetime | None = None,
-                       refresh_token_expire: dt.datetime | None = None) -> None:
+    def set_ltx_expiry(
+        self,
+        email: str,
+        token_expire: dt.datetime | None = None,
+        refresh_token_expire: dt.datetime | None = None,
+    ) -> None:
         acc = self.ltx_accounts[email]
         if token_expire is not None:
             acc.token_expire = token_expire
@@ -227,14 +257,24 @@ class UseapiDouble:
     def set_ltx_error(self, email: str, error: str | None) -> None:
         self.ltx_accounts[email].error = error
 
-    def inject(self, method: str, path: str, status: int | None = None, body: Any = None,
-               headers: dict[str, str] | None = None, delay: float | None = None, times: int | None = 1,
-               malformed: bool = False, hang: bool = False) -> None:
+    def inject(
+        self,
+        method: str,
+        path: str,
+        status: int | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        delay: float | None = None,
+        times: int | None = 1,
+        malformed: bool = False,
+        hang: bool = False,
+    ) -> None:
         """Queue a fault for the next `times` requests whose method matches ("*" = any) and whose
         path fully matches the regex `path`. Faults apply before the bearer check, like an edge
         proxy would."""
-        self._faults.append(_Fault(method.upper(), re.compile(path), status, body, headers, delay, times,
-                                   malformed, hang))
+        self._faults.append(
+            _Fault(method.upper(), re.compile(path), status, body, headers, delay, times, malformed, hang)
+        )
 
     def clear_faults(self) -> None:
         self._faults.clear()
@@ -265,8 +305,12 @@ class UseapiDouble:
                     request.transport.abort()
                 return web.Response(status=599)
             if fault.malformed:
-                return web.Response(body=b"{not json", status=fault.status or 200, headers=fault.headers,
-                                    content_type="application/json")
+                return web.Response(
+                    body=b"{not json",
+                    status=fault.status or 200,
+                    headers=fault.headers,
+                    content_type="application/json",
+                )
             if fault.status is not None or fault.body is not None:
                 return _fault_response(fault)
         ltx = rec.path.startswith("/v1/ltxstudio/")
@@ -276,7 +320,9 @@ class UseapiDouble:
                 return web.Response(text="Not Found" if status == 404 else "Gone", status=status)
             return _raw_or_json(body, status)
         if rec.headers.get("Authorization") != f"Bearer {self.token}":
-            return json_response({"error": "Unauthorized", "code": 401} if ltx else {"error": "Unauthorized"}, 401)
+            return json_response(
+                {"error": "Unauthorized", "code": 401} if ltx else {"error": "Unauthorized"}, 401
+            )
         route = _ROUTES.get((rec.method, re.sub(r"^(/v1/\w+/accounts)/[^/]+$", r"\1/{email}", rec.path)))
         if route is None:
             self.unknown_routes.append(rec)
@@ -298,9 +344,14 @@ class UseapiDouble:
 
     def _luma_summary(self, acc: LumaAccount) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "account": acc.email, "email": acc.email, "user_id": acc.user_id, "concurrency": acc.concurrency,
-            "luma_session_expires": luma_time(acc.expires), "updated": acc.updated.strftime("%Y-%m-%d"),
-            "refresh_count": acc.refresh_count, "executing": acc.executing,
+            "account": acc.email,
+            "email": acc.email,
+            "user_id": acc.user_id,
+            "concurrency": acc.concurrency,
+            "luma_session_expires": luma_time(acc.expires),
+            "updated": acc.updated.strftime("%Y-%m-%d"),
+            "refresh_count": acc.refresh_count,
+            "executing": acc.executing,
         }
         if acc.refresh_last is not None:
             data["refresh_last"] = iso_ms(acc.refresh_last)
@@ -317,13 +368,26 @@ class UseapiDouble:
             status, body = self.LUMA_INVALID_SESSION
             return json_response(body, status)
         created = template.email not in self.luma_accounts
-        acc = LumaAccount(template.email, template.expires, session, template.user_id, template.concurrency,
-                          template.credits, updated=self.now())
+        acc = LumaAccount(
+            template.email,
+            template.expires,
+            session,
+            template.user_id,
+            template.concurrency,
+            template.credits,
+            updated=self.now(),
+        )
         self.luma_accounts[acc.email] = acc
-        return json_response({
-            "account": acc.email, "user_id": acc.user_id, "concurrency": acc.concurrency,
-            "luma_session_expires": luma_time(acc.expires), "credits": acc.credits, "created": created,
-        })
+        return json_response(
+            {
+                "account": acc.email,
+                "user_id": acc.user_id,
+                "concurrency": acc.concurrency,
+                "luma_session_expires": luma_time(acc.expires),
+                "credits": acc.credits,
+                "created": created,
+            }
+        )
 
     def _luma_list(self, rec: Recorded) -> web.Response:
         if not self.luma_accounts:
@@ -336,8 +400,10 @@ class UseapiDouble:
             return web.Response(status=404)
         data = self._luma_summary(acc)
         data.update(
-            sessionValid=acc.error is None and acc.expires > self.now(), credits=acc.credits,
-            luma_session=_redact(acc.session), session=_redact(acc.session),
+            sessionValid=acc.error is None and acc.expires > self.now(),
+            credits=acc.credits,
+            luma_session=_redact(acc.session),
+            session=_redact(acc.session),
         )
         return json_response(data)
 
@@ -351,9 +417,13 @@ class UseapiDouble:
     def _ltx_body(self, acc: LtxAccount, with_refresh: bool) -> dict[str, Any]:
         cookie = {k: (v if k == "lt_id" else SECURED) for k, v in acc.cookie.items()}
         data: dict[str, Any] = {
-            "email": acc.email, "cookie": cookie, "maxJobs": acc.max_jobs,
-            "updated": epoch_ms(acc.updated), "updatedUTC": iso_ms(acc.updated),
-            "tokenExpire": epoch_ms(acc.token_expire), "tokenExpireUTC": iso_ms(acc.token_expire),
+            "email": acc.email,
+            "cookie": cookie,
+            "maxJobs": acc.max_jobs,
+            "updated": epoch_ms(acc.updated),
+            "updatedUTC": iso_ms(acc.updated),
+            "tokenExpire": epoch_ms(acc.token_expire),
+            "tokenExpireUTC": iso_ms(acc.token_expire),
         }
         if with_refresh and acc.refresh_token_expire is not None:
             data["refreshTokenExpire"] = epoch_ms(acc.refresh_token_expire)
@@ -372,7 +442,9 @@ class UseapiDouble:
         )
         missing = [k for k in ("lt_token", "lt_refresh_token") if not cookie.get(k)]
         if missing:
-            return json_response({"error": "Missing required cookie fields: " + " | ".join(missing), "code": 400}, 400)
+            return json_response(
+                {"error": "Missing required cookie fields: " + " | ".join(missing), "code": 400}, 400
+            )
         try:
             max_jobs = int(body.get("maxJobs", 20))
         except (TypeError, ValueError):
@@ -384,15 +456,27 @@ class UseapiDouble:
             status, err = self.LTX_INVALID_COOKIE
             return json_response(err, status)
         cookie.setdefault("lt_id", template.cookie.get("lt_id", "user-" + template.email.split("@")[0]))
-        acc = LtxAccount(template.email, template.token_expire, template.refresh_token_expire, cookie, max_jobs,
-                         updated=self.now(), balance=template.balance)
+        acc = LtxAccount(
+            template.email,
+            template.token_expire,
+            template.refresh_token_expire,
+            cookie,
+            max_jobs,
+            updated=self.now(),
+            balance=template.balance,
+        )
         self.ltx_accounts[acc.email] = acc
         return json_response(self._ltx_body(acc, with_refresh=True))
 
     def _ltx_list(self, rec: Recorded) -> web.Response:
         if not self.ltx_accounts:
-            return json_response({"error": "Configuration not found. To create configuration use POST /accounts.",
-                                  "code": 404}, 404)
+            return json_response(
+                {
+                    "error": "Configuration not found. To create configuration use POST /accounts.",
+                    "code": 404,
+                },
+                404,
+            )
         return json_response(
             {e: self._ltx_body(a, self.ltx_list_refresh_expiry) for e, a in self.ltx_accounts.items()}
         )
@@ -402,8 +486,10 @@ class UseapiDouble:
         if acc is None:
             return json_response({"error": f"Configuration for {email} not found", "code": 404}, 404)
         data = self._ltx_body(acc, self.ltx_list_refresh_expiry)
-        data.update(balance={"LTXStudio_token": acc.balance},
-                    latestCreatedAtMs={"LTXStudio_token": epoch_ms(acc.updated)})
+        data.update(
+            balance={"LTXStudio_token": acc.balance},
+            latestCreatedAtMs={"LTXStudio_token": epoch_ms(acc.updated)},
+        )
         return json_response(data)
 
 

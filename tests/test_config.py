@@ -1,0 +1,130 @@
+"""Configuration: defaults, every problem reported at once, tokens never echoed, `.env` handling."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import fields
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import ENV_VARS, ConfigError, Settings, load_settings
+from bot.durations import parse_duration
+
+TOKENS = {"DISCORD_TOKEN": "discord-token-Abc123xyz", "USEAPI_TOKEN": "user:1-useapi-token-Def456"}
+
+
+def test_only_the_tokens_are_required() -> None:
+    settings = load_settings(TOKENS)
+    assert settings.discord_token == TOKENS["DISCORD_TOKEN"]
+    assert settings.useapi_token == TOKENS["USEAPI_TOKEN"]
+
+
+def test_env_vars_defaults_are_the_settings_defaults() -> None:
+    """ENV_VARS (which the README documents) and the Settings dataclass agree on every default."""
+    loaded = load_settings(TOKENS)
+    declared = {
+        f.name: f.default for f in fields(Settings) if f.name not in ("discord_token", "useapi_token")
+    }
+    for name, value in declared.items():
+        assert getattr(loaded, name) == value, name
+    assert loaded.sync_interval == parse_duration(ENV_VARS["SYNC_INTERVAL"] or "")
+    assert loaded.health_max_age == parse_duration(ENV_VARS["HEALTH_MAX_AGE"] or "")
+    assert str(loaded.database_path) == ENV_VARS["DATABASE_PATH"]
+    assert ",".join(loaded.services) == ENV_VARS["SERVICES"]
+    # Every Settings field comes from exactly one variable.
+    assert len(declared) + 2 == len(ENV_VARS)
+
+
+def test_every_problem_is_reported_at_once_without_echoing_tokens() -> None:
+    env = {
+        "DISCORD_TOKEN": "has a space-secret-Qq1",
+        "USEAPI_BASE_URL": "ftp://example.com",
+        "GUILD_ID": "12",
+        "ADMIN_USER_IDS": "130000000000000001,nope",
+        "SERVICES": "luma,sora",
+        "SYNC_INTERVAL": "5s",
+        "USEAPI_TIMEOUT": "fast",
+        "LOG_LEVEL": "chatty",
+        "HEALTH_MAX_AGE": "1s",
+        "DATABASE_PATH": " ",
+    }
+    with pytest.raises(ConfigError) as exc:
+        load_settings(env)
+    problems = exc.value.problems
+    for name in (
+        "DISCORD_TOKEN contains spaces",
+        "USEAPI_TOKEN is required",
+        "USEAPI_BASE_URL",
+        "GUILD_ID",
+        "ADMIN_USER_IDS",
+        "SERVICES: unknown service 'sora'",
+        "SYNC_INTERVAL must be at least 10s",
+        "USEAPI_TIMEOUT",
+        "LOG_LEVEL",
+        "HEALTH_MAX_AGE must be at least 10s",
+        "DATABASE_PATH is empty",
+    ):
+        assert any(p.startswith(name) for p in problems), (name, problems)
+    assert "secret" not in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "attribute", "value"),
+    [
+        ("HEALTH_MAX_AGE", "90s", "health_max_age", timedelta(seconds=90)),
+        ("SYNC_INTERVAL", "1h30m", "sync_interval", timedelta(minutes=90)),
+        ("REGISTER_COOLDOWN", "0", "register_cooldown", timedelta(0)),
+        ("SERVICES", " LTX , luma, ltx ", "services", ("ltx", "luma")),
+        ("LOG_LEVEL", "debug", "log_level", "DEBUG"),
+        ("USEAPI_BASE_URL", "http://127.0.0.1:8080/", "useapi_base_url", "http://127.0.0.1:8080"),
+        ("DATABASE_PATH", "/data/session-warden.sqlite3", "database_path", Path("/data/session-warden.sqlite3")),
+        ("ADMIN_USER_IDS", "130000000000000001, 130000000000000002", "admin_user_ids",
+         frozenset({130000000000000001, 130000000000000002})),
+    ],
+)  # fmt: skip
+def test_values_are_parsed(name: str, raw: str, attribute: str, value: object) -> None:
+    assert getattr(load_settings({**TOKENS, name: raw}), attribute) == value
+
+
+def test_tokens_are_not_in_the_settings_repr() -> None:
+    text = repr(load_settings(TOKENS))
+    assert TOKENS["DISCORD_TOKEN"] not in text and TOKENS["USEAPI_TOKEN"] not in text
+
+
+def run_healthcheck(cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "healthcheck"],
+        cwd=cwd,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_dotenv_in_the_working_directory_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        f"DISCORD_TOKEN={TOKENS['DISCORD_TOKEN']}\nUSEAPI_TOKEN={TOKENS['USEAPI_TOKEN']}\n"
+        "DATABASE_PATH=from-dotenv.sqlite3\n",
+        encoding="utf-8",
+    )
+    done = run_healthcheck(tmp_path)
+    # Configuration accepted (the tokens came from .env); only the database is missing.
+    assert done.stdout == "unhealthy: no database at from-dotenv.sqlite3: the bot has not started here\n"
+    assert done.returncode == 1
+
+    done = run_healthcheck(tmp_path, DATABASE_PATH="from-environment.sqlite3")
+    assert "no database at from-environment.sqlite3" in done.stdout
+
+
+def test_without_tokens_the_process_explains_and_exits(tmp_path: Path) -> None:
+    done = run_healthcheck(tmp_path)
+    assert done.returncode == 1  # healthcheck: never 2, which Docker reserves
+    assert "DISCORD_TOKEN is required and is not set" in done.stderr
+    assert "USEAPI_TOKEN is required and is not set" in done.stderr
