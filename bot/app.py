@@ -28,6 +28,7 @@ EXTENSIONS = (
     "cogs.register",
     "cogs.accounts",
     "cogs.access",
+    "cogs.alerts",
 )
 
 ALERT_CHANNEL_SETTING = "alert_channel_id"
@@ -43,6 +44,29 @@ def point_discord_at(settings: Settings) -> None:
         discord.http.Route.BASE = settings.discord_api_base
     if settings.discord_gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+class WardenTree(app_commands.CommandTree["WardenBot"]):
+    """Refuses, before any command runs, interactions the bot must not serve here."""
+
+    async def interaction_check(self, interaction: discord.Interaction[WardenBot]) -> bool:
+        reason = self.client.refusal_reason(interaction)
+        if reason is None:
+            return True
+        log.info("refused an interaction from guild %s: %s", interaction.guild_id, reason)
+        try:
+            await self.client.store.audit(
+                now=self.client.clock.now(),
+                actor_id=interaction.user.id,
+                action=f"command:{interaction.data.get('name') if interaction.data else '?'}",
+                outcome="refused:outside",
+                detail=f"guild {interaction.guild_id}",
+            )
+        finally:
+            await interaction.response.send_message(
+                reason, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+        return False
 
 
 class WardenBot(commands.Bot):
@@ -70,6 +94,7 @@ class WardenBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             # discord.py waits this long after the last GUILD_CREATE before READY; tests shorten it.
             guild_ready_timeout=guild_ready_timeout,
+            tree_cls=WardenTree,
         )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
@@ -150,6 +175,16 @@ class WardenBot(commands.Bot):
                 await self.store.close()
 
     # -- shared helpers for cogs ----------------------------------------------------------------
+
+    def refusal_reason(self, interaction: discord.Interaction[Any]) -> str | None:
+        """Why this interaction may not be served at all (shutdown, DMs, other guilds), or None."""
+        if self.shutting_down:
+            return "Session Warden is restarting. Try again in a minute."
+        if interaction.guild_id is None:
+            return "Session Warden works only inside its server, not in direct messages."
+        if self.settings.guild_id and interaction.guild_id != self.settings.guild_id:
+            return "Session Warden is not set up for this server."
+        return None
 
     async def alert_channel_id(self) -> int | None:
         """`/alerts channel` when set, else ALERT_CHANNEL_ID."""

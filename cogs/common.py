@@ -23,14 +23,7 @@ def warden(interaction: discord.Interaction[Any]) -> WardenBot:
 
 def outside_reason(interaction: discord.Interaction[Any]) -> str | None:
     """Why this interaction may not be served here at all (DMs, other guilds), or None."""
-    bot = warden(interaction)
-    if bot.shutting_down:
-        return "Session Warden is restarting. Try again in a minute."
-    if interaction.guild_id is None:
-        return "Session Warden works only inside its server, not in direct messages."
-    if bot.settings.guild_id and interaction.guild_id != bot.settings.guild_id:
-        return "Session Warden is not set up for this server."
-    return None
+    return warden(interaction).refusal_reason(interaction)
 
 
 def role_ids(user: discord.abc.User) -> list[int]:

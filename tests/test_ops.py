@@ -14,7 +14,6 @@ import signal
 import sqlite3
 import sys
 import time
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,40 +23,18 @@ import pytest
 
 from bot import ops
 from bot.__main__ import main
-from bot.config import ENV_VARS, Settings
+from bot.config import Settings
 from bot.store import Store
 from bot.useapi import AccountInfo
 from tests.doubles.discord_double import DiscordDouble
 from tests.doubles.useapi_double import UseapiDouble
+from tests.process import process_env, run_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 DISCORD_TOKEN = "MTMwMDAwMDAwMDAwMDAwMDAwMQ.Gx7Kq2.ops-test-discord-token-Qw8Zx9Lm"
 USEAPI_TOKEN = "user:77-ops-test-useapi-token-Hj5Kl2"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 LOG_LINE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: .*")
-
-
-def process_env(**values: str) -> dict[str, str]:
-    """The test process's environment without any Session Warden variable, plus `values`."""
-    env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
-    env.update(values)
-    return env
-
-
-async def run_bot(*args: str, env: Mapping[str, str], cwd: Path, timeout: float = 30) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env=dict(env),
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
 
 
 def settings_for(tmp_path: Path, base_url: str = "http://useapi.test", **overrides: object) -> Settings:

@@ -1,0 +1,177 @@
+"""Hostile input and broken surroundings, through the real bot and the doubles."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.store import Store
+from tests.harness import Rig, running_rig
+
+EPHEMERAL = 64
+SESSION = "HardenSess10nValue7Qx2Lp"
+EXPIRES = datetime(2026, 12, 24, 9, 0, tzinfo=UTC)
+OTHER_GUILD = 1399999999999999999
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    async with running_rig(tmp_path) as rig:
+        yield rig
+
+
+def member(rig: Rig) -> int:
+    return rig.discord.member_ids[0]
+
+
+def store_of(rig: Rig) -> Store:
+    assert rig.bot is not None
+    return rig.bot.store
+
+
+async def approve(rig: Rig) -> None:
+    await store_of(rig).grant("user", member(rig), granted_by=rig.discord.admin_id, now=EXPIRES)
+
+
+async def register(rig: Rig, pasted: str = SESSION) -> dict:
+    opened = await rig.slash("luma", "register", user=member(rig))
+    assert opened.type == 9
+    submitted = await rig.submit(opened, {"cookie": pasted}, user=member(rig))
+    if submitted.type == 4:
+        return submitted.data
+    return await rig.followup(submitted)
+
+
+async def test_interaction_from_another_guild_is_refused_and_audited(rig: Rig) -> None:
+    payload = rig.discord.slash_command("accounts", user=rig.discord.admin_id)
+    payload["guild_id"] = str(OTHER_GUILD)
+    payload["guild"]["id"] = str(OTHER_GUILD)
+    iid = await rig.discord.dispatch_interaction(payload)
+    cb = await rig.discord.wait_for_callback(iid)
+    assert cb.type == 4 and cb.data["flags"] & EPHEMERAL
+    assert "not set up for this server" in cb.data["content"]
+    entry = (await store_of(rig).recent_audit())[0]
+    assert entry.outcome == "refused:outside" and entry.detail == f"guild {OTHER_GUILD}"
+
+
+async def test_register_cooldown_says_when_to_retry(tmp_path: Path) -> None:
+    async with running_rig(tmp_path, register_cooldown=timedelta(seconds=30)) as rig:
+        rig.useapi.add_luma_session(SESSION, "a@example.com", expires=EXPIRES)
+        await approve(rig)
+        first = await register(rig)
+        assert first["embeds"]
+        second = await register(rig)
+        assert "Try again in" in second["content"] and "nothing was sent" in second["content"]
+        assert len(rig.useapi.requests_to("POST", "/v1/luma/accounts")) == 1
+
+
+@pytest.mark.parametrize(
+    "account",
+    [
+        "@everyone@example.com",
+        "<@&1300000000000000401>@example.com",
+        "`code`**bold**||spoiler||@example.com",
+        "x" * 300 + "@example.com",
+        "evil\u202e\u0000@example.com",
+    ],
+)
+async def test_hostile_upstream_text_is_shown_literally_and_pings_nobody(rig: Rig, account: str) -> None:
+    rig.useapi.inject(
+        "POST",
+        "/v1/luma/accounts",
+        status=200,
+        body={
+            "account": account,
+            "luma_session_expires": "2026-12-24 09:00:00 UTC",
+            "error": "@here `drop` <@1300000000000000302> " + "y" * 2000,
+        },
+    )
+    await approve(rig)
+    answer = await register(rig)
+    assert answer["allowed_mentions"]["parse"] == []
+    notice = await rig.discord.wait_for(
+        lambda r: r.method == "POST" and r.path == f"/channels/{rig.discord.alert_channel_id}/messages"
+    )
+    content = notice.json["content"]
+    assert notice.json["allowed_mentions"]["parse"] == []
+    assert "@everyone" not in content.replace("@\u200beveryone", "")
+    assert "<@&" not in content and len(content) < 2000
+    accounts = await rig.slash("accounts", user=member(rig))
+    embed = accounts.data["embeds"][0]
+    assert len(json.dumps(embed)) < 6000 and len(embed["description"]) <= 4096
+    assert "\u0000" not in embed["description"]
+
+
+async def test_oversized_and_malformed_upstream_answers(rig: Rig) -> None:
+    await approve(rig)
+    rig.useapi.inject("POST", "/v1/luma/accounts", body=rig.useapi.big_json())
+    assert "could not read" in (await register(rig))["content"]
+    rig.useapi.inject("POST", "/v1/luma/accounts", malformed=True)
+    assert "could not read" in (await register(rig))["content"]
+    rig.useapi.inject("POST", "/v1/luma/accounts", status=200, body={"account": 5, "concurrency": "x"})
+    assert "could not read" in (await register(rig))["content"]
+    assert await store_of(rig).list_accounts() == []
+
+
+async def test_unreachable_useapi_is_explained(tmp_path: Path) -> None:
+    async with running_rig(tmp_path, useapi_base_url="http://127.0.0.1:9") as rig:
+        await approve(rig)
+        assert "could not reach useapi.net" in (await register(rig))["content"]
+
+
+async def test_read_only_database_keeps_the_bot_up_and_says_what_happened(rig: Rig) -> None:
+    rig.useapi.add_luma_session(SESSION, "a@example.com", expires=EXPIRES)
+    await approve(rig)
+    await store_of(rig).db.execute("PRAGMA query_only = ON")
+    answer = await register(rig)
+    assert "could not record it" in answer["content"] and "a@example.com" in answer["content"]
+    assert any("not recorded" in line for line in rig.raw_logs.lines)
+    await store_of(rig).db.execute("PRAGMA query_only = OFF")
+    # Still serving, and the next registration is recorded.
+    assert (await register(rig))["embeds"]
+    assert [a.account for a in await store_of(rig).list_accounts()] == ["a@example.com"]
+
+
+async def test_full_disk_on_a_refusal_is_answered(rig: Rig) -> None:
+    db = store_of(rig).db
+    async with db.execute("PRAGMA page_count") as cur:
+        pages = (await cur.fetchone())[0]  # type: ignore[index]
+    await db.execute(f"PRAGMA max_page_count = {pages}")
+    # Fill every free byte, big rows then small ones, so the next write hits SQLITE_FULL.
+    n = 0
+    for size in (3000, 300, 30, 1):
+        for _ in range(500):
+            n += 1
+            try:
+                await db.execute(
+                    "INSERT INTO audit (at, action, outcome, detail) VALUES (0, 'fill', 'fill', ?)", ("z" * size,)
+                )
+                await db.commit()
+            except sqlite3.OperationalError:
+                await db.rollback()
+                break
+    cb = await rig.slash("luma", "register", user=rig.discord.member_ids[1])
+    assert cb.type == 4 and "could not write to its database" in cb.data["content"]
+    assert any("database or disk is full" in line for line in rig.raw_logs.lines)
+
+
+async def test_missing_permission_on_the_alert_channel_is_reported(rig: Rig) -> None:
+    rig.useapi.add_luma_session(SESSION, "a@example.com", expires=EXPIRES)
+    rig.discord.fail_channel_messages(rig.discord.alert_channel_id, 403)
+    await approve(rig)
+    answer = await register(rig)
+    assert "lacks permission in the alert channel" in answer["content"]
+
+
+async def test_discord_rate_limit_on_the_notice_is_retried_by_discord_py(rig: Rig) -> None:
+    rig.useapi.add_luma_session(SESSION, "a@example.com", expires=EXPIRES)
+    rig.discord.fail_channel_messages(rig.discord.alert_channel_id, 429, times=1, retry_after=0.2)
+    await approve(rig)
+    answer = await register(rig)
+    assert "⚠️" not in answer["content"]
+    assert len(rig.discord.channel_messages[rig.discord.alert_channel_id]) == 1
