@@ -87,13 +87,24 @@ class Plan:
 # -- stages -------------------------------------------------------------------------------------
 
 
+def format_stage(threshold: timedelta) -> str:
+    """Whole days from two days up (3d), else whole hours (24h, 6h), else exact (1h30m)."""
+    seconds = int(threshold.total_seconds())
+    if seconds >= 2 * 86400 and seconds % 86400 == 0:
+        return f"{seconds // 86400}d"
+    if seconds > 0 and seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    return format_duration(threshold)
+
+
 def stage_name(threshold: timedelta) -> str:
-    return EXPIRED if threshold <= ZERO else format_duration(threshold)
+    """The stage's part of a WarningKey: '3d', '24h', '6h', 'expired'."""
+    return EXPIRED if threshold <= ZERO else format_stage(threshold)
 
 
 def stage_label(threshold: timedelta) -> str:
     """For people: 'expires within 24h' / 'expired'."""
-    return "expired" if threshold <= ZERO else f"expires within {format_duration(threshold)}"
+    return "expired" if threshold <= ZERO else f"expires within {format_stage(threshold)}"
 
 
 def parse_stages(raw: str) -> tuple[timedelta, ...]:
@@ -108,7 +119,7 @@ def parse_stages(raw: str) -> tuple[timedelta, ...]:
 
 
 def format_stages(stages: Iterable[timedelta]) -> str:
-    return ",".join(format_duration(s) for s in sorted(stages, reverse=True))
+    return ",".join(format_stage(s) for s in sorted(stages, reverse=True))
 
 
 def stages_for(stages: Mapping[str, Sequence[timedelta]], service: str) -> tuple[timedelta, ...]:
@@ -173,6 +184,39 @@ def plan(
     due.sort(key=lambda a: (a.urgency, a.key))
     upcoming.sort(key=lambda u: (u.due_at, u.key))
     return Plan(tuple(due), tuple(skipped), tuple(upcoming))
+
+
+def after_recheck(before: Plan, after: Plan) -> tuple[Plan, tuple[WarningKey, ...]]:
+    """Reconcile the plan made before re-reading upstream with the one made after.
+
+    A stage warning that is no longer due (the fresh expiry is later) is suppressed. The fresh
+    expiry may have crossed a less urgent stage at once (a token refreshed to 48h away crosses
+    3d): that is not warned about either, only recorded as skipped, because the fresh value is
+    not inside the stage that was about to be warned about. The same or a more urgent stage is
+    still warned about. Returns the plan to carry out and the suppressed keys.
+    """
+    still_due = {a.key for a in after.due}
+    suppressed: dict[tuple[str, str], Alert] = {
+        (a.key.service, a.key.account): a
+        for a in before.due
+        if a.kind is Kind.STAGE and a.key not in still_due
+    }
+    due: list[Alert] = []
+    skipped = list(after.skipped)
+    for alert in after.due:
+        old = suppressed.get((alert.key.service, alert.key.account))
+        if (
+            old is not None
+            and alert.kind is Kind.STAGE
+            and alert.threshold is not None
+            and old.threshold is not None
+            and alert.threshold > old.threshold
+        ):
+            skipped.append(alert.key)
+        else:
+            due.append(alert)
+    plan_now = Plan(tuple(due), tuple(skipped), after.upcoming)
+    return plan_now, tuple(a.key for a in suppressed.values())
 
 
 def next_wake(next_due: datetime | None, now: datetime, *, longest: timedelta) -> timedelta:

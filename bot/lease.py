@@ -52,6 +52,11 @@ class Lease:
         self._last_held: bool | None = None
         self._last_holder: str | None = None
 
+    @property
+    def standing_by(self) -> bool:
+        """True when the last renewal found another instance holding the lease."""
+        return self._last_held is False
+
     async def renew(self, now: datetime) -> LeaseStatus:
         """Take or renew the lease; say in the log (once per change) when another instance has it."""
         row = await self.store.claim_lease(

@@ -1,0 +1,262 @@
+"""The pure core of the expiry watch: stages, catch-up, re-arming, next due moment."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.durations import DurationError
+from bot.expiry import (
+    DEFAULT_STAGES,
+    EXPIRED,
+    GONE,
+    Kind,
+    WarningKey,
+    error_stage,
+    format_stages,
+    next_wake,
+    parse_stages,
+    plan,
+    stage_name,
+    stages_for,
+)
+from bot.store import TrackedAccount
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+H = timedelta(hours=1)
+
+
+def account(
+    name: str = "a@x.com", service: str = "luma", expires: datetime | None = NOW + 100 * H, **fields: Any
+) -> TrackedAccount:
+    base = TrackedAccount(
+        service=service, account=name, expires_at=expires, refresh_expires_at=None, concurrency=None,
+        credits_usage=None, credits_limit=None, max_jobs=None, registered_by=7, registered_at=NOW,
+        last_error=None, upstream_updated_at=None, first_seen_at=NOW, synced_at=NOW, gone_at=None,
+    )  # fmt: skip
+    return replace(base, **fields)
+
+
+def key(acc: TrackedAccount, stage: str) -> WarningKey:
+    assert acc.expires_at is not None
+    return WarningKey(acc.service, acc.account, int(acc.expires_at.timestamp()), stage)
+
+
+def simulate(accounts: list[TrackedAccount], stages: dict[str, tuple[timedelta, ...]], times: list[datetime]):
+    """Run plan() at each time, recording what it says like the scheduler does."""
+    recorded: set[tuple[str, str, int, str]] = set()
+    sent: list[tuple[WarningKey, datetime, datetime]] = []  # key, due_at, sent at
+    for now in times:
+        p = plan(accounts, stages, recorded, now)
+        assert not {a.key for a in p.due} & recorded
+        assert not set(p.skipped) & recorded
+        recorded.update(p.skipped)
+        for alert in p.due:
+            sent.append((alert.key, alert.due_at, now))
+            recorded.add(alert.key)
+    return sent, recorded
+
+
+# -- stages -------------------------------------------------------------------------------------
+
+
+def test_default_stages_and_names() -> None:
+    assert stages_for({}, "luma") == (72 * H, 24 * H, 6 * H, timedelta(0))
+    assert [stage_name(s) for s in stages_for({}, "ltx")] == ["3d", "24h", "6h", EXPIRED]
+    assert stages_for({"luma": (7 * 24 * H, 12 * H)}, "luma") == (7 * 24 * H, 12 * H, timedelta(0))
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("7d,2d,12h", (timedelta(days=7), timedelta(days=2), 12 * H)),
+        (" 12h , 7d ", (timedelta(days=7), 12 * H)),
+        ("30m 90s", (timedelta(minutes=30), timedelta(seconds=90))),
+        ("72h,24h,6h,expired", DEFAULT_STAGES),
+    ],
+)
+def test_parse_stages(raw: str, expected: tuple[timedelta, ...]) -> None:
+    assert parse_stages(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("", "at least one"),
+        ("expired", "at least one"),
+        ("7x", "not a duration"),
+        ("0h", "longer than zero"),
+        ("6h,6h", "twice"),
+        ("1h,2h,3h,4h,5h,6h,7h,8h,9h,10h,11h", "at most 10"),
+        ("12", "not a duration"),  # a bare number is ambiguous here
+    ],
+)
+def test_parse_stages_rejects_with_a_clear_message(raw: str, message: str) -> None:
+    with pytest.raises(DurationError, match=message):
+        parse_stages(raw)
+
+
+@given(st.sets(st.integers(min_value=1, max_value=3650 * 86400), min_size=1, max_size=10))
+def test_format_then_parse_is_identity(seconds: set[int]) -> None:
+    stages = tuple(sorted((timedelta(seconds=s) for s in seconds), reverse=True))
+    assert parse_stages(format_stages(stages)) == stages
+
+
+# -- planning -----------------------------------------------------------------------------------
+
+
+def test_each_stage_fires_once_on_time_and_in_order() -> None:
+    acc = account(expires=NOW + 100 * H)
+    minutes = [NOW + timedelta(minutes=m) for m in range(0, 102 * 60)]
+    sent, _ = simulate([acc], {}, minutes)
+    assert [k.stage for k, _, _ in sent] == ["3d", "24h", "6h", EXPIRED]
+    for _key, due_at, at in sent:
+        assert timedelta(0) <= at - due_at < timedelta(minutes=1)
+
+
+def test_catch_up_posts_only_the_most_urgent_stage_and_skips_the_rest() -> None:
+    acc = account(expires=NOW + 5 * H)
+    p = plan([acc], {}, set(), NOW)
+    assert [(a.kind, a.key.stage) for a in p.due] == [(Kind.STAGE, "6h")]
+    assert p.due[0].due_at == acc.expires_at - 6 * H  # type: ignore[operator]
+    assert set(p.skipped) == {key(acc, "3d"), key(acc, "24h")}
+    assert p.next_due == acc.expires_at
+    # Once recorded, the skipped stages never come back.
+    after = plan([acc], {}, {*p.skipped, p.due[0].key}, NOW + H)
+    assert after.due == () and after.skipped == ()
+
+
+def test_long_expired_account_gets_one_expired_warning() -> None:
+    acc = account(expires=NOW - timedelta(days=30))
+    p = plan([acc], {}, set(), NOW)
+    assert [a.key.stage for a in p.due] == [EXPIRED]
+    assert len(p.skipped) == 3 and p.upcoming == ()
+
+
+def test_renewal_moves_the_expiry_and_re_arms_every_stage() -> None:
+    old = account(expires=NOW + 5 * H)
+    first = plan([old], {}, set(), NOW)
+    recorded = {*first.skipped, *(a.key for a in first.due)}
+    renewed = replace(old, expires_at=NOW + timedelta(days=30))
+    p = plan([renewed], {}, recorded, NOW)
+    assert p.due == ()
+    assert [u.key.stage for u in p.upcoming] == ["3d", "24h", "6h", EXPIRED]
+    assert p.next_due == renewed.expires_at - 72 * H  # type: ignore[operator]
+
+
+def test_stages_are_per_service() -> None:
+    luma = account("l@x.com", "luma", expires=NOW + 40 * H)
+    ltx = account("t@x.com", "ltx", expires=NOW + 40 * H)
+    p = plan([luma, ltx], {"luma": (timedelta(days=2), 12 * H)}, set(), NOW)
+    assert {(a.key.service, a.key.stage) for a in p.due} == {("luma", "2d"), ("ltx", "3d")}
+
+
+def test_unknown_expiry_has_no_stages() -> None:
+    p = plan([account(expires=None)], {}, set(), NOW)
+    assert p.due == () and p.upcoming == () and p.next_due is None
+
+
+def test_gone_account_is_warned_once_and_gets_no_stage_warnings() -> None:
+    acc = account(expires=NOW + 2 * H, gone_at=NOW - H)
+    p = plan([acc], {}, set(), NOW)
+    assert [(a.kind, a.key.stage) for a in p.due] == [(Kind.GONE, GONE)]
+    assert p.upcoming == () and p.skipped == ()
+    assert plan([acc], {}, {p.due[0].key}, NOW).due == ()
+    # It came back, then vanished again: a new disappearance is a new warning.
+    again = replace(acc, gone_at=NOW + H)
+    assert [a.key.stage for a in plan([again], {}, {p.due[0].key}, NOW + H).due] == [GONE]
+
+
+def test_error_is_warned_once_per_text_and_expiry() -> None:
+    acc = account(last_error="Session refresh failed")
+    p = plan([acc], {}, set(), NOW)
+    (alert,) = p.due
+    assert alert.kind is Kind.ERROR and alert.key.stage == error_stage("session  refresh FAILED")
+    assert plan([acc], {}, {alert.key}, NOW).due == ()
+    other = replace(acc, last_error="Account suspended")
+    assert [a.kind for a in plan([other], {}, {alert.key}, NOW).due] == [Kind.ERROR]
+    renewed = replace(acc, expires_at=NOW + timedelta(days=9))
+    assert [a.kind for a in plan([renewed], {}, {alert.key}, NOW).due] == [Kind.ERROR]
+
+
+def test_due_is_ordered_most_urgent_first() -> None:
+    later = account("later@x.com", expires=NOW + 20 * H)
+    sooner = account("sooner@x.com", expires=NOW + 2 * H)
+    broken = account("broken@x.com", expires=NOW + 50 * H, last_error="boom")
+    gone = account("gone@x.com", gone_at=NOW)
+    p = plan([later, sooner, broken, gone], {}, set(), NOW)
+    assert [(a.key.account, a.key.stage[:5]) for a in p.due] == [
+        ("gone@x.com", "gone"),
+        ("broken@x.com", "error"),
+        ("sooner@x.com", "6h"),
+        ("later@x.com", "24h"),
+        ("broken@x.com", "3d"),
+    ]
+
+
+def test_next_wake_sleeps_until_due_but_never_longer_than_allowed() -> None:
+    longest = timedelta(seconds=30)
+    assert next_wake(None, NOW, longest=longest) == longest
+    assert next_wake(NOW + timedelta(seconds=7), NOW, longest=longest) == timedelta(seconds=7)
+    assert next_wake(NOW + H, NOW, longest=longest) == longest
+    assert next_wake(NOW - H, NOW, longest=longest) == timedelta(0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    thresholds=st.sets(st.integers(min_value=1, max_value=10 * 86400), min_size=1, max_size=5),
+    expiry_offset=st.integers(min_value=-86400, max_value=12 * 86400),
+    gaps=st.lists(st.integers(min_value=1, max_value=3 * 86400), min_size=1, max_size=40),
+)
+def test_any_pass_schedule_fires_each_stage_at_most_once_never_early(
+    thresholds: set[int], expiry_offset: int, gaps: list[int]
+) -> None:
+    stages = {"luma": tuple(timedelta(seconds=t) for t in thresholds)}
+    acc = account(expires=NOW + timedelta(seconds=expiry_offset))
+    times = [NOW]
+    for gap in gaps:
+        times.append(times[-1] + timedelta(seconds=gap))
+    sent, recorded = simulate([acc], stages, times)
+    keys = [k for k, _, _ in sent]
+    assert len(keys) == len(set(keys))
+    for _key, due_at, at in sent:
+        assert due_at <= at
+    # At most one stage per pass, and each one was the most urgent crossed at that moment.
+    per_pass: dict[datetime, int] = {}
+    for _key, _, at in sent:
+        per_pass[at] = per_pass.get(at, 0) + 1
+    assert all(count == 1 for count in per_pass.values())
+    # Every stage whose moment has passed by the last pass is resolved (sent or skipped).
+    assert acc.expires_at is not None
+    for threshold in stages_for(stages, "luma"):
+        if acc.expires_at - threshold <= times[-1]:
+            assert key(acc, stage_name(threshold)) in recorded
+    # The final pass came after expiry: the last thing said is "expired".
+    if acc.expires_at <= times[-1]:
+        assert keys[-1].stage == EXPIRED
+
+
+@settings(max_examples=50, deadline=None)
+@given(thresholds=st.sets(st.integers(min_value=61, max_value=5 * 86400), min_size=1, max_size=6))
+def test_passes_every_minute_post_every_stage_within_a_minute(thresholds: set[int]) -> None:
+    # Stages at least a minute apart each get their own warning, each within 60 s of falling due.
+    spaced = sorted(thresholds)
+    if any(b - a < 60 for a, b in itertools.pairwise(spaced)):
+        return
+    stages = {"luma": tuple(timedelta(seconds=t) for t in thresholds)}
+    acc = account(expires=NOW + timedelta(seconds=max(thresholds) + 120))
+    assert acc.expires_at is not None
+    moments = sorted({acc.expires_at - timedelta(seconds=t) for t in (*thresholds, 0)})
+    times = [NOW]
+    for moment in moments:  # a pass a minute, modelled by passes just after each due moment
+        times.extend(moment + timedelta(seconds=s) for s in (0, 59))
+    sent, _ = simulate([acc], stages, sorted(set(times)))
+    assert len(sent) == len(thresholds) + 1
+    for _key, due_at, at in sent:
+        assert at - due_at < timedelta(minutes=1)
