@@ -212,3 +212,20 @@ def test_date_formats_round_trip(moment: datetime) -> None:
     assert parse_luma_expires(moment.strftime("%Y-%m-%d %H:%M:%S UTC")) == moment
     assert parse_iso_utc(moment.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "f") == moment
     assert parse_millis(int(moment.timestamp() * 1000), "f") == moment
+
+
+@respx.mock
+async def test_a_retired_ltx_list_is_unavailable_not_empty(ltx: LtxService) -> None:
+    """A plain-text 404 (the API retired) must not read as "no accounts configured"."""
+    respx.get(f"{BASE}/v1/ltxstudio/accounts").respond(404, text="LTX Studio API has been retired")
+    with pytest.raises(UseapiError) as caught:
+        await ltx.list_accounts()
+    assert caught.value.failure is Failure.UNAVAILABLE
+    assert "not available on useapi.net right now" in caught.value.user_message()
+    respx.get(f"{BASE}/v1/ltxstudio/accounts").respond(
+        404, json={"error": "Configuration not found", "code": 404}
+    )
+    assert await ltx.list_accounts() == []
+    respx.get(f"{BASE}/v1/ltxstudio/accounts").respond(410, json={"error": "Gone"})
+    with pytest.raises(UseapiError):
+        await ltx.list_accounts()

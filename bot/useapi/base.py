@@ -85,7 +85,12 @@ class Transport:
         secrets: Sequence[str] = (),
         empty_on_404: bool = False,
     ) -> Any:
-        """Return the decoded JSON body, or None for a 404 when `empty_on_404`."""
+        """Return the decoded JSON body, or None for a "nothing configured" 404 when `empty_on_404`.
+
+        useapi.net answers an empty list with 404 and an empty (Luma) or JSON
+        (LTX) body. Any other 404 body (a retired API's plain-text page) is not
+        "no accounts": reading it so would mark every tracked account as gone.
+        """
         url = self._base_url + path
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
         started = time.perf_counter()
@@ -111,9 +116,9 @@ class Transport:
         status = response.status_code
         log.info("useapi %s %s -> %s in %.0f ms", method, path, status, elapsed_ms)
 
-        if status == 404 and empty_on_404:
-            return None
         payload = self._decode(body)
+        if status == 404 and empty_on_404 and payload is not _NOT_JSON:
+            return None
         if 200 <= status < 300:
             if payload is _NOT_JSON:
                 raise UseapiError(Failure.BAD_RESPONSE, service_label=label, status=status)
