@@ -6,11 +6,12 @@ order, tracked by `PRAGMA user_version`, so upgrading is just starting the bot.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -126,6 +127,8 @@ class Store:
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self.db = db
         self.path = path
+        # One writer at a time on this connection, so no commit lands inside a transaction.
+        self._write_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
@@ -169,12 +172,13 @@ class Store:
 
     async def _write(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write in its own transaction; return rows changed."""
-        try:
-            cur = await self.db.execute(sql, tuple(params))
-            await self.db.commit()
-        except aiosqlite.Error as exc:
-            await self._rollback()
-            raise StoreError(str(exc)) from exc
+        async with self._write_lock:
+            try:
+                cur = await self.db.execute(sql, tuple(params))
+                await self.db.commit()
+            except aiosqlite.Error as exc:
+                await self._rollback()
+                raise StoreError(str(exc)) from exc
         return cur.rowcount
 
     async def _rollback(self) -> None:
@@ -341,33 +345,23 @@ class Store:
     # Warnings sent or skipped, delivery failures, upstream account lists, the scheduler lease.
     # Keys are (service, account, epoch, stage) tuples; bot.expiry.WarningKey is one.
 
-    async def _transaction(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
-        """Run `work` as ONE transaction on the connection's own thread.
+    async def _transaction(self, work: Callable[[aiosqlite.Connection], Awaitable[_T]]) -> _T:
+        """Run `work` as ONE transaction; a failure rolls all of it back and raises StoreError.
 
-        aiosqlite runs calls one at a time on a worker thread, so a function queued there
-        can't interleave with another coroutine's statements (whose `commit()` would otherwise
-        commit half of this transaction). A failure rolls everything back and raises StoreError.
+        The write lock keeps another coroutine's `_write` (and its `commit()`) from landing in
+        the middle, which would commit half of this transaction.
         """
-
-        def run() -> _T:
-            conn: sqlite3.Connection = self.db._conn  # aiosqlite's connection, used on its own thread
-            if conn.in_transaction:
-                # Another coroutine's single `_write` sits between its execute and its commit;
-                # committing it now is what it was about to do.
-                conn.commit()
-            conn.execute("BEGIN IMMEDIATE")
+        async with self._write_lock:
             try:
-                result = work(conn)
-            except BaseException:
-                conn.rollback()
-                raise
-            conn.commit()
-            return result
-
-        try:
-            result: _T = await self.db._execute(run)  # type: ignore[no-untyped-call]
-        except sqlite3.Error as exc:
-            raise StoreError(str(exc)) from exc
+                await self.db.execute("BEGIN IMMEDIATE")
+                try:
+                    result = await work(self.db)
+                except BaseException:
+                    await self.db.rollback()
+                    raise
+                await self.db.commit()
+            except sqlite3.Error as exc:
+                raise StoreError(str(exc)) from exc
         return result
 
     async def apply_account_list(
@@ -382,11 +376,11 @@ class Store:
         fetched = to_epoch(fetched_at)
         stamp = to_epoch(now)
 
-        def work(conn: sqlite3.Connection) -> SyncChanges:
-            rows = conn.execute(
+        async def work(conn: aiosqlite.Connection) -> SyncChanges:
+            rows = await conn.execute_fetchall(
                 "SELECT account, expires_at, registered_at, gone_at FROM accounts WHERE service = ?",
                 (service,),
-            ).fetchall()
+            )
             current = {r[0]: (r[1], r[2], r[3]) for r in rows}
             added: list[str] = []
             changed: list[str] = []
@@ -408,7 +402,7 @@ class Store:
                         changed.append(info.account)
                     if gone_at is not None:
                         returned.append(info.account)
-                conn.execute(
+                await conn.execute(
                     """
                     INSERT INTO accounts (service, account, expires_at, refresh_expires_at, concurrency,
                         credits_usage, credits_limit, max_jobs, registered_by, registered_at, last_error,
@@ -448,7 +442,7 @@ class Store:
                 if registered_at is not None and registered_at >= fetched:
                     continue
                 gone.append(account)
-                conn.execute(
+                await conn.execute(
                     "UPDATE accounts SET gone_at = ? WHERE service = ? AND account = ?",
                     (stamp, service, account),
                 )
@@ -469,8 +463,8 @@ class Store:
         if not rows:
             return
 
-        def work(conn: sqlite3.Connection) -> None:
-            conn.executemany(
+        async def work(conn: aiosqlite.Connection) -> None:
+            await conn.executemany(
                 "INSERT OR IGNORE INTO alert_warnings (service, account, epoch, stage, status, recorded_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 rows,
@@ -483,14 +477,14 @@ class Store:
     ) -> None:
         """Mark a warning as posted and forget its delivery failures, together."""
 
-        def work(conn: sqlite3.Connection) -> None:
-            conn.execute(
+        async def work(conn: aiosqlite.Connection) -> None:
+            await conn.execute(
                 "INSERT INTO alert_warnings (service, account, epoch, stage, status, recorded_at, message_id) "
                 "VALUES (?, ?, ?, ?, 'sent', ?, ?) ON CONFLICT DO UPDATE SET status = 'sent', "
                 "recorded_at = excluded.recorded_at, message_id = excluded.message_id",
                 (*key, to_epoch(now), message_id),
             )
-            conn.execute(
+            await conn.execute(
                 "DELETE FROM alert_failures WHERE service = ? AND account = ? AND epoch = ? AND stage = ?",
                 key,
             )
@@ -532,8 +526,8 @@ class Store:
         if not stale:
             return
 
-        def work(conn: sqlite3.Connection) -> None:
-            conn.executemany(
+        async def work(conn: aiosqlite.Connection) -> None:
+            await conn.executemany(
                 "DELETE FROM alert_failures WHERE service = ? AND account = ? AND epoch = ? AND stage = ?",
                 stale,
             )
@@ -548,8 +542,8 @@ class Store:
         stamp = to_epoch(now)
         assert stamp is not None
 
-        def work(conn: sqlite3.Connection) -> LeaseRow:
-            conn.execute(
+        async def work(conn: aiosqlite.Connection) -> LeaseRow:
+            await conn.execute(
                 """
                 INSERT INTO scheduler_lease (name, holder, acquired_at, expires_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (name) DO UPDATE SET
@@ -561,9 +555,11 @@ class Store:
                 """,
                 (name, holder, stamp, stamp + ttl_seconds, stamp),
             )
-            row = conn.execute(
+            async with conn.execute(
                 "SELECT holder, acquired_at, expires_at FROM scheduler_lease WHERE name = ?", (name,)
-            ).fetchone()
+            ) as cur:
+                row = await cur.fetchone()
+            assert row is not None
             return LeaseRow(name, row[0], from_epoch(row[1]), from_epoch(row[2]))  # type: ignore[arg-type]
 
         return await self._transaction(work)

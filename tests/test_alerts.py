@@ -493,14 +493,12 @@ async def test_the_background_loop_warns_by_itself_survives_a_failing_pass_and_s
         assert await store.get_setting("scheduler_heartbeat") == str(int(START.timestamp()))
 
         # A pass that blows up is logged, and the loop carries on.
-        with sqlite3.connect(rig.settings.database_path) as db:
-            db.execute("ALTER TABLE alert_warnings RENAME TO hidden")
+        await asyncio.to_thread(rename_table, rig.settings.database_path, "alert_warnings", "hidden")
         clock(rig).advance(timedelta(minutes=1))
         alerts.wake()
         await until(lambda: alerts.last_report is not None and alerts.last_report.error is not None)
         assert any("scheduler pass failed" in line for line in rig.raw_logs.lines)
-        with sqlite3.connect(rig.settings.database_path) as db:
-            db.execute("ALTER TABLE hidden RENAME TO alert_warnings")
+        await asyncio.to_thread(rename_table, rig.settings.database_path, "hidden", "alert_warnings")
         clock(rig).set(START + 5 * H + timedelta(seconds=1))
         alerts.wake()
         await until(lambda: len(warnings(rig)) == 2)
@@ -540,6 +538,12 @@ async def test_the_loop_sleeps_until_the_next_warning_falls_due(tmp_path: Path) 
         due_at = steady.t0 + lead
         assert due_at <= six.at < due_at + 0.5  # not at the next 30 s tick
         assert stages_posted(rig) == ["Luma session expires within 24h", "Luma session expires within 6h"]
+
+
+def rename_table(path: Path, old: str, new: str) -> None:
+    """Another connection's write; run off the event loop so the bot's transactions can finish."""
+    with sqlite3.connect(path, timeout=10) as db:
+        db.execute(f"ALTER TABLE {old} RENAME TO {new}")
 
 
 async def until(predicate: Any, timeout: float = 5) -> None:
