@@ -20,13 +20,19 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "scheduler"
-# Passes run at least once a minute; three missed renewals mean the holder is gone.
-DEFAULT_TTL = timedelta(minutes=3)
+# Passes run at least every 30 s; three missed renewals mean the holder is gone. Kept short
+# because a holder that crashed blocks warnings until its lease runs out.
+DEFAULT_TTL = timedelta(seconds=90)
 
 
 def new_instance_id() -> str:
     """Host, process and a random part: unique even for two containers with the same pid."""
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def _slot(instance_id: str) -> str:
+    """`host:pid`: two live instances never share it; a restarted container (same host, PID 1) does."""
+    return instance_id.rsplit(":", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -59,9 +65,13 @@ class Lease:
 
     async def renew(self, now: datetime) -> LeaseStatus:
         """Take or renew the lease; say in the log (once per change) when another instance has it."""
-        row = await self.store.claim_lease(
-            self.name, self.instance_id, now=now, ttl_seconds=int(self.ttl.total_seconds())
-        )
+        ttl = int(self.ttl.total_seconds())
+        row = await self.store.claim_lease(self.name, self.instance_id, now=now, ttl_seconds=ttl)
+        if row.holder != self.instance_id and _slot(row.holder) == _slot(self.instance_id):
+            # Our own previous run (killed without releasing) holds it: no need to wait it out.
+            log.info("scheduler lease left by a previous run of this process (%s): taking it", row.holder)
+            await self.store.release_lease(self.name, row.holder)
+            row = await self.store.claim_lease(self.name, self.instance_id, now=now, ttl_seconds=ttl)
         status = LeaseStatus(row.holder == self.instance_id, row.holder, row.expires_at)
         if status.held and self._last_held is not True:
             if self._last_held is False:

@@ -450,6 +450,8 @@ async def test_only_the_lease_holder_sends(rig: Rig, caplog: pytest.LogCaptureFi
     assert first is not None
     second = WardenBot(rig.settings, clock=rig.clock, guild_ready_timeout=0.1)
     await second.login(DISCORD_TOKEN)  # a second deployment on the same database
+    # In one test process both bots share host:pid; a real second deployment has its own.
+    cog(rig, second).lease.instance_id = "other-host:7:0000"
     try:
         rig.discord.fail_channel_messages(rig.discord.alert_channel_id, 403, times=1)
         report = await run_pass(rig, first)

@@ -90,3 +90,15 @@ async def test_renewing_keeps_the_first_acquisition_time(stores: tuple[Store, St
 
 def test_instance_ids_are_unique_per_process_start() -> None:
     assert new_instance_id() != new_instance_id()
+
+
+async def test_a_restarted_container_takes_back_the_lease_its_crashed_run_left(
+    stores: tuple[Store, Store],
+) -> None:
+    crashed = Lease(stores[0], "host-1:1:aaaa", ttl=TTL)
+    assert (await crashed.renew(NOW)).held  # then SIGKILL: never released
+    other_host = Lease(stores[1], "host-2:1:bbbb", ttl=TTL)
+    assert not (await other_host.renew(NOW + timedelta(seconds=5))).held
+    restarted = Lease(stores[1], "host-1:1:cccc", ttl=TTL)  # same hostname, PID 1 again
+    assert (await restarted.renew(NOW + timedelta(seconds=10))).held
+    assert not (await other_host.renew(NOW + timedelta(seconds=15))).held

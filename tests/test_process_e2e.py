@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sqlite3
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,55 @@ async def test_sigterm_lets_a_registration_in_flight_finish(
     )
     assert read_db(db, "SELECT account FROM accounts") == [("studio@example.com",)]
     assert "waiting up to 5s for 1 registration(s) in flight" in err.decode()
+
+
+async def test_sigkill_mid_warning_pass_repeats_at_most_the_warning_in_flight(
+    tmp_path: Path, doubles: tuple[DiscordDouble, UseapiDouble]
+) -> None:
+    dd, ua = doubles
+    db = tmp_path / "warden.sqlite3"
+    env = bot_env(dd, ua, db, discord_token=DISCORD_TOKEN, useapi_token=USEAPI_TOKEN)
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=5)
+    ua.set_luma_account("a@example.com", soon)  # inside the 6h stage: due at once
+    ua.set_luma_account("b@example.com", soon + timedelta(minutes=1))
+    channel = f"/channels/{dd.alert_channel_id}/messages"
+
+    def warnings() -> list[str]:
+        return [
+            r.json["embeds"][0]["title"] + " " + json.dumps(r.json["embeds"][0])
+            for r in dd.requests_to("POST", channel)
+            if r.json and r.json.get("embeds")
+        ]
+
+    proc = await start_bot_process(env, tmp_path)
+    try:
+        await dd.wait_for(lambda r: r.method == "POST" and r.path == channel, timeout=20)
+        proc.kill()  # the first warning is on the wire; its record may or may not be written
+        await proc.wait()
+    finally:
+        await stop(proc)
+    assert read_db(db, "PRAGMA integrity_check") == [("ok",)]
+    sent_before = len(warnings())
+    # The killed run never released its lease; a new process (another pid) would wait out its
+    # 90 s. Let it lapse now rather than sleeping.
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE scheduler_lease SET expires_at = 0")
+
+    proc = await start_bot_process(env, tmp_path)
+    try:
+        for _ in range(100):  # both accounts warned for the 6h stage
+            if {"a@example.com", "b@example.com"} <= {
+                a for w in warnings() for a in ("a@example.com", "b@example.com") if a in w
+            }:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.5)  # a further pass must send nothing new
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.communicate(), 15)
+    per_account = {a: sum(a in w for w in warnings()) for a in ("a@example.com", "b@example.com")}
+    assert per_account["b@example.com"] == 1
+    assert 1 <= per_account["a@example.com"] <= 2  # the one in flight may be repeated, once
+    assert sent_before >= 1
+    assert read_db(db, "SELECT COUNT(*) FROM alert_warnings WHERE status = 'sent'") == [(2,)]
+    assert read_db(db, "PRAGMA integrity_check") == [("ok",)]
