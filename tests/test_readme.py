@@ -148,3 +148,16 @@ def test_anchors_point_at_headings() -> None:
         slugs.add(slug)
     for anchor in re.findall(r"\]\(#([^)]+)\)", README):
         assert anchor in slugs, anchor
+
+
+def test_every_test_the_reliability_table_names_exists() -> None:
+    """The README's reliability section must not cite tests that were renamed or removed."""
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Reliability and security") : text.index("## For developers")]
+    cited = re.findall(r"`(test_\w+\.py)(?:::(\w+))?`", section)
+    assert len(cited) > 30
+    tests_dir = Path(__file__).resolve().parent
+    for filename, name in cited:
+        source = (tests_dir / filename).read_text(encoding="utf-8")
+        if name:
+            assert re.search(rf"def {name}\(", source), f"{filename}::{name} is cited but does not exist"
