@@ -3,6 +3,15 @@
 `Rig` starts a Discord double and a useapi.net double on 127.0.0.1, points a
 WardenBot at them purely through its Settings, and captures every log line
 from every logger at DEBUG so tests can look for secrets in them.
+
+Secret sweep: when a `running_rig` block ends without an exception, `sweep(rig)` looks for
+every secret the scenario used (both tokens, every credential the useapi.net double was
+taught, every cookie value posted to it or typed into a form) in every request and gateway
+frame the Discord double received, every log line (raw and as formatted) and every byte of
+the database files, and fails the test on a find. The Discord token may appear only where
+it belongs: the `Authorization` header of REST calls and the token of IDENTIFY/RESUME.
+`SWEEPS` keeps every sweep's result for the session. A test that leaks on purpose passes
+`sweep_secrets=False` and calls `sweep(rig)` itself.
 """
 
 from __future__ import annotations
@@ -10,8 +19,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
 import logging
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -53,12 +64,19 @@ class Rig:
     bot: WardenBot | None = None
     raw_logs: RawRecords = field(default_factory=RawRecords)
     log_output: io.StringIO = field(default_factory=io.StringIO)
+    extra_secrets: set[str] = field(default_factory=set)  # more values the sweep must not find
+    database_paths: set[Path] = field(default_factory=set)  # every database a bot of this rig used
     _task: asyncio.Task[None] | None = None
+
+    def add_secret(self, value: str) -> None:
+        """Have the end-of-rig sweep look for this value too."""
+        self.extra_secrets.add(value)
 
     async def start_bot(self, **overrides: Any) -> WardenBot:
         """Start a WardenBot (again, after stop_bot: a restart on the same database)."""
         if overrides:
             self.settings = replace(self.settings, **overrides)
+        self.database_paths.add(self.settings.database_path)
         bot = WardenBot(self.settings, clock=self.clock, guild_ready_timeout=0.1)
         self.bot = bot
         self._task = asyncio.create_task(bot.start(self.settings.discord_token))
@@ -110,6 +128,142 @@ class Rig:
         return "\n".join(parts)
 
 
+# -- the secret sweep ----------------------------------------------------------------------------
+
+# Cookie names whose values are credentials; lt_id is an account id useapi.net itself shows.
+NOT_SECRET_COOKIES = frozenset({"lt_id"})
+MIN_SECRET_LENGTH = 8  # shorter typed values ("7", "a=1") would match by accident
+_PAIR = re.compile(r"([A-Za-z0-9_.\-]+)=([^;\s]+)")
+
+
+def secrets_in_pasted_text(text: str) -> set[str]:
+    """What a member typed that must never come back out: every cookie value (but lt_id), or
+    each word of a bare value. Deliberately independent of bot.cookies."""
+    found: set[str] = set()
+    pairs = _PAIR.findall(text)
+    if pairs:
+        found.update(value for name, value in pairs if name not in NOT_SECRET_COOKIES)
+    else:
+        found.update(text.split())
+    return {v for v in found if len(v) >= MIN_SECRET_LENGTH}
+
+
+def _modal_values(payload: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == 4 and isinstance(node.get("value"), str):
+                found.append(node["value"])
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    if payload.get("type") == 5:  # MODAL_SUBMIT
+        walk(payload.get("data", {}).get("components", []))
+    return found
+
+
+def scenario_secrets(rig: Rig) -> dict[str, str]:
+    """secret value -> where it came from, for everything this rig's scenario used."""
+    out: dict[str, str] = {}
+
+    def add(values: Iterable[str], origin: str) -> None:
+        for value in values:
+            if isinstance(value, str) and len(value) >= MIN_SECRET_LENGTH:
+                out.setdefault(value, origin)
+
+    add(rig.settings.secrets(), "a token")
+    add(rig.extra_secrets, "rig.add_secret")
+    # Credentials the useapi.net double was taught (private attributes: the double keeps them).
+    add(rig.useapi._luma_sessions, "a Luma session taught to the useapi double")
+    add(rig.useapi._ltx_cookies, "an LTX token taught to the useapi double")
+    # What reached useapi.net, and what members typed into forms (including refused input).
+    for rec in rig.useapi.requests:
+        body = rec.json if isinstance(rec.json, dict) else {}
+        if isinstance(body.get("session"), str):
+            add([body["session"]], "a session posted to useapi.net")
+        if isinstance(body.get("cookie"), str):
+            add(secrets_in_pasted_text(body["cookie"]), "a cookie posted to useapi.net")
+    for inter in rig.discord._interactions.values():
+        for value in _modal_values(inter.payload):
+            add(secrets_in_pasted_text(value), "a value typed into a form")
+    return out
+
+
+def _discord_traffic(rig: Rig) -> list[tuple[str, str]]:
+    """(where, text) for everything the bot sent to the Discord double, with the Discord token
+    removed from the two places it must be: the Authorization header and IDENTIFY/RESUME."""
+    token = rig.settings.discord_token
+    parts: list[tuple[str, str]] = []
+    for rec in rig.discord.requests:
+        headers = dict(rec.headers)
+        if headers.get("Authorization") == f"Bot {token}":
+            headers["Authorization"] = "Bot <the Discord token>"
+        text = "\n".join(
+            [
+                rec.path,
+                json.dumps(rec.query, ensure_ascii=False),
+                json.dumps(headers, ensure_ascii=False),
+                rec.raw_body.decode("utf-8", "replace"),
+                *(f["data"].decode("utf-8", "replace") for f in rec.files),
+            ]
+        )
+        parts.append((f"Discord request {rec.method} {rec.path[:60]}", text))
+    for frame in rig.discord.gateway_received:
+        shown = frame
+        d = frame.get("d")
+        if frame.get("op") in (2, 6) and isinstance(d, dict) and d.get("token") == token:
+            shown = {**frame, "d": {**d, "token": "<the Discord token>"}}
+        parts.append((f"gateway frame op {frame.get('op')}", json.dumps(shown, ensure_ascii=False)))
+    return parts
+
+
+@dataclass
+class SweepResult:
+    rig_name: str
+    secrets: int  # how many distinct values were looked for
+    places: int  # how many requests, frames, log lines and files were searched
+    leaks: list[str]
+
+
+SWEEPS: list[SweepResult] = []
+
+
+def sweep(rig: Rig, *, name: str = "rig") -> SweepResult:
+    """Look for every scenario secret in Discord traffic, logs and database files."""
+    secrets = scenario_secrets(rig)
+    places: list[tuple[str, bytes]] = [
+        (where, text.encode("utf-8", "replace")) for where, text in _discord_traffic(rig)
+    ]
+    places.extend((f"log record {line[:60]!r}", line.encode()) for line in rig.raw_logs.lines)
+    places.extend(
+        (f"formatted log line {line[:60]!r}", line.encode())
+        for line in rig.log_output.getvalue().splitlines()
+    )
+    for db in sorted(rig.database_paths | {rig.settings.database_path}):
+        for path in sorted(db.parent.glob(db.name + "*")):
+            if path.is_file():
+                places.append((f"database file {path.name}", path.read_bytes()))
+
+    def hide(where: str) -> str:  # the report itself must not show any secret
+        for secret in secrets:
+            where = where.replace(secret, "<secret>")
+        return where
+
+    leaks = []
+    for secret, origin in secrets.items():
+        needle = secret.encode()
+        for where, blob in places:
+            if needle in blob:
+                leaks.append(f"{origin} ({secret[:4]}…, {len(secret)} chars) found in {hide(where)}")
+    result = SweepResult(name, len(secrets), len(places), leaks)
+    SWEEPS.append(result)
+    return result
+
+
 def _component_text_inputs(data: dict[str, Any]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for comp in data.get("components", []):
@@ -128,7 +282,12 @@ def modal_inputs(callback: CallbackResult) -> dict[str, dict[str, Any]]:
 
 @contextlib.asynccontextmanager
 async def running_rig(
-    tmp_path: Path, *, clock: Clock | None = None, start: bool = True, **overrides: Any
+    tmp_path: Path,
+    *,
+    clock: Clock | None = None,
+    start: bool = True,
+    sweep_secrets: bool = True,
+    **overrides: Any,
 ) -> AsyncIterator[Rig]:
     saved_base = discord.http.Route.BASE
     saved_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
@@ -171,3 +330,8 @@ async def running_rig(
             root.setLevel(saved_level)
             discord.http.Route.BASE = saved_base
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved_gateway
+        # Reached on a clean exit only (a failing test's own error is not hidden behind this one),
+        # after the stop, so shutdown logging and the closed database are searched too.
+        result = sweep(rig, name=tmp_path.name) if sweep_secrets else None
+        if result is not None and result.leaks:
+            raise AssertionError("secret sweep: " + "; ".join(result.leaks))

@@ -85,7 +85,9 @@ class SmokeBot(commands.Bot):
         access = app_commands.Group(name="access", description="Who may use the bot")
 
         @access.command(description="Allow a member")
-        async def grant(interaction: discord.Interaction, member: discord.Member, note: str | None = None) -> None:
+        async def grant(
+            interaction: discord.Interaction, member: discord.Member, note: str | None = None
+        ) -> None:
             self.seen.append(interaction)
             await interaction.response.send_message(f"granted {member.id} {note}", ephemeral=True)
 
@@ -210,7 +212,9 @@ async def test_modal_open_and_submit(env: tuple[DiscordDouble, SmokeBot]) -> Non
     # so open a fresh one each time.
     for labels in (False, True):
         opened = await dd.wait_for_callback(await dd.dispatch_interaction(dd.slash_command("register")))
-        again = dd.modal_submit(opened.data["custom_id"], {"session": f"s{labels}", "note": "n"}, labels=labels)
+        again = dd.modal_submit(
+            opened.data["custom_id"], {"session": f"s{labels}", "note": "n"}, labels=labels
+        )
         await dd.dispatch_interaction(again)
         assert await asyncio.wait_for(bot.submitted.get(), 5) == (f"s{labels}", "n")
     with pytest.raises(KeyError):
@@ -224,7 +228,9 @@ async def test_defer_then_followup(env: tuple[DiscordDouble, SmokeBot]) -> None:
     cb = await dd.wait_for_callback(iid)
     assert (cb.type, cb.data["flags"]) == (5, 64)
     token = cb.request.path.split("/")[3]
-    follow = await dd.wait_for(lambda r: r.method == "POST" and r.path == f"/webhooks/{dd.application_id}/{token}")
+    follow = await dd.wait_for(
+        lambda r: r.method == "POST" and r.path == f"/webhooks/{dd.application_id}/{token}"
+    )
     assert follow.json["content"] == "done" and follow.json["flags"] == 64
     await dd.wait_for(lambda r: r.method == "GET" and r.path.endswith("/messages/@original"))
     assert [m["content"] for m in dd.messages_for(iid)] == ["finished", "done!"]
@@ -267,7 +273,10 @@ async def test_channel_messages_and_faults(env: tuple[DiscordDouble, SmokeBot]) 
     dd.fail_channel_messages(dd.alert_channel_id, 429, times=1, retry_after=0.05)
     await channel.send("after rate limit")  # discord.py sleeps retry_after and retries
     assert len(dd.requests_to("POST", posts)) == before + 2
-    assert [m["content"] for m in dd.channel_messages[dd.alert_channel_id]] == ["expiry soon", "after rate limit"]
+    assert [m["content"] for m in dd.channel_messages[dd.alert_channel_id]] == [
+        "expiry soon",
+        "after rate limit",
+    ]
 
     await channel.send("with file", file=discord.File(io.BytesIO(b"\x00\xffdata"), filename="log.bin"))
     upload = dd.requests_to("POST", posts)[-1]
@@ -397,13 +406,21 @@ async def test_useapi_luma_routes(ua: tuple[UseapiDouble, httpx.AsyncClient]) ->
     empty = await client.get("/v1/luma/accounts")
     assert (empty.status_code, empty.content) == (404, b"")
 
-    double.add_luma_session(SESSION, "user@example.com", LUMA_EXPIRES, concurrency=4,
-                            user_id="9ecac364-4b63-5b61-9241-297345710d63")
+    double.add_luma_session(
+        SESSION,
+        "user@example.com",
+        LUMA_EXPIRES,
+        concurrency=4,
+        user_id="9ecac364-4b63-5b61-9241-297345710d63",
+    )
     first = await client.post("/v1/luma/accounts", json={"session": SESSION})
     assert first.status_code == 200
     assert first.json() == {
-        "account": "user@example.com", "user_id": "9ecac364-4b63-5b61-9241-297345710d63", "concurrency": 4,
-        "luma_session_expires": "2026-05-27 00:28:17 UTC", "credits": {"usage": 20, "limit": 10000},
+        "account": "user@example.com",
+        "user_id": "9ecac364-4b63-5b61-9241-297345710d63",
+        "concurrency": 4,
+        "luma_session_expires": "2026-05-27 00:28:17 UTC",
+        "credits": {"usage": 20, "limit": 10000},
         "created": True,
     }
     assert (await client.post("/v1/luma/accounts", json={"session": SESSION})).json()["created"] is False
@@ -426,7 +443,9 @@ async def test_useapi_luma_routes(ua: tuple[UseapiDouble, httpx.AsyncClient]) ->
     double.set_luma_error("user@example.com", "Session expired")
     one = (await client.get("/v1/luma/accounts/user%40example.com")).json()
     assert one["luma_session_expires"] == "2026-06-26 00:28:17 UTC" and one["refresh_count"] == 1
-    assert one["error"] == "Session expired" and one["sessionValid"] is False and SESSION not in one["session"]
+    assert (
+        one["error"] == "Session expired" and one["sessionValid"] is False and SESSION not in one["session"]
+    )
 
     double.set_luma_account("other@example.com", LUMA_EXPIRES)  # configured outside the bot
     deleted = await client.delete("/v1/luma/accounts/user@example.com")

@@ -149,7 +149,8 @@ async def test_full_disk_on_a_refusal_is_answered(rig: Rig) -> None:
             n += 1
             try:
                 await db.execute(
-                    "INSERT INTO audit (at, action, outcome, detail) VALUES (0, 'fill', 'fill', ?)", ("z" * size,)
+                    "INSERT INTO audit (at, action, outcome, detail) VALUES (0, 'fill', 'fill', ?)",
+                    ("z" * size,),
                 )
                 await db.commit()
             except sqlite3.OperationalError:
