@@ -14,6 +14,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot.approvals import ApprovalCache
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.cooldown import Cooldown
@@ -71,6 +72,7 @@ class WardenTree(app_commands.CommandTree["WardenBot"]):
 
 class WardenBot(commands.Bot):
     store: Store
+    approvals: ApprovalCache
     http_client: httpx.AsyncClient
     services: dict[str, UseapiService]
 
@@ -107,6 +109,7 @@ class WardenBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         self.store = await Store.open(self.settings.database_path)
+        self.approvals = ApprovalCache(self.store)
         self.http_client = httpx.AsyncClient(
             transport=self._useapi_transport,
             timeout=self.settings.useapi_timeout.total_seconds(),

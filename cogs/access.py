@@ -49,7 +49,7 @@ class AccessCog(commands.GroupCog, group_name="access", group_description="Who m
         if kind == "user" and getattr(target, "bot", False):
             await reply(interaction, "Bots can't register accounts. Pick a person.")
             return
-        added = await self.bot.store.grant(
+        added = await self.bot.approvals.grant(
             kind, target.id, granted_by=interaction.user.id, now=self.bot.clock.now()
         )
         await self._audit(interaction, "access_grant", kind, target.id, "ok" if added else "unchanged")
@@ -63,7 +63,7 @@ class AccessCog(commands.GroupCog, group_name="access", group_description="Who m
     @admin_only()
     async def revoke(self, interaction: discord.Interaction[Any], target: Target) -> None:
         kind = _kind(target)
-        removed = await self.bot.store.revoke(kind, target.id)
+        removed = await self.bot.approvals.revoke(kind, target.id)
         await self._audit(interaction, "access_revoke", kind, target.id, "ok" if removed else "unchanged")
         if removed:
             await reply(interaction, f"✅ {_mention(kind, target.id)} may no longer register accounts.")

@@ -42,7 +42,7 @@ async def is_approved(interaction: discord.Interaction[Any]) -> bool:
     """Admins, approved users and members of approved roles."""
     if is_admin(interaction):
         return True
-    return await warden(interaction).store.is_approved(interaction.user.id, role_ids(interaction.user))
+    return await warden(interaction).approvals.is_approved(interaction.user.id, role_ids(interaction.user))
 
 
 async def refuse_unapproved(

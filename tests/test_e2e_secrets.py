@@ -33,7 +33,7 @@ EXPIRES = datetime(2026, 12, 20, 8, 30, tzinfo=UTC)
 async def register(rig: Rig) -> None:
     member = rig.discord.member_ids[0]
     assert rig.bot is not None
-    await rig.bot.store.grant("user", member, granted_by=rig.discord.admin_id, now=EXPIRES)
+    await rig.bot.approvals.grant("user", member, granted_by=rig.discord.admin_id, now=EXPIRES)
     rig.useapi.add_luma_session(SESSION, "sweep@example.com", expires=EXPIRES)
     opened = await rig.slash("luma", "register", user=member)
     refused = await rig.submit(opened, {"cookie": f"other_site={TYPED_ONLY}"}, user=member)

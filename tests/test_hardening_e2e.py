@@ -35,7 +35,8 @@ def store_of(rig: Rig) -> Store:
 
 
 async def approve(rig: Rig) -> None:
-    await store_of(rig).grant("user", member(rig), granted_by=rig.discord.admin_id, now=EXPIRES)
+    assert rig.bot is not None
+    await rig.bot.approvals.grant("user", member(rig), granted_by=rig.discord.admin_id, now=EXPIRES)
 
 
 async def register(rig: Rig, pasted: str = SESSION) -> dict:
