@@ -7,25 +7,17 @@ again. A form opened before a drop can still be submitted after it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from tests.harness import Rig, running_rig
+from tests.harness import Rig
 
 EPHEMERAL = 64
 SESSION = "GatewayLumaSess10nVb6Np2Yt"
 EMAIL = "resume@example.com"
 EXPIRES = datetime(2026, 12, 20, 8, 30, tzinfo=UTC)
 DEADLINE = 3.0  # Discord's limit for the first answer to an interaction
-
-
-@pytest.fixture
-async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    async with running_rig(tmp_path) as rig:
-        yield rig
 
 
 def frame_seq(rig: Rig, interaction_id: str) -> int:

@@ -7,15 +7,11 @@ approval is withdrawn while their form is open, and the submit is refused.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from bot.store import Store
-from tests.harness import Rig, modal_inputs, running_rig
+from tests.harness import Rig, modal_inputs
 
 EPHEMERAL = 64
 MANAGE_GUILD = str(1 << 5)
@@ -23,12 +19,6 @@ SESSION = "JourneyLumaSess10nQw7Zx3Rt"
 LT_TOKEN = "eyJhbGciOiJIUzI1NiJ9.JourneyLtxTok3n.Sig"
 LT_REFRESH = "JourneyLtxRefresh9Kd2Vb"
 EXPIRES = datetime(2026, 12, 20, 8, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    async with running_rig(tmp_path) as rig:
-        yield rig
 
 
 def store_of(rig: Rig) -> Store:

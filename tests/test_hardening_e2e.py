@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,12 +16,6 @@ EPHEMERAL = 64
 SESSION = "HardenSess10nValue7Qx2Lp"
 EXPIRES = datetime(2026, 12, 24, 9, 0, tzinfo=UTC)
 OTHER_GUILD = 1399999999999999999
-
-
-@pytest.fixture
-async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    async with running_rig(tmp_path) as rig:
-        yield rig
 
 
 def member(rig: Rig) -> int:

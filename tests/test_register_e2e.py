@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,12 +16,6 @@ SESSION = "LumaSecretSess10nZ9xQ7wPq"
 LT_TOKEN = "eyJhbGciOiJIUzI1NiJ9.LtxSecretTok3n.Sig"
 LT_REFRESH = "LtxSecretRefresh7Qp2Lm"
 EXPIRES = datetime(2026, 12, 20, 8, 30, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    async with running_rig(tmp_path) as rig:
-        yield rig
 
 
 def member(rig: Rig) -> int:

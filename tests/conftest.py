@@ -1,0 +1,17 @@
+"""Fixtures shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.harness import Rig, running_rig
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    """The real bot, started and ready, against fresh Discord and useapi.net doubles."""
+    async with running_rig(tmp_path) as rig:
+        yield rig
