@@ -23,6 +23,9 @@ async def test_fresh_database_gets_every_migration_wal_and_owner_only(tmp_path: 
         assert await store.schema_version() == len(migrations())
         async with store.db.execute("PRAGMA journal_mode") as cur:
             assert (await cur.fetchone())[0] == "wal"  # type: ignore[index]
+        await store.set_setting("k", "v")  # creates the -wal and -shm files
+        for companion in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            assert stat.S_IMODE(os.stat(companion).st_mode) == 0o600, companion
     finally:
         await store.close()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
