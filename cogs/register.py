@@ -31,7 +31,8 @@ class RegisterModal(ui.Modal):
     cookie: ui.TextInput[RegisterModal]
 
     def __init__(self, service: UseapiService) -> None:
-        super().__init__(title=f"Register your {service.label} account", timeout=600)
+        # Long enough to go and copy a cookie; discord.py drops a modal (and ignores its submit) after this.
+        super().__init__(title=f"Register your {service.label} account", timeout=3600)
         self.service = service
 
     def max_jobs_text(self) -> str | None:
