@@ -9,14 +9,20 @@ about once each, under keys of the same shape.
 When several stages of one expiry have been crossed (the bot was down, or an account was first
 seen close to its expiry) only the most urgent is due; the others are returned as `skipped` so
 the caller records them and they never fire later.
+
+The scheduler does not plan every account at every pass: `select_window` says which accounts can
+have something due now (the store runs the same selection in SQL, `Store.watch_window`), and
+for the others only their earliest expiry per service is needed, for `Plan.next_due`.
 """
 
 from __future__ import annotations
 
 import enum
 import hashlib
+import heapq
+import operator
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -58,8 +64,10 @@ class Alert:
     @property
     def urgency(self) -> tuple[int, datetime]:
         """Sort key, most urgent first: disappearances, errors, then soonest due moment."""
-        order = {Kind.GONE: 0, Kind.ERROR: 1, Kind.STAGE: 2}[self.kind]
-        return (order, self.account.expires_at or self.due_at)
+        return (_KIND_ORDER[self.kind], self.account.expires_at or self.due_at)
+
+
+_KIND_ORDER = {Kind.GONE: 0, Kind.ERROR: 1, Kind.STAGE: 2}
 
 
 @dataclass(frozen=True)
@@ -76,12 +84,17 @@ class Upcoming:
 class Plan:
     due: tuple[Alert, ...]  # to post now, most urgent first
     skipped: tuple[WarningKey, ...]  # crossed stages passed over for a more urgent one
-    upcoming: tuple[Upcoming, ...]  # soonest first
+    upcoming: tuple[Upcoming, ...]  # soonest first; only the first `upcoming_limit` if plan() had one
+    more_upcoming: int = 0  # upcoming stage warnings that `upcoming_limit` left out
+    later: datetime | None = None  # the earliest stage moment of the accounts not planned
 
     @property
     def next_due(self) -> datetime | None:
         """When the next stage warning falls due (None: nothing scheduled)."""
-        return self.upcoming[0].due_at if self.upcoming else None
+        soonest = self.upcoming[0].due_at if self.upcoming else None
+        if soonest is None or self.later is None:
+            return soonest or self.later
+        return min(soonest, self.later)
 
 
 # -- stages -------------------------------------------------------------------------------------
@@ -140,50 +153,147 @@ def _epoch(value: datetime) -> int:
 
 # -- planning -----------------------------------------------------------------------------------
 
+_Ladder = tuple[tuple[timedelta, str], ...]  # (lead time, stage name), longest first
+_Entry = tuple[datetime, tuple[str, str, int, str], timedelta, TrackedAccount]  # an upcoming stage
+_SOONEST = operator.itemgetter(0, 1)  # due moment, then key: the order of Plan.upcoming
+
+
+def _ladder(stages: Mapping[str, Sequence[timedelta]], service: str) -> _Ladder:
+    return tuple((threshold, stage_name(threshold)) for threshold in stages_for(stages, service))
+
 
 def plan(
     accounts: Iterable[TrackedAccount],
     stages: Mapping[str, Sequence[timedelta]],
     recorded: Collection[tuple[str, str, int, str]],
     now: datetime,
+    *,
+    upcoming_limit: int | None = None,
+    later_expiries: Mapping[str, datetime] | None = None,
 ) -> Plan:
     """Which warnings are due at `now`, which crossed stages to skip, and what comes next.
 
     `recorded` holds the keys already sent or skipped. Accounts that disappeared upstream get
     one "gone" warning and nothing else; accounts with no known expiry get no stage warning.
+
+    `upcoming_limit` keeps only the soonest upcoming warnings (the count of the others is
+    `more_upcoming`). `later_expiries` is, per service, the earliest expiry among the accounts
+    left out of `accounts` by `select_window`: none of them has anything due, and the first
+    stage of that expiry counts for `next_due`.
     """
+    ladders: dict[str, _Ladder] = {}
     due: list[Alert] = []
     skipped: list[WarningKey] = []
-    upcoming: list[Upcoming] = []
+    upcoming: list[_Entry] = []
     for acc in accounts:
+        service, name = acc.service, acc.account
         if acc.gone_at is not None:
-            key = WarningKey(acc.service, acc.account, _epoch(acc.gone_at), GONE)
+            key = WarningKey(service, name, _epoch(acc.gone_at), GONE)
             if key not in recorded:
                 due.append(Alert(key, Kind.GONE, acc, acc.gone_at))
             continue
-        expiry_epoch = _epoch(acc.expires_at) if acc.expires_at else 0
+        expires = acc.expires_at
+        expiry_epoch = _epoch(expires) if expires else 0
         if acc.last_error:
-            key = WarningKey(acc.service, acc.account, expiry_epoch, error_stage(acc.last_error))
+            key = WarningKey(service, name, expiry_epoch, error_stage(acc.last_error))
             if key not in recorded:
                 due.append(Alert(key, Kind.ERROR, acc, acc.synced_at or now))
-        if acc.expires_at is None:
+        if expires is None:
             continue
-        crossed: list[tuple[timedelta, WarningKey]] = []
-        for threshold in stages_for(stages, acc.service):  # longest first
-            key = WarningKey(acc.service, acc.account, expiry_epoch, stage_name(threshold))
-            moment = acc.expires_at - threshold
+        ladder = ladders.get(service)
+        if ladder is None:
+            ladder = ladders[service] = _ladder(stages, service)
+        crossed: list[tuple[timedelta, tuple[str, str, int, str]]] = []
+        for threshold, stage in ladder:  # longest first
+            # Plain tuples: they equal WarningKeys; the few kept become WarningKeys below.
+            plain = (service, name, expiry_epoch, stage)
+            moment = expires - threshold
             if moment <= now:
-                crossed.append((threshold, key))
-            elif key not in recorded:
-                upcoming.append(Upcoming(key, acc, threshold, moment))
+                crossed.append((threshold, plain))
+            elif plain not in recorded:
+                upcoming.append((moment, plain, threshold, acc))
         if crossed:
-            threshold, key = crossed[-1]  # the most urgent crossed stage
-            if key not in recorded:
-                due.append(Alert(key, Kind.STAGE, acc, acc.expires_at - threshold, threshold))
-            skipped.extend(k for _, k in crossed[:-1] if k not in recorded)
+            threshold, plain = crossed[-1]  # the most urgent crossed stage
+            if plain not in recorded:
+                due.append(Alert(WarningKey(*plain), Kind.STAGE, acc, expires - threshold, threshold))
+            skipped.extend(WarningKey(*k) for _, k in crossed[:-1] if k not in recorded)
     due.sort(key=lambda a: (a.urgency, a.key))
-    upcoming.sort(key=lambda u: (u.due_at, u.key))
-    return Plan(tuple(due), tuple(skipped), tuple(upcoming))
+    if upcoming_limit is None:
+        upcoming.sort(key=_SOONEST)
+        kept = upcoming
+    else:
+        kept = heapq.nsmallest(upcoming_limit, upcoming, key=_SOONEST)
+    later: datetime | None = None
+    for service, expiry in (later_expiries or {}).items():
+        moment = expiry - (ladders.get(service) or _ladder(stages, service))[0][0]
+        later = moment if later is None else min(later, moment)
+    return Plan(
+        tuple(due),
+        tuple(skipped),
+        tuple(Upcoming(WarningKey(*k), acc, threshold, moment) for moment, k, threshold, acc in kept),
+        more_upcoming=len(upcoming) - len(kept),
+        later=later,
+    )
+
+
+# -- the window: which accounts a pass must plan ------------------------------------------------
+
+
+def horizon(stages: Mapping[str, Sequence[timedelta]], service: str, now: datetime) -> datetime:
+    """The latest expiry at which an account of `service` has a stage crossed at `now`.
+
+    An account expiring later has nothing due: even its longest stage is still ahead.
+    """
+    return now + stages_for(stages, service)[0]
+
+
+def must_plan(
+    acc: TrackedAccount, until: datetime, recorded: Collection[tuple[str, str, int, str]], now: datetime
+) -> bool:
+    """Whether `plan()` can find something due for `acc` at `now`; `until` is its service's horizon.
+
+    True for a disappearance not yet warned about, any upstream error (its warning depends on
+    the text), and an expiry up to the horizon, except an expiry already past whose "expired"
+    warning is recorded: every stage of it is crossed and the most urgent one was dealt with.
+    """
+    if acc.gone_at is not None:
+        return (acc.service, acc.account, _epoch(acc.gone_at), GONE) not in recorded
+    if acc.last_error:
+        return True
+    expires = acc.expires_at
+    if expires is None or expires > until:
+        return False
+    return not (expires <= now and (acc.service, acc.account, _epoch(expires), EXPIRED) in recorded)
+
+
+def select_window(
+    accounts: Iterable[TrackedAccount],
+    horizons: Mapping[str, datetime],
+    recorded: Collection[tuple[str, str, int, str]],
+    now: datetime,
+) -> tuple[list[TrackedAccount], dict[str, datetime]]:
+    """The accounts of the services in `horizons` that a pass must plan, and, per service, the
+    earliest expiry past the horizon among the others (for `plan(later_expiries=…)`).
+
+    `plan()` over the selection finds the same warnings due as over every account, and the same
+    `next_due` (earlier only if a stage still ahead is recorded already, after a clock was set
+    back). It leaves out skipped stages of expiries whose "expired" warning is recorded: none of
+    them can ever be due. `Store.watch_window` is this selection in SQL, so a pass reads only
+    these accounts.
+    """
+    selected: list[TrackedAccount] = []
+    later: dict[str, datetime] = {}
+    for acc in accounts:
+        until = horizons.get(acc.service)
+        if until is None:
+            continue
+        if must_plan(acc, until, recorded, now):
+            selected.append(acc)
+        expires = acc.expires_at
+        if acc.gone_at is None and expires is not None and expires > until:
+            earliest = later.get(acc.service)
+            later[acc.service] = expires if earliest is None else min(earliest, expires)
+    return selected, later
 
 
 def after_recheck(before: Plan, after: Plan) -> tuple[Plan, tuple[WarningKey, ...]]:
@@ -215,7 +325,7 @@ def after_recheck(before: Plan, after: Plan) -> tuple[Plan, tuple[WarningKey, ..
             skipped.append(alert.key)
         else:
             due.append(alert)
-    plan_now = Plan(tuple(due), tuple(skipped), after.upcoming)
+    plan_now = replace(after, due=tuple(due), skipped=tuple(skipped))
     return plan_now, tuple(a.key for a in suppressed.values())
 
 

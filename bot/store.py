@@ -386,6 +386,7 @@ class Store:
             changed: list[str] = []
             returned: list[str] = []
             seen: set[str] = set()
+            upserts: list[tuple[Any, ...]] = []
             for info in infos:
                 if info.account in seen:
                     continue
@@ -402,24 +403,7 @@ class Store:
                         changed.append(info.account)
                     if gone_at is not None:
                         returned.append(info.account)
-                await conn.execute(
-                    """
-                    INSERT INTO accounts (service, account, expires_at, refresh_expires_at, concurrency,
-                        credits_usage, credits_limit, max_jobs, registered_by, registered_at, last_error,
-                        upstream_updated_at, first_seen_at, synced_at, gone_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, NULL)
-                    ON CONFLICT (service, account) DO UPDATE SET
-                        expires_at = COALESCE(excluded.expires_at, expires_at),
-                        refresh_expires_at = COALESCE(excluded.refresh_expires_at, refresh_expires_at),
-                        concurrency = COALESCE(excluded.concurrency, concurrency),
-                        credits_usage = COALESCE(excluded.credits_usage, credits_usage),
-                        credits_limit = COALESCE(excluded.credits_limit, credits_limit),
-                        max_jobs = COALESCE(excluded.max_jobs, max_jobs),
-                        last_error = excluded.last_error,
-                        upstream_updated_at = COALESCE(excluded.upstream_updated_at, upstream_updated_at),
-                        synced_at = excluded.synced_at,
-                        gone_at = NULL
-                    """,
+                upserts.append(
                     (
                         service,
                         info.account,
@@ -433,22 +417,108 @@ class Store:
                         to_epoch(info.updated_at),
                         stamp,
                         stamp,
-                    ),
+                    )
                 )
-            gone: list[str] = []
-            for account, (_, registered_at, gone_at) in current.items():
-                if account in seen or gone_at is not None:
-                    continue
-                if registered_at is not None and registered_at >= fetched:
-                    continue
-                gone.append(account)
-                await conn.execute(
-                    "UPDATE accounts SET gone_at = ? WHERE service = ? AND account = ?",
-                    (stamp, service, account),
-                )
-            return SyncChanges(tuple(added), tuple(changed), tuple(sorted(gone)), tuple(returned))
+            gone = sorted(
+                account
+                for account, (_, registered_at, gone_at) in current.items()
+                if account not in seen
+                and gone_at is None
+                and (registered_at is None or registered_at < fetched)
+            )
+            # One statement each for the whole list: a round trip per account to aiosqlite's
+            # thread would cost more than the writes themselves.
+            await conn.executemany(
+                """
+                INSERT INTO accounts (service, account, expires_at, refresh_expires_at, concurrency,
+                    credits_usage, credits_limit, max_jobs, registered_by, registered_at, last_error,
+                    upstream_updated_at, first_seen_at, synced_at, gone_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, NULL)
+                ON CONFLICT (service, account) DO UPDATE SET
+                    expires_at = COALESCE(excluded.expires_at, expires_at),
+                    refresh_expires_at = COALESCE(excluded.refresh_expires_at, refresh_expires_at),
+                    concurrency = COALESCE(excluded.concurrency, concurrency),
+                    credits_usage = COALESCE(excluded.credits_usage, credits_usage),
+                    credits_limit = COALESCE(excluded.credits_limit, credits_limit),
+                    max_jobs = COALESCE(excluded.max_jobs, max_jobs),
+                    last_error = excluded.last_error,
+                    upstream_updated_at = COALESCE(excluded.upstream_updated_at, upstream_updated_at),
+                    synced_at = excluded.synced_at,
+                    gone_at = NULL
+                """,
+                upserts,
+            )
+            await conn.executemany(
+                "UPDATE accounts SET gone_at = ? WHERE service = ? AND account = ?",
+                [(stamp, service, account) for account in gone],
+            )
+            return SyncChanges(tuple(added), tuple(changed), tuple(gone), tuple(returned))
 
         return await self._transaction(work)
+
+    async def watch_window(self, horizons: dict[str, datetime], *, now: datetime) -> WatchWindow:
+        """What one scheduler pass plans: `bot.expiry.select_window` in SQL.
+
+        `horizons` maps each service to watch to its horizon (`bot.expiry.horizon`). Selected:
+        accounts with a disappearance not yet warned about, with an upstream error, or expiring
+        up to the horizon, except an expiry already past whose "expired" warning is recorded.
+        With them come their recorded warnings (for their current expiry and disappearance)
+        from the same statement, so a registration landing meanwhile can't pair an old expiry
+        with the keys of a new one; and per service the earliest expiry past the horizon.
+        """
+        if not horizons:
+            return WatchWindow([], set(), {})
+        values = ", ".join("(?, ?)" for _ in horizons)
+        bounds = [v for service, until in horizons.items() for v in (service, to_epoch(until))]
+        columns = ", ".join(f"a.{name.strip()}" for name in _ACCOUNT_COLUMNS.split(","))
+        # 'gone' and 'expired' are bot.expiry's GONE and EXPIRED stage names.
+        rows = await self.db.execute_fetchall(
+            f"""
+            WITH horizon (service, until) AS (VALUES {values})
+            SELECT {columns}, w.epoch AS recorded_epoch, w.stage AS recorded_stage
+            FROM accounts a
+            JOIN horizon h ON h.service = a.service
+            LEFT JOIN alert_warnings w
+                ON w.service = a.service AND w.account = a.account
+                AND (w.epoch = COALESCE(a.expires_at, 0) OR w.epoch = a.gone_at)
+            WHERE CASE
+                WHEN a.gone_at IS NOT NULL THEN NOT EXISTS (
+                    SELECT 1 FROM alert_warnings g WHERE g.service = a.service
+                    AND g.account = a.account AND g.epoch = a.gone_at AND g.stage = 'gone')
+                WHEN a.last_error <> '' THEN 1
+                WHEN a.expires_at IS NULL OR a.expires_at > h.until THEN 0
+                WHEN a.expires_at <= ? THEN NOT EXISTS (
+                    SELECT 1 FROM alert_warnings x WHERE x.service = a.service
+                    AND x.account = a.account AND x.epoch = a.expires_at AND x.stage = 'expired')
+                ELSE 1
+            END
+            ORDER BY a.service, a.account
+            """,  # noqa: S608 - constant fragments and placeholders only
+            (*bounds, to_epoch(now)),
+        )
+        accounts: dict[tuple[str, str], TrackedAccount] = {}
+        recorded: set[tuple[str, str, int, str]] = set()
+        for row in rows:
+            service, account = row["service"], row["account"]
+            if (service, account) not in accounts:
+                accounts[service, account] = _account(row)
+            if row["recorded_stage"] is not None:
+                recorded.add((service, account, int(row["recorded_epoch"]), row["recorded_stage"]))
+        later = await self.db.execute_fetchall(
+            f"""
+            WITH horizon (service, until) AS (VALUES {values})
+            SELECT h.service, (SELECT MIN(a.expires_at) FROM accounts a WHERE a.service = h.service
+                               AND a.gone_at IS NULL AND a.expires_at > h.until)
+            FROM horizon h
+            """,  # noqa: S608 - constant fragments and placeholders only
+            bounds,
+        )
+        later_expiries: dict[str, datetime] = {}
+        for service, earliest in later:
+            expiry = from_epoch(earliest)
+            if expiry is not None:  # None: no account of the service expires past the horizon
+                later_expiries[service] = expiry
+        return WatchWindow(list(accounts.values()), recorded, later_expiries)
 
     async def alert_keys(self) -> set[tuple[str, str, int, str]]:
         """Every warning already sent or deliberately skipped."""
@@ -583,6 +653,15 @@ class SyncChanges:
     changed: tuple[str, ...] = ()  # expiry moved
     gone: tuple[str, ...] = ()
     returned: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WatchWindow:
+    """What `Store.watch_window` read for one scheduler pass."""
+
+    accounts: list[TrackedAccount]
+    recorded: set[tuple[str, str, int, str]]  # the warnings recorded about them
+    later_expiries: dict[str, datetime]  # per service, the earliest expiry past its horizon
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,12 @@ async def submit_registration(
                 "The account works; tell the bot's operator (the disk may be full or read-only).",
             )
             return
-        await _finish_registration(bot, interaction, service, info)
+        try:
+            await _finish_registration(bot, interaction, service, info)
+        finally:
+            # For the alerts cog, when loaded (on_account_registered): a renewal re-arms the
+            # account's stages, and an expiry already inside one is warned about at once.
+            bot.dispatch("account_registered", info)
 
 
 async def _finish_registration(

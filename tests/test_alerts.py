@@ -23,7 +23,10 @@ from bot.app import WardenBot
 from bot.clock import FakeClock
 from bot.expiry import Alert, Kind, WarningKey
 from bot.store import TrackedAccount
-from cogs.alerts import AlertsCog, PassReport, renew_view, warning_embed
+from bot.watch import PassReport
+from cogs.alert_embeds import warning_embed
+from cogs.alerts import AlertsCog
+from cogs.renew import renew_view
 from tests.harness import DISCORD_TOKEN, Rig, modal_inputs, running_rig
 
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -1,4 +1,5 @@
-"""Storage for the expiry watch: migration 002 on a v1 database, sent/skipped/failed records."""
+"""Storage for the expiry watch: migration 002 on a v1 database, sent/skipped/failed records,
+and the window of accounts a scheduler pass reads."""
 
 from __future__ import annotations
 
@@ -9,8 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from bot.expiry import WarningKey
-from bot.store import Store, StoreError, migrations
+from bot.clock import to_epoch
+from bot.expiry import (
+    DEFAULT_STAGES,
+    EXPIRED,
+    GONE,
+    Kind,
+    WarningKey,
+    error_stage,
+    horizon,
+    plan,
+    select_window,
+)
+from bot.store import Store, StoreError, WatchWindow, migrations
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 KEY = WarningKey("luma", "a@x.com", 1_800_000_000, "24h")
@@ -86,3 +98,119 @@ async def test_a_failed_record_leaves_nothing_half_written(store: Store) -> None
         await store.record_alert_sent(KEY, now=NOW, message_id=1)
     assert await store.alert_keys() == set()  # the insert was rolled back with the delete
     assert len(await store.alert_failures()) == 1
+
+
+# -- the window a scheduler pass reads ----------------------------------------------------------
+
+H = timedelta(hours=1)
+STAGES = {"luma": (7 * 24 * H, 24 * H), "ltx": DEFAULT_STAGES}  # Luma: a stage past the default
+# Expiries from now (None: unknown), or from the service's horizon (its longest stage ahead).
+OFFSETS = (None, -30 * 24 * H, -timedelta(seconds=1), timedelta(0), timedelta(seconds=1), 60 * 24 * H)
+EDGES = (-timedelta(seconds=1), timedelta(0), timedelta(seconds=1))
+
+
+async def seed_every_kind(store: Store, now: datetime) -> None:
+    """Per service, an account for every expiry offset × gone state × error × recorded warnings."""
+    rows = []
+    keys = []
+    for service in ("luma", "ltx", "other"):
+        until = horizon(STAGES, service, now)
+        expiries = [None if o is None else now + o for o in OFFSETS] + [until + e for e in EDGES]
+        for i, expires in enumerate(expiries):
+            for gone in ("no", "told", "untold"):
+                for error in (None, "", "Session refresh failed"):
+                    for told in (False, True):
+                        name = f"{i}-{gone}-{error and 'error'}-{told}@x.com"
+                        gone_at = None if gone == "no" else now - 2 * H
+                        epoch = to_epoch(expires) or 0
+                        rows.append(
+                            (service, name, to_epoch(expires), error, to_epoch(gone_at), to_epoch(now))
+                        )
+                        if gone == "told":
+                            keys.append((service, name, to_epoch(gone_at), GONE))
+                        if told:  # everything crossed was dealt with, and an older expiry's too
+                            keys += [(service, name, epoch, s) for s in ("7d", "3d", "24h", "6h", EXPIRED)]
+                            keys.append((service, name, epoch, error_stage("Session refresh failed")))
+                            keys.append((service, name, epoch - 86400, "6h"))
+    await store.db.executemany(
+        "INSERT INTO accounts (service, account, expires_at, last_error, gone_at, first_seen_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    await store.db.commit()
+    await store.record_alerts_skipped(keys, now=now)
+
+
+@pytest.mark.parametrize("microseconds", [0, 999_999])
+async def test_the_window_query_selects_what_select_window_selects(store: Store, microseconds: int) -> None:
+    now = NOW + timedelta(microseconds=microseconds)
+    await seed_every_kind(store, now)
+    horizons = {service: horizon(STAGES, service, now) for service in ("luma", "ltx")}
+    everything = await store.list_accounts()
+    recorded = await store.alert_keys()
+
+    window = await store.watch_window(horizons, now=now)
+    expected, later = select_window(everything, horizons, recorded, now)
+    assert sorted(window.accounts, key=lambda a: (a.service, a.account)) == sorted(
+        expected, key=lambda a: (a.service, a.account)
+    )
+    assert window.later_expiries == later
+    assert not any(a.service == "other" for a in window.accounts)  # not a watched service
+    # With each account come its warnings about its current expiry and disappearance: enough to
+    # plan it exactly as with every warning.
+    chosen = {(a.service, a.account) for a in window.accounts}
+    assert window.recorded <= recorded
+    assert {k for k in window.recorded if k[:2] not in chosen} == set()
+    windowed = plan(window.accounts, STAGES, window.recorded, now, later_expiries=window.later_expiries)
+    full = plan([a for a in everything if a.service != "other"], STAGES, recorded, now)
+    assert windowed.due == full.due and windowed.next_due == full.next_due
+    assert set(windowed.skipped) <= set(full.skipped)
+    assert {a.kind for a in full.due} == {Kind.GONE, Kind.ERROR, Kind.STAGE}
+
+
+async def test_the_window_edges_in_sql(store: Store) -> None:
+    """An expiry exactly at the horizon is read (its longest stage falls due now), one second
+    later is not; no known expiry is read only with an error; a stage longer than the default
+    widens the window; an expiry long past is read until its "expired" warning is recorded, a
+    disappearance until it was warned about, and it doesn't count for the next due moment."""
+    rows = [
+        ("luma", "edge@x.com", NOW + 72 * H, None, None),
+        ("luma", "past-edge@x.com", NOW + 72 * H + timedelta(seconds=1), None, None),
+        ("luma", "unknown@x.com", None, None, None),
+        ("luma", "unknown-error@x.com", None, "Session invalid", None),
+        ("luma", "five-days@x.com", NOW + 5 * 24 * H, None, None),
+        ("luma", "expired@x.com", NOW - 24 * H, None, None),
+        ("luma", "gone@x.com", NOW + 10 * 24 * H, None, NOW - H),  # no stage warnings any more
+    ]
+    await store.db.executemany(
+        "INSERT INTO accounts (service, account, expires_at, last_error, gone_at, first_seen_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [(s, a, to_epoch(e), err, to_epoch(g), to_epoch(NOW)) for s, a, e, err, g in rows],
+    )
+    await store.db.commit()
+
+    async def read(stages: dict[str, tuple[timedelta, ...]]) -> tuple[list[str], dict[str, datetime]]:
+        window = await store.watch_window({"luma": horizon(stages, "luma", NOW)}, now=NOW)
+        return sorted(a.account for a in window.accounts), window.later_expiries
+
+    assert await read({}) == (
+        ["edge@x.com", "expired@x.com", "gone@x.com", "unknown-error@x.com"],
+        {"luma": NOW + 72 * H + timedelta(seconds=1)},
+    )
+    assert await read({"luma": (7 * 24 * H,)}) == (
+        [
+            "edge@x.com",
+            "expired@x.com",
+            "five-days@x.com",
+            "gone@x.com",
+            "past-edge@x.com",
+            "unknown-error@x.com",
+        ],
+        {},
+    )
+    await store.record_alert_sent(("luma", "gone@x.com", to_epoch(NOW - H), GONE), now=NOW, message_id=1)  # type: ignore[arg-type]
+    await store.record_alert_sent(
+        ("luma", "expired@x.com", to_epoch(NOW - 24 * H), EXPIRED), now=NOW, message_id=2
+    )  # type: ignore[arg-type]
+    assert (await read({}))[0] == ["edge@x.com", "unknown-error@x.com"]
+    assert await store.watch_window({}, now=NOW) == WatchWindow([], set(), {})

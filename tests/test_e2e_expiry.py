@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import WardenBot
-from cogs.alerts import AlertsCog, PassReport
+from bot.watch import PassReport
+from cogs.alerts import AlertsCog
 from tests.harness import Rig, running_rig
 
 EPHEMERAL = 64
@@ -57,8 +58,8 @@ async def until(predicate: Any, timeout: float) -> None:
 
 
 async def first_loop_pass(cog: AlertsCog, timeout: float = 5) -> tuple[PassReport, PassReport]:
-    """The loop's first pass and one more by hand. `last_report` is published when a pass starts;
-    the second pass waits for the first to finish (they share a lock), so both are complete."""
+    """The loop's first pass and one more by hand. `last_report` is published when a pass ends,
+    so the first is complete; the second runs after it (passes share a lock)."""
     await until(lambda: cog.last_report is not None, timeout)
     first = cog.last_report
     assert first is not None

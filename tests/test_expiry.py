@@ -20,9 +20,11 @@ from bot.expiry import (
     WarningKey,
     error_stage,
     format_stages,
+    horizon,
     next_wake,
     parse_stages,
     plan,
+    select_window,
     stage_name,
     stages_for,
 )
@@ -260,3 +262,157 @@ def test_passes_every_minute_post_every_stage_within_a_minute(thresholds: set[in
     assert len(sent) == len(thresholds) + 1
     for _key, due_at, at in sent:
         assert at - due_at < timedelta(minutes=1)
+
+
+# -- bounded upcoming and the window ------------------------------------------------------------
+
+
+def test_upcoming_limit_keeps_the_soonest_and_counts_the_rest() -> None:
+    accounts = [account(f"a{i}@x.com", expires=NOW + (100 + i) * H) for i in range(5)]
+    full = plan(accounts, {}, set(), NOW)
+    assert len(full.upcoming) == 20 and full.more_upcoming == 0
+    for limit in (0, 1, 3, 20, 50):
+        bounded = plan(accounts, {}, set(), NOW, upcoming_limit=limit)
+        assert bounded.upcoming == full.upcoming[:limit]
+        assert bounded.more_upcoming == 20 - len(bounded.upcoming)
+        assert (bounded.due, bounded.skipped) == (full.due, full.skipped)
+    assert plan(accounts, {}, set(), NOW, upcoming_limit=1).next_due == full.next_due
+
+
+def test_later_expiries_count_for_next_due_with_their_longest_stage() -> None:
+    soon = account(expires=NOW + 80 * H)
+    stages = {"luma": (72 * H, 6 * H), "ltx": (7 * 24 * H,)}
+    assert plan([soon], stages, set(), NOW).next_due == NOW + 8 * H
+    later = {"luma": NOW + 90 * H, "ltx": NOW + 7 * 24 * H + 2 * H}
+    # An LTX Studio account's 7d stage (two hours from now) comes before the planned one.
+    assert plan([soon], stages, set(), NOW, later_expiries=later).next_due == NOW + 2 * H
+    assert plan([soon], stages, set(), NOW, later_expiries={"luma": NOW + 90 * H}).next_due == NOW + 8 * H
+    assert plan([], stages, set(), NOW, later_expiries={"luma": NOW + 73 * H}).next_due == NOW + H
+    assert plan([], stages, set(), NOW).next_due is None
+
+
+def test_horizon_is_the_longest_stage_ahead() -> None:
+    assert horizon({}, "luma", NOW) == NOW + 72 * H
+    assert horizon({"luma": (7 * 24 * H, 6 * H)}, "luma", NOW) == NOW + 7 * 24 * H
+    assert horizon({"luma": (7 * 24 * H,)}, "ltx", NOW) == NOW + 72 * H
+
+
+def test_the_window_edges() -> None:
+    until = horizon({}, "luma", NOW)
+    at_edge = account("edge@x.com", expires=until)  # its 3d stage falls due right now
+    past_edge = account("past@x.com", expires=until + timedelta(seconds=1))
+    far = account("far@x.com", expires=NOW + 30 * 24 * H)
+    no_expiry = account("none@x.com", expires=None)
+    no_expiry_error = account("none-err@x.com", expires=None, last_error="Session invalid")
+    far_error = account("far-err@x.com", expires=NOW + 30 * 24 * H, last_error="Session invalid")
+    gone = account("gone@x.com", expires=NOW + 2 * H, gone_at=NOW - H)
+    gone_told = account("gone-told@x.com", expires=NOW + 2 * H, gone_at=NOW - H)
+    expired = account("expired@x.com", expires=NOW - 24 * H)
+    expired_told = account("expired-told@x.com", expires=NOW - 24 * H)
+    expires_now_told = account("now-told@x.com", expires=NOW)
+    recorded = {
+        WarningKey("luma", "gone-told@x.com", int((NOW - H).timestamp()), GONE),
+        key(expired_told, EXPIRED),
+        key(expires_now_told, EXPIRED),
+    }
+    everyone = [
+        at_edge, past_edge, far, no_expiry, no_expiry_error, far_error, gone, gone_told, expired,
+        expired_told, expires_now_told,
+    ]  # fmt: skip
+    selected, later = select_window(everyone, {"luma": until}, recorded, NOW)
+    assert [a.account for a in selected] == [
+        "edge@x.com",
+        "none-err@x.com",
+        "far-err@x.com",
+        "gone@x.com",
+        "expired@x.com",
+    ]
+    assert later == {"luma": until + timedelta(seconds=1)}
+    assert select_window(everyone, {"ltx": until}, recorded, NOW) == ([], {})
+    windowed = plan(selected, {}, recorded, NOW, upcoming_limit=1, later_expiries=later)
+    full = plan(everyone, {}, recorded, NOW)
+    assert windowed.due == full.due and windowed.next_due == full.next_due
+    assert [(a.key.account, a.key.stage) for a in windowed.due][-1] == ("edge@x.com", "3d")
+
+
+def test_a_longer_stage_widens_the_window() -> None:
+    acc = account(expires=NOW + 5 * 24 * H)
+    assert select_window([acc], {"luma": horizon({}, "luma", NOW)}, set(), NOW)[0] == []
+    stages = {"luma": (7 * 24 * H, 24 * H)}
+    selected, _ = select_window([acc], {"luma": horizon(stages, "luma", NOW)}, set(), NOW)
+    assert selected == [acc]
+    assert [a.key.stage for a in plan(selected, stages, set(), NOW).due] == ["7d"]
+
+
+_SERVICES = ("luma", "ltx")
+_MOMENTS = st.integers(min_value=-10 * 86400, max_value=12 * 86400)
+
+
+@st.composite
+def watched_accounts(draw: Any) -> tuple[list[TrackedAccount], set[tuple[str, str, int, str]]]:
+    """Accounts of every kind, and a random part of every warning key they could have."""
+    accounts = []
+    for i in range(draw(st.integers(min_value=0, max_value=12))):
+        expires = draw(st.one_of(st.none(), _MOMENTS))
+        gone = draw(st.one_of(st.none(), st.none(), _MOMENTS))
+        accounts.append(
+            account(
+                f"a{i}@x.com",
+                draw(st.sampled_from(_SERVICES)),
+                expires=None if expires is None else NOW + timedelta(seconds=expires),
+                gone_at=None if gone is None else NOW + timedelta(seconds=gone),
+                last_error=draw(st.sampled_from([None, None, None, "", "boom"])),
+            )
+        )
+    possible = []
+    for acc in accounts:
+        epoch = int(acc.expires_at.timestamp()) if acc.expires_at else 0
+        for stage in ("7d", "3d", "2d", "24h", "12h", "6h", EXPIRED, error_stage("boom")):
+            possible.append((acc.service, acc.account, epoch, stage))
+        if acc.gone_at:
+            possible.append((acc.service, acc.account, int(acc.gone_at.timestamp()), GONE))
+    recorded = set(draw(st.lists(st.sampled_from(possible), unique=True))) if possible else set()
+    return accounts, recorded
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    watched=watched_accounts(),
+    luma=st.sampled_from([(), (7 * 24 * H, 2 * 24 * H, 12 * H), (6 * H,)]),
+    offset=st.integers(min_value=0, max_value=999_999),
+)
+def test_planning_the_window_finds_what_planning_everything_finds(
+    watched: tuple[list[TrackedAccount], set[tuple[str, str, int, str]]],
+    luma: tuple[timedelta, ...],
+    offset: int,
+) -> None:
+    accounts, recorded = watched
+    stages = {"luma": luma} if luma else {}
+    now = NOW + timedelta(microseconds=offset)
+    horizons = {service: horizon(stages, service, now) for service in _SERVICES}
+    selected, later = select_window(accounts, horizons, recorded, now)
+    windowed = plan(selected, stages, recorded, now, upcoming_limit=1, later_expiries=later)
+    full = plan(accounts, stages, recorded, now)
+    assert windowed.due == full.due
+    # Only expiries whose "expired" warning is recorded are left unplanned with stages to skip,
+    # and none of those can ever be due.
+    assert set(windowed.skipped) <= set(full.skipped)
+    for k in set(full.skipped) - set(windowed.skipped):
+        assert (k.service, k.account, k.epoch, EXPIRED) in recorded
+    # The next due moment is the same, unless a stage still ahead is recorded already (a clock
+    # set back): then the window may wake the scheduler early, never late.
+    if full.next_due is None:
+        assert windowed.next_due is None or windowed.next_due > now
+    else:
+        assert windowed.next_due is not None and windowed.next_due <= full.next_due
+    ahead_recorded = any(
+        acc.expires_at is not None
+        and any(
+            (acc.service, acc.account, int(acc.expires_at.timestamp()), stage_name(t)) in recorded
+            and acc.expires_at - t > now
+            for t in stages_for(stages, acc.service)
+        )
+        for acc in accounts
+    )
+    if not ahead_recorded:
+        assert windowed.next_due == full.next_due

@@ -402,7 +402,7 @@ def run_healthcheck(settings: Settings) -> tuple[int, str]:
 
 
 def test_healthcheck_reads_the_key_the_scheduler_writes() -> None:
-    from cogs.alerts import HEARTBEAT_SETTING
+    from bot.watch import HEARTBEAT_SETTING
 
     assert ops.HEARTBEAT_KEY == HEARTBEAT_SETTING
 

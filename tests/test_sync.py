@@ -293,6 +293,38 @@ async def test_the_transaction_is_not_split_by_another_coroutines_write(store: S
     assert len(await store.list_accounts("luma")) == 200
 
 
+async def test_a_long_list_is_applied_whole_and_its_bookkeeping_is_exact(store: Store) -> None:
+    """Thousands of accounts in one transaction: added, changed, gone and returned as listed,
+    an account named twice counts once (its first entry), and the registration in flight wins."""
+    day = timedelta(days=1)
+    first = [AccountInfo("luma", f"u{i:04d}@x.com", expires_at=NOW + day) for i in range(3_000)]
+    changes = await store.apply_account_list("luma", first, fetched_at=NOW, now=NOW)
+    assert len(changes.added) == 3_000 and changes.changed == changes.gone == changes.returned == ()
+
+    later = NOW + INTERVAL
+    fresh = AccountInfo("luma", "u0001@x.com", expires_at=NOW + 30 * day)
+    await store.record_registration(fresh, user_id=42, now=later + timedelta(seconds=1))
+    second = [
+        AccountInfo("luma", "u0000@x.com", expires_at=NOW + 2 * day),  # changed
+        AccountInfo("luma", "u0000@x.com", expires_at=NOW + 9 * day),  # named again: ignored
+        AccountInfo("luma", "u0001@x.com", expires_at=NOW + 2 * day),  # stale: registered since
+        *first[2:1_500],  # unchanged
+        AccountInfo("luma", "new@x.com", expires_at=NOW + day),
+    ]
+    changes = await store.apply_account_list("luma", second, fetched_at=later, now=later)
+    assert changes.added == ("new@x.com",) and changes.changed == ("u0000@x.com",)
+    assert changes.gone == tuple(f"u{i:04d}@x.com" for i in range(1_500, 3_000))
+    stored = {a.account: a for a in await store.list_accounts("luma")}
+    assert stored["u0000@x.com"].expires_at == NOW + 2 * day
+    assert stored["u0001@x.com"].expires_at == NOW + 30 * day and stored["u0001@x.com"].gone_at is None
+    assert stored["u1499@x.com"].gone_at is None and stored["u1500@x.com"].gone_at == later
+
+    back = [*second, first[1_500]]
+    changes = await store.apply_account_list("luma", back, fetched_at=later + INTERVAL, now=later + INTERVAL)
+    assert changes.returned == ("u1500@x.com",) and changes.gone == ()
+    assert (await store.get_account("luma", "u1500@x.com")).gone_at is None  # type: ignore[union-attr]
+
+
 # -- schedule (pure) ----------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ import respx
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.useapi import Failure, LtxService, LumaService, Transport, UseapiError
+from bot.useapi import Failure, LtxService, LumaService, Transport, UseapiError, base
 from bot.useapi.parsing import FieldError, parse_iso_utc, parse_luma_expires, parse_millis
 
 BASE = "https://useapi.test"
@@ -229,3 +229,55 @@ async def test_a_retired_ltx_list_is_unavailable_not_empty(ltx: LtxService) -> N
     respx.get(f"{BASE}/v1/ltxstudio/accounts").respond(410, json={"error": "Gone"})
     with pytest.raises(UseapiError):
         await ltx.list_accounts()
+
+
+def luma_list_of_size(nbytes: int) -> bytes:
+    """A documented Luma account list of at least `nbytes` bytes (about 280 bytes an account)."""
+    accounts: dict[str, object] = {}
+    size = 2
+    while size < nbytes:
+        email = f"member{len(accounts):06d}@example.com"
+        entry = {**LUMA_OK, "account": email, "created": None}
+        accounts[email] = entry
+        size += len(json.dumps({email: entry}))
+    return json.dumps(accounts).encode()
+
+
+@respx.mock
+async def test_account_lists_may_be_large_but_other_answers_stay_small(luma: LumaService) -> None:
+    """An account list over the 1 MB limit of other answers is read (up to 16 MB, about 57,000
+    Luma accounts); a registration answer over 1 MB is still refused."""
+    assert base.MAX_BODY_BYTES == 1_000_000 and base.MAX_LIST_BODY_BYTES == 16_000_000
+    big_list = luma_list_of_size(base.MAX_BODY_BYTES + 200_000)
+    respx.get(f"{BASE}/v1/luma/accounts").respond(200, content=big_list)
+    accounts = await luma.list_accounts()
+    assert len(accounts) > 3_500 and accounts[-1].expires_at == datetime(2026, 5, 27, 0, 28, 17, tzinfo=UTC)
+
+    padded = json.dumps({**LUMA_OK, "padding": "x" * base.MAX_BODY_BYTES}).encode()
+    respx.post(f"{BASE}/v1/luma/accounts").respond(200, content=padded)
+    with pytest.raises(UseapiError) as caught:
+        await luma.register(SESSION)
+    assert caught.value.failure is Failure.BAD_RESPONSE
+
+
+class EndlessList(httpx.AsyncByteStream):
+    """An account list that never ends, in 64 KB chunks; counts what was read of it."""
+
+    def __init__(self) -> None:
+        self.chunks = 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield b'{"a@example.com": {"padding": "'
+        while self.chunks < 1_000:  # 64 MB: far past the limit
+            self.chunks += 1
+            yield b"x" * 65_536
+
+
+@respx.mock
+async def test_an_account_list_over_16_mb_is_refused_without_reading_it_all(luma: LumaService) -> None:
+    body = EndlessList()
+    respx.get(f"{BASE}/v1/luma/accounts").respond(200, stream=body)
+    with pytest.raises(UseapiError) as caught:
+        await luma.list_accounts()
+    assert caught.value.failure is Failure.BAD_RESPONSE
+    assert body.chunks * 65_536 < base.MAX_LIST_BODY_BYTES + 2 * 65_536  # it stopped at the limit

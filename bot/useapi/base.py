@@ -19,8 +19,10 @@ from bot.useapi.parsing import FieldError, require_object
 
 log = logging.getLogger(__name__)
 
-# An accounts answer is a few KB; a megabyte means something is wrong upstream.
+# A registration answer is a few hundred bytes; a megabyte means something is wrong upstream.
 MAX_BODY_BYTES = 1_000_000
+# An account list grows with the team: about 280 bytes an account, so ~57,000 accounts fit.
+MAX_LIST_BODY_BYTES = 16_000_000
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,11 @@ class Transport:
         json_body: dict[str, Any] | None = None,
         secrets: Sequence[str] = (),
         empty_on_404: bool = False,
+        max_bytes: int = MAX_BODY_BYTES,
     ) -> Any:
         """Return the decoded JSON body, or None for a "nothing configured" 404 when `empty_on_404`.
+
+        A body longer than `max_bytes` is not read further: BAD_RESPONSE.
 
         useapi.net answers an empty list with 404 and an empty (Luma) or JSON
         (LTX) body. Any other 404 body (a retired API's plain-text page) is not
@@ -100,11 +105,11 @@ class Transport:
             )
             response = await self._http.send(request, stream=True)
             try:
-                body = await self._read_limited(response)
+                body = await self._read_limited(response, max_bytes)
             finally:
                 await response.aclose()
         except _TooLarge:
-            log.warning("useapi %s %s answered with more than %d bytes", method, path, MAX_BODY_BYTES)
+            log.warning("useapi %s %s answered with more than %d bytes", method, path, max_bytes)
             raise UseapiError(Failure.BAD_RESPONSE, service_label=label) from None
         except httpx.TimeoutException:
             log.warning("useapi %s %s timed out after %.1fs", method, path, time.perf_counter() - started)
@@ -128,12 +133,12 @@ class Transport:
         failure = _failure_for(status, retry_after)
         raise UseapiError(failure, service_label=label, status=status, detail=detail, retry_after=retry_after)
 
-    async def _read_limited(self, response: httpx.Response) -> bytes:
+    async def _read_limited(self, response: httpx.Response, max_bytes: int) -> bytes:
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.aiter_bytes():
             size += len(chunk)
-            if size > MAX_BODY_BYTES:
+            if size > max_bytes:
                 raise _TooLarge()
             chunks.append(chunk)
         return b"".join(chunks)
@@ -156,7 +161,7 @@ class Transport:
 
 
 class _TooLarge(Exception):
-    """Raised mid-read when a body passes MAX_BODY_BYTES."""
+    """Raised mid-read when a body passes its limit."""
 
 
 _NOT_JSON = object()
@@ -226,7 +231,9 @@ class UseapiService(ABC):
         return account
 
     async def list_accounts(self) -> list[AccountInfo]:
-        body = await self._transport.request("GET", self.accounts_path, label=self.label, empty_on_404=True)
+        body = await self._transport.request(
+            "GET", self.accounts_path, label=self.label, empty_on_404=True, max_bytes=MAX_LIST_BODY_BYTES
+        )
         if body is None:
             return []
         try:
