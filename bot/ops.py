@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from bot.store import Store, TrackedAccount
     from bot.useapi import AccountInfo, UseapiError
 
-# Written by the scheduler (cogs/alerts.py, HEARTBEAT_SETTING) at every pass.
+# Written by the scheduler (bot/watch.py, HEARTBEAT_SETTING) at every pass.
 HEARTBEAT_KEY = "scheduler_heartbeat"
 # useapi.net retired its LTX Studio API in March 2026 and may bring it back: a 404/410
 # there is a fact to report, not a fault in the deployment.

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.store import Store
 from tests.harness import Rig, running_rig
 
 
@@ -15,3 +16,13 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     """The real bot, started and ready, against fresh Discord and useapi.net doubles."""
     async with running_rig(tmp_path) as rig:
         yield rig
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """A fresh, migrated database."""
+    store = await Store.open(tmp_path / "warden.sqlite3")
+    try:
+        yield store
+    finally:
+        await store.close()

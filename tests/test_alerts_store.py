@@ -4,7 +4,6 @@ and the window of accounts a scheduler pass reads."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,15 +25,6 @@ from bot.store import Store, StoreError, WatchWindow, migrations
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 KEY = WarningKey("luma", "a@x.com", 1_800_000_000, "24h")
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "warden.sqlite3")
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 async def test_migration_002_upgrades_a_v1_database_and_keeps_its_data(tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -96,15 +95,6 @@ async def services(upstream: Upstream) -> AsyncIterator[dict[str, UseapiService]
         yield build_services(
             http, base_url="https://api.useapi.net", token=TOKEN, timeout=5, enabled=("luma", "ltx")
         )
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "warden.sqlite3")
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 async def rows(store: Store) -> list[tuple[Any, ...]]:
