@@ -26,3 +26,15 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
         yield store
     finally:
         await store.close()
+
+
+@pytest.fixture
+async def stores(tmp_path: Path) -> AsyncIterator[tuple[Store, Store]]:
+    """Two connections to one database file, as two bot processes would have."""
+    first = await Store.open(tmp_path / "warden.sqlite3")
+    second = await Store.open(tmp_path / "warden.sqlite3")
+    try:
+        yield first, second
+    finally:
+        await first.close()
+        await second.close()

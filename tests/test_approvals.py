@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from bot.approvals import ApprovalCache
 from bot.store import Store
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def stores(tmp_path: Path) -> AsyncIterator[tuple[Store, Store]]:
-    first = await Store.open(tmp_path / "db.sqlite3")
-    second = await Store.open(tmp_path / "db.sqlite3")
-    try:
-        yield first, second
-    finally:
-        await first.close()
-        await second.close()
 
 
 async def test_own_changes_apply_at_once(stores: tuple[Store, Store]) -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -14,18 +12,6 @@ from bot.store import Store
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 TTL = timedelta(minutes=3)
-
-
-@pytest.fixture
-async def stores(tmp_path: Path) -> AsyncIterator[tuple[Store, Store]]:
-    # Two connections to one file, as two processes would have.
-    first = await Store.open(tmp_path / "warden.sqlite3")
-    second = await Store.open(tmp_path / "warden.sqlite3")
-    try:
-        yield first, second
-    finally:
-        await first.close()
-        await second.close()
 
 
 def lease_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
