@@ -103,6 +103,8 @@ class WardenBot(commands.Bot):
         self.register_cooldown = Cooldown(settings.register_cooldown)
         self._useapi_transport = useapi_transport
         self.shutting_down = False
+        # Register forms this process opened (see cogs.register); others are handled as stale.
+        self.issued_modal_ids: dict[str, None] = {}
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._extensions = extensions
         point_discord_at(settings)

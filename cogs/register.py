@@ -8,6 +8,8 @@ check), and the submit validates locally, defers, and only then calls upstream.
 from __future__ import annotations
 
 import logging
+import secrets
+from collections.abc import Iterator
 from typing import Any
 
 import discord
@@ -24,16 +26,29 @@ from cogs.errors import answer_error
 
 log = logging.getLogger(__name__)
 
+MODAL_ID_PREFIX = "warden:register:"
+# Modal ids this process handed out, oldest first; bounded so a long-running bot stays small.
+MAX_REMEMBERED_MODALS = 5000
+
 
 class RegisterModal(ui.Modal):
     """The form; subclasses add the fields a service needs."""
 
     cookie: ui.TextInput[RegisterModal]
 
-    def __init__(self, service: UseapiService) -> None:
-        # Long enough to go and copy a cookie; discord.py drops a modal (and ignores its submit) after this.
-        super().__init__(title=f"Register your {service.label} account", timeout=3600)
+    def __init__(self, service: UseapiService, issued: dict[str, None]) -> None:
+        # Long enough to go and copy a cookie; after this discord.py forgets the modal and a late
+        # submit is handled by RegisterCog.on_interaction instead.
+        custom_id = f"{MODAL_ID_PREFIX}{service.key}:{secrets.token_hex(8)}"
+        super().__init__(title=f"Register your {service.label} account", timeout=3600, custom_id=custom_id)
         self.service = service
+        self._issued = issued
+        issued[custom_id] = None
+        while len(issued) > MAX_REMEMBERED_MODALS:
+            issued.pop(next(iter(issued)))
+
+    async def on_timeout(self) -> None:
+        self._issued.pop(self.custom_id, None)
 
     def max_jobs_text(self) -> str | None:
         return None
@@ -81,15 +96,15 @@ class LtxModal(RegisterModal):
 MODALS: dict[str, type[RegisterModal]] = {"luma": LumaModal, "ltx": LtxModal}
 
 
-def build_register_modal(service: UseapiService) -> RegisterModal:
-    return MODALS[service.key](service)
+def build_register_modal(bot: WardenBot, service: UseapiService) -> RegisterModal:
+    return MODALS[service.key](service, bot.issued_modal_ids)
 
 
 async def open_register_modal(interaction: discord.Interaction[Any], service: UseapiService) -> None:
     """Open the modal for an approved member, refuse anyone else privately. Used by Renew too."""
     if await refuse_unapproved(interaction, action="open_register", service=service.key):
         return
-    await interaction.response.send_modal(build_register_modal(service))
+    await interaction.response.send_modal(build_register_modal(warden(interaction), service))
 
 
 async def submit_registration(
@@ -187,6 +202,28 @@ class RegisterCog(commands.GroupCog, group_name="register-base"):
     async def register(self, interaction: discord.Interaction[Any]) -> None:
         await open_register_modal(interaction, self.bot.services[self.service_key])
 
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Submits of forms this process doesn't know: opened before a restart, or over an hour ago.
+
+        discord.py only routes a submit to a modal it still holds; without this the member would
+        see "This interaction failed" after every deploy.
+        """
+        if interaction.type is not discord.InteractionType.modal_submit or interaction.data is None:
+            return
+        custom_id = str(interaction.data.get("custom_id", ""))
+        if not custom_id.startswith(f"{MODAL_ID_PREFIX}{self.service_key}:"):
+            return
+        if custom_id in self.bot.issued_modal_ids:
+            return  # discord.py delivers it to the modal's own on_submit
+        values = dict(_submitted_values(interaction.data.get("components", [])))
+        service = self.bot.services[self.service_key]
+        max_jobs = values.get("max_jobs", "") if self.service_key == "ltx" else None
+        try:
+            await submit_registration(interaction, service, values.get("cookie", ""), max_jobs)
+        except Exception as exc:  # the same answer a live modal's on_error gives
+            await answer_error(interaction, exc)
+
 
 class LumaCog(RegisterCog, group_name="luma", group_description="Luma Dream Machine accounts on useapi.net"):
     service_key = "luma"
@@ -194,6 +231,18 @@ class LumaCog(RegisterCog, group_name="luma", group_description="Luma Dream Mach
 
 class LtxCog(RegisterCog, group_name="ltx", group_description="LTX Studio accounts on useapi.net"):
     service_key = "ltx"
+
+
+def _submitted_values(components: Any) -> Iterator[tuple[str, str]]:
+    """(custom_id, value) of every text input in a modal submit (action rows or labels)."""
+    for component in components if isinstance(components, list) else []:
+        if not isinstance(component, dict):
+            continue
+        if component.get("type") == 4 and isinstance(component.get("value"), str):
+            yield str(component.get("custom_id", "")), component["value"]
+        yield from _submitted_values(component.get("components"))
+        if isinstance(component.get("component"), dict):
+            yield from _submitted_values([component["component"]])
 
 
 SERVICE_COGS: dict[str, type[RegisterCog]] = {"luma": LumaCog, "ltx": LtxCog}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -268,3 +269,43 @@ async def test_restart_keeps_accounts_and_approvals(tmp_path: Path) -> None:
             assert len(await store.list_accounts()) == 1
         finally:
             await store.close()
+
+
+async def test_a_form_opened_before_a_restart_still_registers(rig: Rig) -> None:
+    """A deploy between opening the form and submitting it must not lose the member's paste."""
+    rig.useapi.add_luma_session(SESSION, "studio@example.com", expires=EXPIRES)
+    await grant(rig, member(rig))
+    opened = await rig.slash("luma", "register", user=member(rig))
+    assert opened.data["custom_id"].startswith("warden:register:luma:")
+    await rig.stop_bot()
+    await rig.start_bot()  # a new process knows nothing of that modal
+    submitted = await rig.submit(opened, {"cookie": SESSION}, user=member(rig))
+    assert submitted.type == 5 and submitted.data["flags"] & EPHEMERAL
+    answer = await rig.followup(submitted)
+    assert "studio@example.com" in answer["embeds"][0]["description"]
+    assert len(rig.useapi.requests_to("POST", "/v1/luma/accounts")) == 1
+
+
+async def test_a_stale_form_is_still_checked_and_validated(rig: Rig) -> None:
+    await grant(rig, member(rig))
+    opened = await rig.slash("ltx", "register", user=member(rig))
+    await rig.stop_bot()
+    await rig.start_bot()
+    bad = await rig.submit(
+        opened, {"cookie": f"lt_id=a; lt_token={LT_TOKEN}", "max_jobs": "7"}, user=member(rig)
+    )
+    assert bad.type == 4 and "No `lt_refresh_token`" in bad.data["content"]
+    stranger = await rig.submit(opened, {"cookie": "x"}, user=outsider(rig))
+    assert stranger.type == 4 and "not approved" in stranger.data["content"]
+    assert rig.useapi.requests_to("POST", ".*") == []
+
+
+async def test_a_live_form_is_handled_once(rig: Rig) -> None:
+    rig.useapi.add_luma_session(SESSION, "studio@example.com", expires=EXPIRES)
+    await grant(rig, member(rig))
+    opened = await rig.slash("luma", "register", user=member(rig))
+    submitted = await rig.submit(opened, {"cookie": SESSION}, user=member(rig))
+    await rig.followup(submitted)
+    await asyncio.sleep(0.3)
+    assert len(rig.discord.callbacks_for(submitted.request.path.split("/")[2])) == 1
+    assert len(rig.useapi.requests_to("POST", "/v1/luma/accounts")) == 1
