@@ -12,7 +12,7 @@ import contextlib
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 _secrets: set[str] = set()
 
@@ -44,9 +44,10 @@ def secret_in_flight(*values: str) -> Iterator[None]:
         _secrets.difference_update(added)
 
 
-def scrub(text: str) -> str:
-    for secret in _secrets:
-        if secret in text:
+def scrub(text: str, secrets: Iterable[str] | None = None) -> str:
+    """Replace each secret (by default every one registered here) with `[redacted]`."""
+    for secret in _secrets if secrets is None else secrets:
+        if secret and secret in text:
             text = text.replace(secret, "[redacted]")
     return text
 

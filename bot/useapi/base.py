@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from bot.logs import scrub
 from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.parsing import FieldError, require_object
 
@@ -56,13 +57,6 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def scrub(text: str, secrets: Sequence[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return text
 
 
 class Transport:
