@@ -276,16 +276,6 @@ class Store:
             for r in rows
         ]
 
-    async def is_approved(self, user_id: int, role_ids: Iterable[int]) -> bool:
-        roles = list(role_ids)
-        placeholders = ",".join("?" * len(roles))
-        role_clause = f" OR (kind = 'role' AND target_id IN ({placeholders}))" if roles else ""
-        async with self.db.execute(
-            f"SELECT 1 FROM approvals WHERE (kind = 'user' AND target_id = ?){role_clause} LIMIT 1",  # noqa: S608
-            (user_id, *roles),
-        ) as cur:
-            return await cur.fetchone() is not None
-
     # -- settings -------------------------------------------------------------------------------
 
     async def get_setting(self, key: str) -> str | None:

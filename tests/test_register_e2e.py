@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.approvals import ApprovalCache
 from bot.store import Store
 from tests.harness import DISCORD_TOKEN, USEAPI_TOKEN, Rig, modal_inputs, running_rig
 
@@ -265,7 +266,7 @@ async def test_restart_keeps_accounts_and_approvals(tmp_path: Path) -> None:
         await rig.stop_bot()
         store = await Store.open(rig.settings.database_path)
         try:
-            assert await store.is_approved(member(rig), [])
+            assert await ApprovalCache(store, max_age=0).is_approved(member(rig), [])
             assert len(await store.list_accounts()) == 1
         finally:
             await store.close()

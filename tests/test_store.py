@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.approvals import ApprovalCache
 from bot.store import Store, StoreError, migrations
 from bot.useapi import AccountInfo
 
@@ -46,7 +47,7 @@ async def test_existing_v1_database_keeps_its_data_when_migrated(tmp_path: Path)
         assert await store.schema_version() == len(migrations())
         (account,) = await store.list_accounts()
         assert account.account == "a@x.com" and account.expires_at == datetime.fromtimestamp(1800000000, UTC)
-        assert await store.is_approved(42, [])
+        assert await ApprovalCache(store, max_age=0).is_approved(42, [])
         # Opening again is a no-op.
         assert await store.migrate() == len(migrations())
     finally:
@@ -84,12 +85,12 @@ async def test_approvals_by_user_and_role(tmp_path: Path) -> None:
         assert await store.grant("user", 1, granted_by=9, now=NOW)
         assert not await store.grant("user", 1, granted_by=9, now=NOW)
         assert await store.grant("role", 500, granted_by=9, now=NOW)
-        assert await store.is_approved(1, [])
-        assert await store.is_approved(2, [499, 500])
-        assert not await store.is_approved(2, [499])
+        assert await ApprovalCache(store, max_age=0).is_approved(1, [])
+        assert await ApprovalCache(store, max_age=0).is_approved(2, [499, 500])
+        assert not await ApprovalCache(store, max_age=0).is_approved(2, [499])
         assert await store.revoke("role", 500)
         assert not await store.revoke("role", 500)
-        assert not await store.is_approved(2, [500])
+        assert not await ApprovalCache(store, max_age=0).is_approved(2, [500])
         assert [(a.kind, a.target_id) for a in await store.list_approvals()] == [("user", 1)]
     finally:
         await store.close()
