@@ -355,13 +355,23 @@ class Store:
         return result
 
     async def apply_account_list(
-        self, service: str, infos: Sequence[AccountInfo], *, fetched_at: datetime, now: datetime
+        self,
+        service: str,
+        infos: Sequence[AccountInfo],
+        *,
+        fetched_at: datetime,
+        now: datetime,
+        hold_gone: Callable[[int, int], bool] | None = None,
     ) -> SyncChanges:
         """Make the stored accounts of `service` agree with upstream's list, in one transaction.
 
         New accounts are tracked with no registrant; missing ones get `gone_at` (cleared when they
         come back); each account's `last_error` becomes upstream's. An account registered after
         `fetched_at` (while the list was in flight) is left alone: the list may predate it.
+
+        `hold_gone(missing, tracked)` decides, with the counts read in the same transaction,
+        whether to withhold the `gone_at` marks of this read: the missing accounts are then
+        returned as `held` and stay as they were (everything else in the list is applied).
         """
         fetched = to_epoch(fetched_at)
         stamp = to_epoch(now)
@@ -409,13 +419,15 @@ class Store:
                         stamp,
                     )
                 )
-            gone = sorted(
+            present = [
                 account
                 for account, (_, registered_at, gone_at) in current.items()
-                if account not in seen
-                and gone_at is None
-                and (registered_at is None or registered_at < fetched)
-            )
+                if gone_at is None and (registered_at is None or registered_at < fetched)
+            ]
+            gone = sorted(account for account in present if account not in seen)
+            held: list[str] = []
+            if gone and hold_gone is not None and hold_gone(len(gone), len(present)):
+                held, gone = gone, []
             # One statement each for the whole list: a round trip per account to aiosqlite's
             # thread would cost more than the writes themselves.
             await conn.executemany(
@@ -442,7 +454,9 @@ class Store:
                 "UPDATE accounts SET gone_at = ? WHERE service = ? AND account = ?",
                 [(stamp, service, account) for account in gone],
             )
-            return SyncChanges(tuple(added), tuple(changed), tuple(gone), tuple(returned))
+            return SyncChanges(
+                tuple(added), tuple(changed), tuple(gone), tuple(returned), tuple(held), len(present)
+            )
 
         return await self._transaction(work)
 
@@ -643,6 +657,8 @@ class SyncChanges:
     changed: tuple[str, ...] = ()  # expiry moved
     gone: tuple[str, ...] = ()
     returned: tuple[str, ...] = ()
+    held: tuple[str, ...] = ()  # missing from the list, but not marked gone (see hold_gone)
+    tracked: int = 0  # accounts tracked as present before the list, that it could drop
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,15 @@
 
 `sync_service` reads one service's list and applies it in a single transaction: a failed read
 or write changes nothing. `SyncState` is what the scheduler remembers per service (in the
-settings table, as JSON): when to try next, how many attempts failed in a row, and whether the
-alert channel has been told about the failures. The state changes are pure functions.
+settings table, as JSON): when to try next, how many attempts failed in a row, whether the
+alert channel has been told about the failures, and a held mass disappearance. The state
+changes are pure functions.
+
+A read that would drop most of a service's tracked accounts at once (`is_mass_disappearance`)
+is not believed at once: a glitch upstream (`{}`, an empty 404) would otherwise post a "gone"
+warning per account. The read is applied except for the gone marks, which are held; the next
+read, a minute later, decides: if it drops most of them again they are marked gone, otherwise
+the hold is forgotten. A held read is an answered read: it ends a run of failures like any.
 """
 
 from __future__ import annotations
@@ -25,6 +32,10 @@ FIRST_RETRY = timedelta(minutes=1)
 # A Retry-After longer than this is treated as this: the scheduler must not go quiet for days.
 MAX_RETRY_AFTER = timedelta(hours=6)
 STATE_KEY = "sync:{service}"
+# A mass disappearance: at least this many tracked accounts missing, and more than half of them.
+MASS_GONE_MIN = 2
+# How soon a held mass disappearance is read again (never later than the sync interval).
+HOLD_RECHECK = timedelta(minutes=1)
 
 Notice = Literal["failing", "recovered"]
 
@@ -48,14 +59,28 @@ class SyncResult:
             count = len(getattr(self.changes, name))
             if count:
                 parts.append(f"{count} {name}")
-        return "ok, " + ", ".join(parts)
+        text = "ok, " + ", ".join(parts)
+        if self.changes.held:
+            text += (
+                f"; held: {len(self.changes.held)} of {self.changes.tracked} tracked account(s) missing,"
+                " not marked gone unless the next read agrees"
+            )
+        return text
 
 
-async def sync_service(service: UseapiService, store: Store, now: datetime) -> SyncResult:
+def is_mass_disappearance(missing: int, tracked: int) -> bool:
+    """True when one read drops at least MASS_GONE_MIN tracked accounts and more than half."""
+    return missing >= MASS_GONE_MIN and 2 * missing > tracked
+
+
+async def sync_service(
+    service: UseapiService, store: Store, now: datetime, *, confirming: bool = False
+) -> SyncResult:
     """Read `service`'s account list and make the stored accounts agree with it.
 
     `now` must be taken before the call: accounts registered after it are left alone, because
-    the list may have been read before their registration.
+    the list may have been read before their registration. A mass disappearance is held unless
+    `confirming` (the previous read held one): then this read is believed as it is.
     """
     try:
         infos = await service.list_accounts()
@@ -65,14 +90,39 @@ async def sync_service(service: UseapiService, store: Store, now: datetime) -> S
             service.key, now, ok=False, error=str(exc), failure=exc.failure.value, retry_after=exc.retry_after
         )
     try:
-        changes = await store.apply_account_list(service.key, infos, fetched_at=now, now=now)
+        changes = await store.apply_account_list(
+            service.key,
+            infos,
+            fetched_at=now,
+            now=now,
+            hold_gone=None if confirming else is_mass_disappearance,
+        )
     except StoreError as exc:
         log.error("sync %s could not be stored: %s", service.key, exc)
         return SyncResult(
             service.key, now, ok=False, error="the bot's database could not be written", failure="storage"
         )
     result = SyncResult(service.key, now, ok=True, seen=len(infos), changes=changes)
-    log.info("sync %s: %s", service.key, result.summary())
+    if changes.held:
+        log.warning(
+            "sync %s: the list lacks %d of %d tracked account(s); holding them, not marked gone "
+            "unless the next read agrees: %s",
+            service.key,
+            len(changes.held),
+            changes.tracked,
+            result.summary(),
+        )
+    elif confirming and is_mass_disappearance(len(changes.gone), changes.tracked):
+        log.warning(
+            "sync %s: the next read agrees, %d account(s) marked gone: %s",
+            service.key,
+            len(changes.gone),
+            result.summary(),
+        )
+    elif confirming:
+        log.info("sync %s: the held disappearance was not confirmed: %s", service.key, result.summary())
+    else:
+        log.info("sync %s: %s", service.key, result.summary())
     return result
 
 
@@ -87,6 +137,7 @@ class SyncState:
     failures: int = 0  # consecutive
     next_at: datetime | None = None  # None: at the next pass
     notified: bool = False  # the channel was told about the current run of failures
+    held_gone: int = 0  # accounts a mass disappearance held; the next read confirms or forgets it
 
     def is_due(self, now: datetime) -> bool:
         return self.next_at is None or now >= self.next_at
@@ -111,6 +162,7 @@ class SyncState:
                 failures=max(0, int(data.get("failures", 0))),
                 next_at=from_epoch(_opt_int(data.get("next_at"))),
                 notified=bool(data.get("notified", False)),
+                held_gone=max(0, int(data.get("held_gone", 0))),
             )
         except (ValueError, TypeError, AttributeError, OverflowError, OSError):
             log.warning("unreadable sync state %r; starting afresh", raw[:100])
@@ -130,15 +182,18 @@ def backoff(failures: int, interval: timedelta, retry_after: float | None = None
 
 
 def advance(state: SyncState, result: SyncResult, interval: timedelta) -> SyncState:
-    """The state after an attempt: next regular sync on success, backoff on failure."""
+    """The state after an attempt: next regular sync on success, backoff on failure, a re-read
+    soon after a held mass disappearance. A failure keeps a hold for the read after it."""
     if result.ok:
+        held = result.changes.held
         return replace(
             state,
             last_attempt_at=result.at,
             last_success_at=result.at,
             outcome=result.summary(),
             failures=0,
-            next_at=result.at + interval,
+            next_at=result.at + (min(HOLD_RECHECK, interval) if held else interval),
+            held_gone=len(held),
         )
     failures = state.failures + 1
     return replace(

@@ -180,7 +180,10 @@ class ExpiryWatch:
 
     async def _sync(self, service_key: str, report: PassReport) -> SyncResult:
         now = self.clock.now()
-        result = await sync_service(self.services[service_key], self.store, now)
+        state = await load_state(self.store, service_key)
+        result = await sync_service(
+            self.services[service_key], self.store, now, confirming=state.held_gone > 0
+        )
         state = advance(await load_state(self.store, service_key), result, self.sync_interval)
         await save_state(self.store, service_key, state)
         report.synced[service_key] = result

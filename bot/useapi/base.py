@@ -84,7 +84,8 @@ class Transport:
     ) -> Any:
         """Return the decoded JSON body, or None for a "nothing configured" 404 when `empty_on_404`.
 
-        A body longer than `max_bytes` is not read further: BAD_RESPONSE.
+        A body longer than `max_bytes` is not read further: BAD_RESPONSE. So is a 2xx whose body
+        is empty, `null` or not JSON.
 
         useapi.net answers an empty list with 404 and an empty (Luma) or JSON
         (LTX) body. Any other 404 body (a retired API's plain-text page) is not
@@ -119,7 +120,9 @@ class Transport:
         if status == 404 and empty_on_404 and payload is not _NOT_JSON:
             return None
         if 200 <= status < 300:
-            if payload is _NOT_JSON:
+            # An empty or `null` 200 is not a documented answer of any route: reading it as
+            # "no accounts" would mark every tracked account gone.
+            if payload is _NOT_JSON or payload is None:
                 raise UseapiError(Failure.BAD_RESPONSE, service_label=label, status=status)
             return payload
         detail = self._error_text(payload, secrets)
@@ -228,7 +231,7 @@ class UseapiService(ABC):
         body = await self._transport.request(
             "GET", self.accounts_path, label=self.label, empty_on_404=True, max_bytes=MAX_LIST_BODY_BYTES
         )
-        if body is None:
+        if body is None:  # only the documented "nothing configured" 404
             return []
         try:
             accounts = [
