@@ -15,15 +15,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.store import Store, StoreError
+from bot.store import Store, StoreError, SyncChanges
 from bot.sync import (
     FAILURES_BEFORE_NOTICE,
+    HOLD_RECHECK,
     MAX_RETRY_AFTER,
     SyncResult,
     SyncState,
     advance,
     after_notice,
     backoff,
+    is_mass_disappearance,
     load_state,
     notice_needed,
     save_state,
@@ -196,6 +198,65 @@ async def test_an_account_registered_while_the_list_was_in_flight_is_left_alone(
     assert acc is not None and acc.expires_at == NOW + timedelta(days=30)
 
 
+def test_a_mass_disappearance_is_two_or_more_and_more_than_half() -> None:
+    assert not is_mass_disappearance(1, 1)  # the only account: goes at once
+    assert not is_mass_disappearance(1, 2)
+    assert is_mass_disappearance(2, 2)
+    assert is_mass_disappearance(2, 3)
+    assert not is_mass_disappearance(2, 4)  # exactly half is not most
+    assert is_mass_disappearance(3, 4)
+    assert not is_mass_disappearance(50, 100) and is_mass_disappearance(51, 100)
+    assert not is_mass_disappearance(0, 0)
+
+
+@given(st.integers(0, 10_000), st.integers(0, 10_000))
+def test_only_most_of_two_or_more_is_held(missing: int, extra: int) -> None:
+    tracked = missing + extra
+    assert is_mass_disappearance(missing, tracked) == (missing >= 2 and missing > tracked / 2)
+
+
+async def test_a_mass_disappearance_is_held_until_a_second_read_agrees(
+    upstream: Upstream, services: dict[str, UseapiService], store: Store
+) -> None:
+    emails = ["a@x.com", "b@x.com", "c@x.com"]
+    upstream.luma = {e: luma_entry(e, NOW + timedelta(days=3)) for e in emails}
+    await sync_service(services["luma"], store, NOW)
+    before = await rows(store)
+
+    upstream.luma = {}  # the documented empty answer: 404, no body
+    held = await sync_service(services["luma"], store, NOW + INTERVAL)
+    assert held.ok and held.changes.held == tuple(emails) and held.changes.gone == ()
+    assert held.changes.tracked == 3
+    assert "held: 3 of 3 tracked account(s) missing" in held.summary()
+    assert await rows(store) == before  # nothing else in an empty list to apply
+
+    # Two of three gone, one still listed: still most of them; the listed one is refreshed.
+    upstream.luma = {"c@x.com": luma_entry("c@x.com", NOW + timedelta(days=9))}
+    partial = await sync_service(services["luma"], store, NOW + INTERVAL)
+    assert partial.changes.held == ("a@x.com", "b@x.com") and partial.changes.changed == ("c@x.com",)
+    assert (await store.get_account("luma", "a@x.com")).gone_at is None  # type: ignore[union-attr]
+
+    # The confirming read (the previous one held) is believed.
+    later = NOW + INTERVAL + HOLD_RECHECK
+    confirmed = await sync_service(services["luma"], store, later, confirming=True)
+    assert confirmed.changes.gone == ("a@x.com", "b@x.com") and confirmed.changes.held == ()
+    assert (await store.get_account("luma", "a@x.com")).gone_at == later  # type: ignore[union-attr]
+
+
+async def test_one_account_missing_among_many_is_gone_at_once(
+    upstream: Upstream, services: dict[str, UseapiService], store: Store
+) -> None:
+    emails = ["a@x.com", "b@x.com", "c@x.com", "d@x.com"]
+    upstream.luma = {e: luma_entry(e, NOW + timedelta(days=3)) for e in emails}
+    await sync_service(services["luma"], store, NOW)
+    del upstream.luma["a@x.com"], upstream.luma["b@x.com"]  # exactly half: not most
+    result = await sync_service(services["luma"], store, NOW + INTERVAL)
+    assert result.changes.gone == ("a@x.com", "b@x.com") and result.changes.held == ()
+    del upstream.luma["c@x.com"]  # the last two: one missing of two tracked
+    result = await sync_service(services["luma"], store, NOW + 2 * INTERVAL)
+    assert result.changes.gone == ("c@x.com",) and result.changes.tracked == 2
+
+
 @pytest.mark.parametrize(
     ("response", "failure", "retry_after"),
     [
@@ -207,6 +268,8 @@ async def test_an_account_registered_while_the_list_was_in_flight_is_left_alone(
         ),
         (httpx.Response(401, json={"error": "Unauthorized"}), "unauthorized", None),
         (httpx.Response(200, content=b"{not json"), "bad_response", None),
+        (httpx.Response(200, content=b""), "bad_response", None),
+        (httpx.Response(200, content=b"null"), "bad_response", None),
         (httpx.Response(200, json={"a@x.com": {"luma_session_expires": "tomorrow"}}), "bad_response", None),
     ],
 )
@@ -365,7 +428,43 @@ def test_recovery_before_the_notice_says_nothing() -> None:
     assert notice_needed(state) is None
 
 
+def held(at: datetime, count: int = 3) -> SyncResult:
+    accounts = tuple(f"u{i}@x.com" for i in range(count))
+    return SyncResult("luma", at, ok=True, changes=SyncChanges(held=accounts, tracked=count))
+
+
+def test_a_held_read_is_re_read_in_a_minute_and_the_next_read_settles_it() -> None:
+    state = advance(SyncState(), held(NOW), INTERVAL)
+    assert state.held_gone == 3 and state.next_at == NOW + HOLD_RECHECK and state.failures == 0
+    assert "held" in state.outcome and notice_needed(state) is None
+    # A failure in between keeps the hold for the read after it.
+    later = NOW + HOLD_RECHECK
+    state = advance(state, failed(later), INTERVAL)
+    assert state.held_gone == 3 and state.failures == 1
+    state = advance(state, SyncResult("luma", later, ok=True, seen=3), INTERVAL)
+    assert state.held_gone == 0 and state.next_at == later + INTERVAL
+    # Never later than the sync interval, when that is shorter than a minute.
+    short = timedelta(seconds=20)
+    assert advance(SyncState(), held(NOW), short).next_at == NOW + short
+
+
+def test_a_held_read_is_an_answer_it_never_says_failing_and_ends_a_failure_run() -> None:
+    state = SyncState()
+    for _ in range(FAILURES_BEFORE_NOTICE - 1):
+        state = advance(state, failed(NOW), INTERVAL)
+    state = advance(state, held(NOW), INTERVAL)
+    assert state.failures == 0 and notice_needed(state) is None
+    for _ in range(FAILURES_BEFORE_NOTICE):
+        state = advance(state, failed(NOW), INTERVAL)
+    state = after_notice(state, "failing")
+    state = advance(state, held(NOW), INTERVAL)
+    assert notice_needed(state) == "recovered"
+
+
 async def test_state_is_persisted_and_unreadable_state_starts_afresh(store: Store) -> None:
+    assert await load_state(store, "luma") == SyncState()
+    await save_state(store, "luma", advance(SyncState(), held(NOW), INTERVAL))
+    assert (await load_state(store, "luma")).held_gone == 3
     state = advance(SyncState(), failed(NOW), INTERVAL)
     await save_state(store, "luma", state)
     assert await load_state(store, "luma") == state

@@ -231,6 +231,21 @@ async def test_a_retired_ltx_list_is_unavailable_not_empty(ltx: LtxService) -> N
         await ltx.list_accounts()
 
 
+@respx.mock
+@pytest.mark.parametrize("body", [b"", b"  \n", b"null", b"[]", b'"none"', b"0"])
+async def test_a_200_account_list_that_is_not_an_object_is_a_failed_read(
+    luma: LumaService, body: bytes
+) -> None:
+    """Only a 404 means "no accounts"; an empty or `null` 200 read as [] would mark every
+    tracked account gone."""
+    respx.get(f"{BASE}/v1/luma/accounts").respond(200, content=body)
+    with pytest.raises(UseapiError) as caught:
+        await luma.list_accounts()
+    assert caught.value.failure is Failure.BAD_RESPONSE and caught.value.status == 200
+    respx.get(f"{BASE}/v1/luma/accounts").respond(404)
+    assert await luma.list_accounts() == []
+
+
 def luma_list_of_size(nbytes: int) -> bytes:
     """A documented Luma account list of at least `nbytes` bytes (about 280 bytes an account)."""
     accounts: dict[str, object] = {}
