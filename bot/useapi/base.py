@@ -34,6 +34,7 @@ class AccountInfo:
 
     service: str
     account: str
+    # The instant a person must act by (renew the credential); the stages warn before it.
     expires_at: datetime | None = None
     refresh_expires_at: datetime | None = None
     concurrency: int | None = None
@@ -41,8 +42,17 @@ class AccountInfo:
     credits_limit: float | None = None
     max_jobs: int | None = None
     updated_at: datetime | None = None
-    error: str | None = None
+    error: str | None = None  # useapi.net says the account needs a person now
     created: bool | None = None
+    # More "a person must act now" signals: Google Flow's `health` (anything but "OK"), Luma's
+    # live `sessionValid` (GET /accounts/{email}).
+    health: str | None = None
+    session_valid: bool | None = None
+    # A short-lived token useapi.net refreshes by itself (Google Flow's sessionData.expires, Flow
+    # Music's access_token_expires_at): never a deadline, only worth a warning if it passes
+    # without being refreshed. `next_refresh_at`: when useapi.net says it will refresh it.
+    self_renewing_expires_at: datetime | None = None
+    next_refresh_at: datetime | None = None
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -1,0 +1,55 @@
+"""Doubles of the useapi.net services added after Luma and LTX, one module each.
+
+Each module defines one `ServiceDouble` subclass; `UseapiDouble` discovers them, mounts each on
+its `prefix` (e.g. "/v1/kling/") and exposes it as an attribute named by `name` (`ua.kling`).
+The shared machinery (recording, fault injection, the bearer-token check) stays in
+`UseapiDouble`: a request reaches a service double only after those, so `ua.inject(...)`
+works for every service.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import pkgutil
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from aiohttp import web
+
+from .._common import Recorded, json_response
+
+
+class ServiceDouble:
+    """One service's routes and upstream state. Subclasses set `name`, `prefix` and `handle`."""
+
+    name: ClassVar[str]  # attribute on UseapiDouble
+    prefix: ClassVar[str]  # e.g. "/v1/kling/"
+    # The documented 401 body of this service.
+    unauthorized: ClassVar[dict[str, Any]] = {"error": "Unauthorized"}
+
+    def __init__(self, now: Callable[[], dt.datetime]) -> None:
+        self.now = now
+
+    def handle(self, rec: Recorded) -> web.Response | None:
+        """Answer a request under `prefix`; None for a route this double doesn't serve (404)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def json(body: Any, status: int = 200) -> web.Response:
+        return json_response(body, status)
+
+
+def discover() -> list[type[ServiceDouble]]:
+    found: list[type[ServiceDouble]] = []
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        found.extend(
+            obj
+            for obj in vars(module).values()
+            if isinstance(obj, type)
+            and issubclass(obj, ServiceDouble)
+            and obj is not ServiceDouble
+            and obj.__module__ == module.__name__
+        )
+    return found
