@@ -31,6 +31,23 @@ class ServiceDouble:
     def __init__(self, now: Callable[[], dt.datetime]) -> None:
         self.now = now
 
+    # Body fields of a POST that carry a credential (the harness's secret sweep looks for them).
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+
+    def taught_secrets(self) -> list[str]:
+        """Every credential a test taught this double (passwords, tokens, cookie values)."""
+        return []
+
+    def posted_secrets(self, body: dict[str, Any]) -> list[str]:
+        """The credentials in a body posted to this service: `secret_fields`, split into the
+        cookie values when a field holds a pasted cookie table (override for other shapes)."""
+        found: list[str] = []
+        for name in self.secret_fields:
+            value = body.get(name)
+            if isinstance(value, str):
+                found.append(value)
+        return found
+
     def handle(self, rec: Recorded) -> web.Response | None:
         """Answer a request under `prefix`; None for a route this double doesn't serve (404)."""
         raise NotImplementedError
