@@ -18,8 +18,9 @@ from bot.approvals import ApprovalCache
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.cooldown import Cooldown
+from bot.services import build_services
 from bot.store import Store
-from bot.useapi import UseapiService, build_services
+from bot.useapi import UseapiService
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from bot.durations import DurationError, parse_duration
+from bot.services import DEFAULT_SERVICES, KNOWN_SERVICES
 
-KNOWN_SERVICES = ("luma", "ltx")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 # Every variable the code reads, with its default (None: required or unset).
@@ -30,7 +30,7 @@ ENV_VARS: dict[str, str | None] = {
     "GUILD_ID": None,
     "ALERT_CHANNEL_ID": None,
     "ADMIN_USER_IDS": "",
-    "SERVICES": "luma,ltx",
+    "SERVICES": ",".join(DEFAULT_SERVICES),
     "SYNC_INTERVAL": "15m",
     "USEAPI_TIMEOUT": "20s",
     "REGISTER_COOLDOWN": "30s",
@@ -58,7 +58,7 @@ class Settings:
     guild_id: int | None = None
     alert_channel_id: int | None = None
     admin_user_ids: frozenset[int] = frozenset()
-    services: tuple[str, ...] = KNOWN_SERVICES
+    services: tuple[str, ...] = DEFAULT_SERVICES
     sync_interval: timedelta = timedelta(minutes=15)
     useapi_timeout: timedelta = timedelta(seconds=20)
     register_cooldown: timedelta = timedelta(seconds=30)

@@ -34,9 +34,6 @@ if TYPE_CHECKING:
 
 # Written by the scheduler (bot/watch.py, HEARTBEAT_SETTING) at every pass.
 HEARTBEAT_KEY = "scheduler_heartbeat"
-# useapi.net retired its LTX Studio API in March 2026 and may bring it back: a 404/410
-# there is a fact to report, not a fault in the deployment.
-MAY_BE_RETIRED = frozenset({"ltx"})
 # Less free space than this next to the database is reported as a problem.
 MIN_FREE_BYTES = 1 << 20
 # healthcheck tolerates a heartbeat this far in the future (clocks of two processes, rounding).
@@ -44,10 +41,9 @@ CLOCK_SLACK = timedelta(seconds=60)
 
 
 def _label(service: str) -> str:
-    from bot.useapi import SERVICE_CLASSES
+    from bot.services import label
 
-    known = SERVICE_CLASSES.get(service)
-    return known.label if known else service
+    return label(service)
 
 
 def _printable(text: str, limit: int = 60) -> str:
@@ -178,7 +174,8 @@ async def _check_useapi(
     """Each enabled service's upstream account list, or None when it could not be read."""
     import httpx
 
-    from bot.useapi import UseapiError, build_services
+    from bot.services import build_services
+    from bot.useapi import UseapiError
 
     found: dict[str, list[AccountInfo] | None] = {}
     timeout = settings.useapi_timeout.total_seconds()
@@ -199,7 +196,7 @@ async def _check_useapi(
             except UseapiError as exc:
                 found[key] = None
                 reason = _operator_reason(exc)
-                if key in MAY_BE_RETIRED and exc.status in (404, 410):
+                if service.may_be_retired and exc.status in (404, 410):
                     report.note(topic, f"{service.label}: {reason}; remove it from SERVICES if unused")
                 else:
                     report.fail(topic, f"{service.label}: {reason}")

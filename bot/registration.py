@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.logs import secret_in_flight
 from bot.store import Store, StoreError
-from bot.useapi import AccountInfo, UseapiError, UseapiService
+from bot.useapi import AccountInfo, Submission, UseapiError, UseapiService
 
 log = logging.getLogger(__name__)
 
@@ -22,21 +22,20 @@ class RecordingFailed(Exception):
 
 async def register_account(
     service: UseapiService,
-    credential: str,
+    submission: Submission,
     *,
-    max_jobs: int | None,
     store: Store,
     user_id: int,
     now: datetime,
 ) -> AccountInfo:
-    """Send the credential upstream, store the account on success, audit either way.
+    """Send the validated form upstream, store the account on success, audit either way.
 
     The credential is held in memory only for the call; the audit row names the
-    account and the outcome, never the cookie.
+    account and the outcome, never the cookie or password.
     """
-    with secret_in_flight(credential, *service.credential_secrets(credential)):
+    with secret_in_flight(*submission.secrets):
         try:
-            info = await service.register(credential, max_jobs=max_jobs)
+            info = await service.register(submission)
         except UseapiError as exc:
             log.info("%s registration by %s failed: %s", service.key, user_id, exc.failure.value)
             await store.audit(

@@ -24,7 +24,7 @@ class AccountsCog(commands.Cog):
         if await refuse_unapproved(interaction, action="accounts", service=None):
             return
         accounts = await self.bot.store.list_accounts()
-        await reply(interaction, embed=accounts_embed(accounts))
+        await reply(interaction, embed=accounts_embed(accounts, self.bot.services))
 
 
 async def setup(bot: WardenBot) -> None:

@@ -13,6 +13,7 @@ import discord
 from discord.utils import format_dt
 
 from bot.expiry import Alert, Kind, Plan, WarningKey, format_stages, stage_label
+from bot.services import REGISTRY
 from bot.store import AlertFailure, TrackedAccount
 from bot.sync import Notice, SyncState
 from cogs.embeds import COLOUR_INFO, COLOUR_WARN, label, safe, when
@@ -21,7 +22,8 @@ COLOUR_URGENT = discord.Colour.red()
 
 
 def _noun(service: str) -> str:
-    return "token" if service == "ltx" else "session"
+    known = REGISTRY.get(service)
+    return known.expiry_noun if known else "session"
 
 
 def _renewed_by(acc: TrackedAccount) -> str:

@@ -22,6 +22,7 @@ from discord.ext import commands, tasks
 from bot.app import ALERT_CHANNEL_SETTING, WardenBot
 from bot.durations import DurationError
 from bot.expiry import DEFAULT_STAGES, Alert, format_stages, next_wake, parse_stages
+from bot.services import REGISTRY
 from bot.store import StoreError
 from bot.sync import Notice, SyncState, load_state
 from bot.useapi import AccountInfo
@@ -38,10 +39,7 @@ MAX_SLEEP = timedelta(seconds=30)
 MIN_SLEEP = timedelta(seconds=1)
 WAKE_PAD = timedelta(milliseconds=100)
 STATUS_UPCOMING = 8  # upcoming warnings /alerts status lists one by one
-SERVICE_CHOICES = [
-    app_commands.Choice(name="Luma", value="luma"),
-    app_commands.Choice(name="LTX Studio", value="ltx"),
-]
+SERVICE_CHOICES = [app_commands.Choice(name=cls.label, value=key) for key, cls in REGISTRY.items()]
 
 
 @app_commands.guild_only()

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import discord
 from discord.utils import escape_markdown, escape_mentions, format_dt
 
+from bot.services import REGISTRY
+from bot.services import label as label
 from bot.store import TrackedAccount
 from bot.useapi import AccountInfo
 
-SERVICE_LABELS = {"luma": "Luma", "ltx": "LTX Studio"}
 COLOUR_OK = discord.Colour.green()
 COLOUR_WARN = discord.Colour.orange()
 COLOUR_INFO = discord.Colour.blurple()
@@ -33,10 +34,6 @@ def when(value: datetime | None) -> str:
     if value is None:
         return "unknown"
     return f"{format_dt(value, 'F')} ({format_dt(value, 'R')})"
-
-
-def label(service: str) -> str:
-    return SERVICE_LABELS.get(service, service)
 
 
 def registration_embed(info: AccountInfo) -> discord.Embed:
@@ -96,13 +93,12 @@ def _account_line(acc: TrackedAccount) -> str:
     return line
 
 
-def accounts_embed(accounts: Sequence[TrackedAccount]) -> discord.Embed:
+def accounts_embed(accounts: Sequence[TrackedAccount], services: Iterable[str]) -> discord.Embed:
     """Every tracked account, in the order given (soonest expiry first), within embed limits."""
     embed = discord.Embed(title="Tracked accounts", colour=COLOUR_INFO)
     if not accounts:
-        embed.description = (
-            "No accounts are tracked yet. Register one with `/luma register` or `/ltx register`."
-        )
+        commands = " or ".join(f"`/{REGISTRY[key].command_group} register`" for key in services)
+        embed.description = f"No accounts are tracked yet. Register one with {commands}."
         return embed
     lines: list[str] = []
     used = 0

@@ -1,4 +1,4 @@
-"""`/luma register` and `/ltx register`: a private modal, validation, then useapi.net.
+"""`/<service> register` for every switched-on service: a private modal, validation, then useapi.net.
 
 Discord gives 3 seconds to answer an interaction and a modal can't follow a
 deferral, so the command opens the modal at once (after a local approval
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import discord
@@ -17,9 +17,9 @@ from discord import app_commands, ui
 from discord.ext import commands
 
 from bot.app import WardenBot
-from bot.cookies import CookieError, parse_max_jobs
+from bot.cookies import CookieError
 from bot.registration import RecordingFailed, register_account
-from bot.useapi import AccountInfo, UseapiError, UseapiService
+from bot.useapi import AccountInfo, FormField, UseapiError, UseapiService
 from cogs.common import refuse_unapproved, reply, warden
 from cogs.embeds import registration_embed, renewal_notice, safe, when
 from cogs.errors import answer_error
@@ -32,9 +32,8 @@ MAX_REMEMBERED_MODALS = 5000
 
 
 class RegisterModal(ui.Modal):
-    """The form; subclasses add the fields a service needs."""
-
-    cookie: ui.TextInput[RegisterModal]
+    """A service's register form, built from its `form_fields`: each input in a Label that says
+    where the value comes from (Discord's current modal layout)."""
 
     def __init__(self, service: UseapiService, issued: dict[str, None]) -> None:
         # Long enough to go and copy a cookie; after this discord.py forgets the modal and a late
@@ -43,6 +42,11 @@ class RegisterModal(ui.Modal):
         super().__init__(title=f"Register your {service.label} account", timeout=3600, custom_id=custom_id)
         self.service = service
         self._issued = issued
+        self.inputs: dict[str, ui.TextInput[RegisterModal] | ui.Select[RegisterModal]] = {}
+        for spec in service.form_fields:
+            component = _input_for(spec)
+            self.inputs[spec.id] = component
+            self.add_item(ui.Label(text=spec.label, description=spec.description, component=component))
         issued[custom_id] = None
         while len(issued) > MAX_REMEMBERED_MODALS:
             issued.pop(next(iter(issued)))
@@ -50,54 +54,42 @@ class RegisterModal(ui.Modal):
     async def on_timeout(self) -> None:
         self._issued.pop(self.custom_id, None)
 
-    def max_jobs_text(self) -> str | None:
-        return None
+    def values(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for field_id, component in self.inputs.items():
+            if isinstance(component, ui.Select):
+                out[field_id] = component.values[0] if component.values else ""
+            else:
+                out[field_id] = component.value
+        return out
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:  # type: ignore[override]
-        await submit_registration(interaction, self.service, self.cookie.value, self.max_jobs_text())
+        await submit_registration(interaction, self.service, self.values())
 
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception) -> None:  # type: ignore[override]
         await answer_error(interaction, error)
 
 
-class LumaModal(RegisterModal):
-    cookie: ui.TextInput[RegisterModal] = ui.TextInput(
-        label="Luma session cookie",
-        custom_id="cookie",
-        placeholder="The value of luma_session (or the whole Cookie header)",
-        style=discord.TextStyle.short,
-        min_length=1,
-        max_length=4000,
+def _input_for(spec: FormField) -> ui.TextInput[RegisterModal] | ui.Select[RegisterModal]:
+    if spec.options:
+        return ui.Select(
+            custom_id=spec.id,
+            placeholder=spec.placeholder,
+            required=spec.required,
+            options=[discord.SelectOption(label=text, value=value) for value, text in spec.options],
+        )
+    return ui.TextInput(
+        custom_id=spec.id,
+        placeholder=spec.placeholder,
+        style=discord.TextStyle.paragraph if spec.paragraph else discord.TextStyle.short,
+        required=spec.required,
+        min_length=spec.min_length,
+        max_length=spec.max_length,
     )
-
-
-class LtxModal(RegisterModal):
-    cookie: ui.TextInput[RegisterModal] = ui.TextInput(
-        label="LTX Studio cookie",
-        custom_id="cookie",
-        placeholder="lt_id=…; lt_token=…; lt_refresh_token=…",
-        style=discord.TextStyle.paragraph,
-        min_length=1,
-        max_length=4000,
-    )
-    max_jobs: ui.TextInput[RegisterModal] = ui.TextInput(
-        label="Max concurrent jobs (1-100)",
-        custom_id="max_jobs",
-        placeholder="20",
-        style=discord.TextStyle.short,
-        required=False,
-        max_length=3,
-    )
-
-    def max_jobs_text(self) -> str | None:
-        return self.max_jobs.value
-
-
-MODALS: dict[str, type[RegisterModal]] = {"luma": LumaModal, "ltx": LtxModal}
 
 
 def build_register_modal(bot: WardenBot, service: UseapiService) -> RegisterModal:
-    return MODALS[service.key](service, bot.issued_modal_ids)
+    return RegisterModal(service, bot.issued_modal_ids)
 
 
 async def open_register_modal(interaction: discord.Interaction[Any], service: UseapiService) -> None:
@@ -108,7 +100,7 @@ async def open_register_modal(interaction: discord.Interaction[Any], service: Us
 
 
 async def submit_registration(
-    interaction: discord.Interaction[Any], service: UseapiService, raw_cookie: str, raw_max_jobs: str | None
+    interaction: discord.Interaction[Any], service: UseapiService, values: Mapping[str, str]
 ) -> None:
     bot = warden(interaction)
     # Approval may have been revoked while the modal was open.
@@ -116,8 +108,7 @@ async def submit_registration(
         return
     now = bot.clock.now()
     try:
-        credential = service.parse_credential(raw_cookie)
-        max_jobs = parse_max_jobs(raw_max_jobs) if raw_max_jobs is not None else None
+        submission = service.parse_form(values)
     except CookieError as exc:
         await bot.store.audit(
             now=now, actor_id=interaction.user.id, action="register", service=service.key,
@@ -136,7 +127,7 @@ async def submit_registration(
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             info = await register_account(
-                service, credential, max_jobs=max_jobs, store=bot.store, user_id=interaction.user.id, now=now
+                service, submission, store=bot.store, user_id=interaction.user.id, now=now
             )
         except UseapiError as exc:
             await reply(interaction, f"❌ {service.label}: {exc.user_message()}")
@@ -145,7 +136,7 @@ async def submit_registration(
             log.error("registration accepted upstream but not recorded: %s", exc.__cause__)
             await reply(
                 interaction,
-                f"⚠️ useapi.net accepted the {service.label} cookie for **{safe(exc.info.account)}** "
+                f"⚠️ useapi.net accepted the {service.label} {service.credential_noun} for **{safe(exc.info.account)}** "
                 f"(expires {when(exc.info.expires_at)}), but the bot could not record it in its database. "
                 "The account works; tell the bot's operator (the disk may be full or read-only).",
             )
@@ -165,7 +156,7 @@ async def _finish_registration(
     extra = f"\n⚠️ {notice_failed}" if notice_failed else ""
     await reply(
         interaction,
-        f"✅ useapi.net accepted the {service.label} cookie.{extra}",
+        f"✅ useapi.net accepted the {service.label} {service.credential_noun}.{extra}",
         embed=registration_embed(info),
     )
 
@@ -188,19 +179,41 @@ async def post_renewal_notice(bot: WardenBot, user_id: int, info: Any) -> str | 
     return None
 
 
-@app_commands.guild_only()
-class RegisterCog(commands.GroupCog, group_name="register-base"):
-    """Base for one command group per service; subclasses name the group and the service."""
+class ServiceGroup(app_commands.Group):
+    """`/<service> …`: one group per switched-on service, named and described by the service."""
 
-    service_key: str
+    def __init__(self, service: UseapiService) -> None:
+        super().__init__(
+            name=service.command_group,
+            description=service.group_description,
+            # What @app_commands.guild_only() gives a class: no DMs, offered in guilds only.
+            guild_only=True,
+            allowed_contexts=app_commands.AppCommandContext(guild=True),
+        )
+        self.service = service
+        register = app_commands.Command(
+            name="register", description=service.register_description, callback=self._register
+        )
+        self.add_command(register)
+
+    async def _register(self, interaction: discord.Interaction[Any]) -> None:
+        await open_register_modal(interaction, self.service)
+
+
+class RegisterCog(commands.Cog):
+    """The register commands of every switched-on service, and submits of forms opened earlier."""
 
     def __init__(self, bot: WardenBot) -> None:
         self.bot = bot
-        super().__init__()
+        self.groups = [ServiceGroup(service) for service in bot.services.values()]
 
-    @app_commands.command(name="register", description="Paste a fresh session cookie to renew the account")
-    async def register(self, interaction: discord.Interaction[Any]) -> None:
-        await open_register_modal(interaction, self.bot.services[self.service_key])
+    async def cog_load(self) -> None:
+        for group in self.groups:
+            self.bot.tree.add_command(group)
+
+    async def cog_unload(self) -> None:
+        for group in self.groups:
+            self.bot.tree.remove_command(group.name)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
@@ -212,43 +225,35 @@ class RegisterCog(commands.GroupCog, group_name="register-base"):
         if interaction.type is not discord.InteractionType.modal_submit or interaction.data is None:
             return
         custom_id = str(interaction.data.get("custom_id", ""))
-        if not custom_id.startswith(f"{MODAL_ID_PREFIX}{self.service_key}:"):
+        if not custom_id.startswith(MODAL_ID_PREFIX):
             return
         if custom_id in self.bot.issued_modal_ids:
             return  # discord.py delivers it to the modal's own on_submit
+        service = self.bot.services.get(custom_id[len(MODAL_ID_PREFIX) :].partition(":")[0])
+        if service is None:
+            return  # a form of a service switched off since; nothing here can serve it
         values = dict(_submitted_values(interaction.data.get("components", [])))
-        service = self.bot.services[self.service_key]
-        max_jobs = values.get("max_jobs", "") if self.service_key == "ltx" else None
         try:
-            await submit_registration(interaction, service, values.get("cookie", ""), max_jobs)
+            await submit_registration(interaction, service, values)
         except Exception as exc:  # the same answer a live modal's on_error gives
             await answer_error(interaction, exc)
 
 
-class LumaCog(RegisterCog, group_name="luma", group_description="Luma Dream Machine accounts on useapi.net"):
-    service_key = "luma"
-
-
-class LtxCog(RegisterCog, group_name="ltx", group_description="LTX Studio accounts on useapi.net"):
-    service_key = "ltx"
-
-
 def _submitted_values(components: Any) -> Iterator[tuple[str, str]]:
-    """(custom_id, value) of every text input in a modal submit (action rows or labels)."""
+    """(custom_id, value) of every text input and select in a modal submit (action rows or labels)."""
     for component in components if isinstance(components, list) else []:
         if not isinstance(component, dict):
             continue
         if component.get("type") == 4 and isinstance(component.get("value"), str):
             yield str(component.get("custom_id", "")), component["value"]
+        elif component.get("type") == 3 and isinstance(component.get("values"), list):
+            chosen = [v for v in component["values"] if isinstance(v, str)]
+            yield str(component.get("custom_id", "")), chosen[0] if chosen else ""
         yield from _submitted_values(component.get("components"))
         if isinstance(component.get("component"), dict):
             yield from _submitted_values([component["component"]])
 
 
-SERVICE_COGS: dict[str, type[RegisterCog]] = {"luma": LumaCog, "ltx": LtxCog}
-
-
 async def setup(bot: WardenBot) -> None:
     # A service switched off in SERVICES registers no commands at all.
-    for key in bot.services:
-        await bot.add_cog(SERVICE_COGS[key](bot))
+    await bot.add_cog(RegisterCog(bot))

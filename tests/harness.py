@@ -180,6 +180,8 @@ def scenario_secrets(rig: Rig) -> dict[str, str]:
     # Credentials the useapi.net double was taught (private attributes: the double keeps them).
     add(rig.useapi._luma_sessions, "a Luma session taught to the useapi double")
     add(rig.useapi._ltx_cookies, "an LTX token taught to the useapi double")
+    for double in rig.useapi.service_doubles:
+        add(double.taught_secrets(), f"a credential taught to the {double.name} double")
     # What reached useapi.net, and what members typed into forms (including refused input).
     for rec in rig.useapi.requests:
         body = rec.json if isinstance(rec.json, dict) else {}
@@ -187,6 +189,9 @@ def scenario_secrets(rig: Rig) -> dict[str, str]:
             add([body["session"]], "a session posted to useapi.net")
         if isinstance(body.get("cookie"), str):
             add(secrets_in_pasted_text(body["cookie"]), "a cookie posted to useapi.net")
+        for double in rig.useapi.service_doubles:
+            if rec.path.startswith(double.prefix):
+                add(double.posted_secrets(body), f"a credential posted to {double.prefix}")
     for inter in rig.discord._interactions.values():
         for value in _modal_values(inter.payload):
             add(secrets_in_pasted_text(value), "a value typed into a form")

@@ -18,9 +18,9 @@ import pytest
 from bot.app import WardenBot
 from bot.clock import FakeClock
 from bot.expiry import Alert
+from bot.services import build_services
 from bot.store import Store
 from bot.sync import Notice, SyncState
-from bot.useapi import build_services
 from bot.watch import DeliveryError, ExpiryWatch
 from tests.harness import running_rig
 from tests.test_alerts import EMAIL, SESSION, START, H, cog, grant, key, stages_posted, until

@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.cookies import CookieError, parse_ltx_cookie, parse_luma_session, parse_max_jobs
+from bot.cookies import CookieError, parse_max_jobs
+from bot.services.ltx import parse_ltx_cookie
+from bot.services.luma import parse_luma_session
 
 SESSION = "mK8jP2xZc9AfQw3LnT7vYbE1R"
 LTX = "lt_id=user123; lt_token=eyJhbGciOi.J9x-_; lt_refresh_token=abc123def"

@@ -127,7 +127,11 @@ def test_every_slash_command_is_documented() -> None:
     """Each app command the cogs define appears in the team members' table."""
     table = section("For team members: the commands")
     source = "\n".join(p.read_text(encoding="utf-8") for p in ROOT.joinpath("cogs").glob("*.py"))
-    groups = set(re.findall(r'group_name="([a-z-]+)"', source)) - {"register-base"}
+    from bot.services import REGISTRY
+
+    # Cog-defined groups, plus one per service (built from the registry).
+    groups = set(re.findall(r'group_name="([a-z-]+)"', source))
+    groups |= {cls.command_group for cls in REGISTRY.values()}
     assert groups >= {"luma", "ltx", "access", "alerts"}
     for group in groups:
         assert f"`/{group} " in table, group
@@ -161,3 +165,14 @@ def test_every_test_the_reliability_table_names_exists() -> None:
         source = (tests_dir / filename).read_text(encoding="utf-8")
         if name:
             assert re.search(rf"def {name}\(", source), f"{filename}::{name} is cited but does not exist"
+
+
+def test_the_services_table_lists_exactly_the_registry() -> None:
+    from bot.services import REGISTRY
+
+    rows = re.findall(r"^\| ([^|]+) \| `([a-z0-9_-]+)` \| ([^|]+) \|", section("Services"), re.M)
+    assert [key for _, key, _ in rows] == list(REGISTRY), "one row per service, in the registry's order"
+    for name, key, commands in rows:
+        cls = REGISTRY[key]
+        assert name.strip() == cls.label
+        assert f"`/{cls.command_group} register`" in commands

@@ -310,3 +310,36 @@ async def test_a_live_form_is_handled_once(rig: Rig) -> None:
     await asyncio.sleep(0.3)
     assert len(rig.discord.callbacks_for(submitted.request.path.split("/")[2])) == 1
     assert len(rig.useapi.requests_to("POST", "/v1/luma/accounts")) == 1
+
+
+async def test_the_form_uses_labels_that_say_where_each_value_comes_from(rig: Rig) -> None:
+    """Discord's current modal layout: each input in a Label (type 18) with a description."""
+    await grant(rig, member(rig))
+    opened = await rig.slash("ltx", "register", user=member(rig))
+    top = opened.data["components"]
+    assert [c["type"] for c in top] == [18, 18]
+    cookie, max_jobs = top
+    assert cookie["label"] == "LTX Studio cookie" and "developer tools" in cookie["description"]
+    assert cookie["component"]["custom_id"] == "cookie" and cookie["component"]["style"] == 2
+    assert max_jobs["component"]["required"] is False and "20" in max_jobs["description"]
+    luma = await rig.slash("luma", "register", user=member(rig))
+    (label,) = luma.data["components"]
+    assert "luma_session" in label["description"] and "lumalabs.ai" in label["description"]
+
+
+async def test_a_submit_in_the_old_action_row_layout_still_registers(rig: Rig) -> None:
+    """A form opened before the upgrade to labels comes back as action rows around text inputs."""
+    rig.useapi.add_luma_session(SESSION, "studio@example.com", expires=EXPIRES)
+    await grant(rig, member(rig))
+    opened = await rig.slash("luma", "register", user=member(rig))
+    await rig.stop_bot()
+    await rig.start_bot()
+    payload = rig.discord.modal_submit(
+        opened.data["custom_id"], {"cookie": SESSION}, user=member(rig), labels=False
+    )
+    submitted = await rig.discord.wait_for_callback(await rig.discord.dispatch_interaction(payload))
+    assert submitted.type == 5
+    answer = await rig.followup(submitted)
+    assert "studio@example.com" in answer["embeds"][0]["description"]
+    (post,) = rig.useapi.requests_to("POST", "/v1/luma/accounts")
+    assert post.json == {"session": SESSION}

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.services import build_services
 from bot.store import Store, StoreError, SyncChanges
 from bot.sync import (
     FAILURES_BEFORE_NOTICE,
@@ -31,7 +32,7 @@ from bot.sync import (
     save_state,
     sync_service,
 )
-from bot.useapi import AccountInfo, UseapiService, build_services
+from bot.useapi import AccountInfo, UseapiService
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 INTERVAL = timedelta(minutes=15)

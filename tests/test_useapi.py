@@ -12,7 +12,9 @@ import respx
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.useapi import Failure, LtxService, LumaService, Transport, UseapiError, base
+from bot.services.ltx import LtxService
+from bot.services.luma import LumaService
+from bot.useapi import Failure, Transport, UseapiError, base
 from bot.useapi.parsing import FieldError, parse_iso_utc, parse_luma_expires, parse_millis
 
 BASE = "https://useapi.test"
@@ -60,7 +62,7 @@ def ltx(http: httpx.AsyncClient) -> LtxService:
 @respx.mock
 async def test_luma_register_sends_documented_body_and_parses_answer(luma: LumaService) -> None:
     route = respx.post(f"{BASE}/v1/luma/accounts").respond(200, json=LUMA_OK)
-    info = await luma.register(SESSION)
+    info = await luma.register(luma.parse_form({"cookie": SESSION}))
     request = route.calls.last.request
     assert request.headers["Authorization"] == f"Bearer {TOKEN}"
     assert json.loads(request.content) == {"session": SESSION}
@@ -72,7 +74,7 @@ async def test_luma_register_sends_documented_body_and_parses_answer(luma: LumaS
 @respx.mock
 async def test_ltx_register_sends_cookie_and_max_jobs(ltx: LtxService) -> None:
     route = respx.post(f"{BASE}/v1/ltxstudio/accounts").respond(200, json=LTX_OK)
-    info = await ltx.register(LTX_COOKIE, max_jobs=7)
+    info = await ltx.register(ltx.parse_form({"cookie": LTX_COOKIE, "max_jobs": "7"}))
     assert json.loads(route.calls.last.request.content) == {"cookie": LTX_COOKIE, "maxJobs": 7}
     assert info.account == "maker@example.com"
     assert info.expires_at == datetime(2025, 8, 26, 8, 37, tzinfo=UTC)
@@ -125,7 +127,7 @@ async def test_every_status_becomes_a_typed_error_with_a_sentence(
     kwargs = {"json": body} if body is not None else {"content": b""}
     respx.post(f"{BASE}/v1/luma/accounts").respond(status, headers=headers, **kwargs)
     with pytest.raises(UseapiError) as caught:
-        await luma.register(SESSION)
+        await luma.register(luma.parse_form({"cookie": SESSION}))
     assert caught.value.failure is failure
     assert says in caught.value.user_message()
 
@@ -136,7 +138,7 @@ async def test_upstream_error_text_never_echoes_the_cookie(ltx: LtxService) -> N
         400, json={"error": "bad lt_token eyJ.secretToken for refreshSecret99", "code": 400}
     )
     with pytest.raises(UseapiError) as caught:
-        await ltx.register(LTX_COOKIE)
+        await ltx.register(ltx.parse_form({"cookie": LTX_COOKIE}))
     text = caught.value.user_message()
     assert "eyJ.secretToken" not in text and "refreshSecret99" not in text
     assert "[redacted]" in text
@@ -168,7 +170,7 @@ async def test_undocumented_failures_are_typed(luma: LumaService, response: obje
         return_value=None if isinstance(response, Exception) else response,
     )
     with pytest.raises(UseapiError) as caught:
-        await luma.register(SESSION)
+        await luma.register(luma.parse_form({"cookie": SESSION}))
     assert caught.value.failure is failure
     assert caught.value.user_message()
 
@@ -176,7 +178,7 @@ async def test_undocumented_failures_are_typed(luma: LumaService, response: obje
 @respx.mock
 async def test_missing_optional_fields_are_none(luma: LumaService) -> None:
     respx.post(f"{BASE}/v1/luma/accounts").respond(200, json={"account": "x@example.com", "credits": None})
-    info = await luma.register(SESSION)
+    info = await luma.register(luma.parse_form({"cookie": SESSION}))
     assert info.expires_at is None and info.credits_limit is None and info.concurrency is None
 
 
@@ -271,7 +273,7 @@ async def test_account_lists_may_be_large_but_other_answers_stay_small(luma: Lum
     padded = json.dumps({**LUMA_OK, "padding": "x" * base.MAX_BODY_BYTES}).encode()
     respx.post(f"{BASE}/v1/luma/accounts").respond(200, content=padded)
     with pytest.raises(UseapiError) as caught:
-        await luma.register(SESSION)
+        await luma.register(luma.parse_form({"cookie": SESSION}))
     assert caught.value.failure is Failure.BAD_RESPONSE
 
 

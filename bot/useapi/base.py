@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import email.utils
+import enum
 import json
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -16,6 +17,7 @@ import httpx
 
 from bot.logs import scrub
 from bot.useapi.errors import Failure, UseapiError
+from bot.useapi.forms import FormField, Submission
 from bot.useapi.parsing import FieldError, require_object
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,7 @@ class AccountInfo:
 
     service: str
     account: str
+    # The instant a person must act by (renew the credential); the stages warn before it.
     expires_at: datetime | None = None
     refresh_expires_at: datetime | None = None
     concurrency: int | None = None
@@ -39,8 +42,17 @@ class AccountInfo:
     credits_limit: float | None = None
     max_jobs: int | None = None
     updated_at: datetime | None = None
-    error: str | None = None
+    error: str | None = None  # useapi.net says the account needs a person now
     created: bool | None = None
+    # More "a person must act now" signals: Google Flow's `health` (anything but "OK"), Luma's
+    # live `sessionValid` (GET /accounts/{email}).
+    health: str | None = None
+    session_valid: bool | None = None
+    # A short-lived token useapi.net refreshes by itself (Google Flow's sessionData.expires, Flow
+    # Music's access_token_expires_at): never a deadline, only worth a warning if it passes
+    # without being refreshed. `next_refresh_at`: when useapi.net says it will refresh it.
+    self_renewing_expires_at: datetime | None = None
+    next_refresh_at: datetime | None = None
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -180,39 +192,57 @@ def _failure_for(status: int, retry_after: float | None) -> Failure:
     return Failure.UNEXPECTED_STATUS
 
 
-class UseapiService(ABC):
-    """One useapi.net service that keeps accounts configured from browser cookies."""
+class EmptyList(enum.Enum):
+    """How a service's account list says "nothing configured" (useapi.net differs per service)."""
 
-    key: ClassVar[str]
-    label: ClassVar[str]
-    accounts_path: ClassVar[str]
+    NOT_FOUND = "404 with an empty or JSON body"
+    EMPTY_OBJECT = "200 {}"
+
+
+class UseapiService(ABC):
+    """One useapi.net service: everything the bot knows about it, described once.
+
+    A subclass in `bot/services/` is the whole description: its key and label, the command
+    group and its register form, how a submit becomes the request body, how an answer is read
+    (the account key and which expiry to warn about), its routes, and whether useapi.net may
+    have retired it. Commands, forms, labels, choices, `check` and the docs test derive from it.
+    """
+
+    key: ClassVar[str]  # stored with every account, used in SERVICES
+    label: ClassVar[str]  # what people read: "Luma", "LTX Studio"
+    order: ClassVar[int]  # position in lists, choices and the default of SERVICES
+    on_by_default: ClassVar[bool] = True  # part of SERVICES' default
+    command_group: ClassVar[str]  # `/<command_group> register`
+    group_description: ClassVar[str]
+    register_description: ClassVar[str] = "Paste a fresh session cookie to renew the account"
+    credential_noun: ClassVar[str] = "cookie"  # "useapi.net accepted the Luma cookie"
+    expiry_noun: ClassVar[str] = "session"  # "Luma session expires within 6h"
+    form_fields: ClassVar[tuple[FormField, ...]]
+    accounts_path: ClassVar[str]  # POST registers, GET lists
+    empty_list: ClassVar[EmptyList] = EmptyList.NOT_FOUND
+    details_path: ClassVar[str | None] = None  # GET one account, `{account}` URL-encoded
+    delete_path: ClassVar[str | None] = None
+    # useapi.net retired the API (and may bring it back): a 404/410 is a fact, not a fault.
+    may_be_retired: ClassVar[bool] = False
 
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
 
     @abstractmethod
-    def parse_credential(self, raw: str) -> str:
-        """Validate what a person pasted; raise CookieError with a sentence for them."""
-
-    @abstractmethod
-    def registration_body(self, credential: str, max_jobs: int | None) -> dict[str, Any]:
-        """The JSON body of POST accounts_path."""
+    def parse_form(self, values: Mapping[str, str]) -> Submission:
+        """Validate a submitted form (field id -> text); raise CookieError with a sentence for people."""
 
     @abstractmethod
     def parse_account(self, obj: dict[str, Any], key: str | None = None) -> AccountInfo:
         """Read one account object; raise FieldError on a malformed field."""
 
-    def credential_secrets(self, credential: str) -> list[str]:
-        """Substrings of the credential that must be scrubbed from anything upstream says."""
-        return [credential]
-
-    async def register(self, credential: str, *, max_jobs: int | None = None) -> AccountInfo:
-        secrets = self.credential_secrets(credential)
+    async def register(self, submission: Submission) -> AccountInfo:
+        secrets = submission.secrets
         body = await self._transport.request(
             "POST",
             self.accounts_path,
             label=self.label,
-            json_body=self.registration_body(credential, max_jobs),
+            json_body=submission.body,
             secrets=secrets,
         )
         try:

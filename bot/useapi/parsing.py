@@ -113,3 +113,55 @@ def require_object(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise FieldError(f"{what} should be a JSON object, got {type(value).__name__}")
     return value
+
+
+_ISO_OFFSET = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?"
+)
+# Unix seconds between 2000 and 2200; a bigger number is taken as milliseconds (useapi.net's
+# pages state no unit, and their examples disagree: see ../shared/upstream/SERVICES.md).
+_MIN_S = 946_684_800
+_MAX_S = 7_258_118_400
+
+
+def parse_instant(value: Any, field: str) -> datetime | None:
+    """An instant in any shape useapi.net uses: ISO 8601 (`Z`, an offset, or none: UTC), or a
+    number (or numeric string) of Unix seconds or milliseconds. None when absent; FieldError when
+    present but not a plausible time between 2000 and 2200."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise FieldError(f"{field} should be a time, got a boolean")
+    if isinstance(value, str):
+        text = value.strip()
+        if re.fullmatch(r"\d+(\.\d+)?", text):
+            return parse_instant(float(text), field)
+        match = _ISO_OFFSET.fullmatch(text)
+        if not match:
+            raise FieldError(f"{field}: {value[:40]!r} is not a date and time")
+        built = _build(match.groups()[:6], field, value)
+        zone = match.group(8)
+        if zone and zone != "Z":
+            sign = 1 if zone[0] == "+" else -1
+            digits = zone[1:].replace(":", "")
+            offset = sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+            built = datetime.fromtimestamp(built.timestamp() - offset, tz=UTC)
+        return built
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        raise FieldError(f"{field} should be a time, got {type(value).__name__}")
+    seconds = value / 1000 if value > _MAX_S else value
+    if not _MIN_S <= seconds <= _MAX_S:
+        raise FieldError(f"{field}: {value!r} is not a plausible time")
+    return datetime.fromtimestamp(int(seconds), tz=UTC)
+
+
+def companion_first(obj: dict[str, Any], iso_name: str, number_name: str) -> datetime | None:
+    """Prefer the ISO/UTC companion (`ExpireTimeUTC`) over a bare number of unstated unit
+    (`ExpireTime`); an unreadable companion falls back to the number rather than failing."""
+    try:
+        parsed = parse_instant(obj.get(iso_name), iso_name)
+    except FieldError:
+        parsed = None
+    if parsed is not None:
+        return parsed
+    return parse_instant(obj.get(number_name), number_name)

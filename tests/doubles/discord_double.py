@@ -804,21 +804,42 @@ class DiscordDouble:
         """A MODAL_SUBMIT answering the modal sent in a type 9 `callback`, mirroring its layout
         per component (action row or label). User, channel, guild/DM and message default to those
         of the interaction that opened the modal. Text inputs missing from `values` are submitted
-        empty, as Discord does; a key that is not a text input of the modal raises KeyError."""
+        empty, as Discord does; a string select in a label submits `values: [value]` (a value that
+        is not one of its options raises ValueError); a key that is not a text input or select of
+        the modal raises KeyError."""
         rec = callback.request if isinstance(callback, CallbackResult) else callback
         body = rec.json
         opener = self._interactions[int(rec.path.split("/")[2])].payload
         if body.get("type") != 9:
             raise ValueError(f"callback type {body.get('type')} is not a modal (9)")
         modal = body["data"]
-        inputs = [c for c in _walk(modal["components"]) if c.get("type") == 4]
+        inputs = [c for c in _walk(modal["components"]) if c.get("type") in (3, 4)]
         unknown = set(values) - {c["custom_id"] for c in inputs}
         if unknown:
-            raise KeyError(f"modal has no text inputs {sorted(unknown)}")
+            raise KeyError(f"modal has no text inputs or selects {sorted(unknown)}")
         ids = iter(range(1, 1000))
         components: list[JSONDict] = []
         for top in modal["components"]:
-            if top["type"] == 18 and top["component"].get("type") == 4:
+            if top["type"] == 18 and top["component"].get("type") == 3:
+                # A string select in a label: Discord sends the chosen option values.
+                select = top["component"]
+                allowed = {o["value"] for o in select.get("options", [])}
+                chosen = values.get(select["custom_id"], "")
+                if chosen and chosen not in allowed:
+                    raise ValueError(f"{chosen!r} is not an option of select {select['custom_id']!r}")
+                components.append(
+                    {
+                        "type": 18,
+                        "id": next(ids),
+                        "component": {
+                            "type": 3,
+                            "id": next(ids),
+                            "custom_id": select["custom_id"],
+                            "values": [chosen] if chosen else [],
+                        },
+                    }
+                )
+            elif top["type"] == 18 and top["component"].get("type") == 4:
                 cid = top["component"]["custom_id"]
                 components.append(
                     {

@@ -1,4 +1,5 @@
-"""A local double of the useapi.net routes Session Warden uses (Luma and LTX Studio accounts).
+"""A local double of the useapi.net routes Session Warden uses (Luma and LTX Studio accounts here;
+the other services in tests/doubles/services/, mounted by this class).
 
     async with UseapiDouble(token="t0k") as ua:
         ua.add_luma_session("mK8jP2xZc9AfQw3LnT7vYbE1R", "a@example.com", expires=...)
@@ -56,6 +57,8 @@ from typing import Any
 from aiohttp import web
 
 from ._common import LocalServer, Recorded, Recorder, json_response, read_request
+from .services import ServiceDouble
+from .services import discover as discover_service_doubles
 
 UTC = dt.UTC
 SECURED = "…secured…"
@@ -145,6 +148,12 @@ class UseapiDouble:
         self._recorder = Recorder()
         self.requests = self._recorder.requests
         self.unknown_routes: list[Recorded] = []
+        # The services under tests/doubles/services/, each on its own path prefix.
+        self.service_doubles: list[ServiceDouble] = []
+        for cls in discover_service_doubles():
+            double = cls(self.now)
+            setattr(self, cls.name, double)
+            self.service_doubles.append(double)
         app = web.Application(client_max_size=10 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._server = LocalServer(app)
@@ -319,6 +328,15 @@ class UseapiDouble:
             if body is None:
                 return web.Response(text="Not Found" if status == 404 else "Gone", status=status)
             return _raw_or_json(body, status)
+        for double in self.service_doubles:
+            if rec.path.startswith(double.prefix):
+                if rec.headers.get("Authorization") != f"Bearer {self.token}":
+                    return json_response(double.unauthorized, 401)
+                answer = double.handle(rec)
+                if answer is None:
+                    self.unknown_routes.append(rec)
+                    return json_response({"error": "Not found"}, 404)
+                return answer
         if rec.headers.get("Authorization") != f"Bearer {self.token}":
             return json_response(
                 {"error": "Unauthorized", "code": 401} if ltx else {"error": "Unauthorized"}, 401

@@ -1,0 +1,98 @@
+"""Luma Dream Machine on useapi.net: accounts configured from the `luma_session` cookie.
+
+Pages: ../shared/upstream/luma-post-accounts.txt, luma/get-luma-accounts*.txt (NOTES.md).
+The expiry to warn about is `luma_session_expires`; an empty list is a 404 with an empty body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.cookies import CookieError, check_cookie_value, clean_paste, parse_cookie_pairs
+from bot.useapi.base import AccountInfo, EmptyList, UseapiService
+from bot.useapi.forms import FormField, Submission
+from bot.useapi.parsing import (
+    FieldError,
+    optional_bool,
+    optional_int,
+    optional_number,
+    optional_str,
+    parse_luma_expires,
+)
+
+LUMA_COOKIE = "luma_session"
+MIN_LUMA_SESSION_LENGTH = 8
+
+
+def parse_luma_session(raw: str) -> str:
+    """Return the `luma_session` value from a bare value, `luma_session=…`, or a cookie header."""
+    text = clean_paste(raw, "Luma session cookie")
+    if "\n" in text or "\r" in text:
+        raise CookieError(
+            "The Luma session cookie is a single line; what you pasted has line breaks. "
+            "Copy just the value of `luma_session`."
+        )
+    if "=" not in text and ";" not in text:
+        value = check_cookie_value(LUMA_COOKIE, text)
+    else:
+        pairs = parse_cookie_pairs(text)
+        if LUMA_COOKIE not in pairs:
+            names = ", ".join(sorted(pairs)[:5])
+            raise CookieError(
+                f"There is no `{LUMA_COOKIE}` cookie in what you pasted (found: {names}). "
+                f"Copy the `{LUMA_COOKIE}` cookie from lumalabs.ai in your browser."
+            )
+        value = check_cookie_value(LUMA_COOKIE, pairs[LUMA_COOKIE])
+    if len(value) < MIN_LUMA_SESSION_LENGTH:
+        raise CookieError(
+            f"That value is only {len(value)} characters; a Luma session cookie is longer "
+            "(about 25). Copy the whole value."
+        )
+    return value
+
+
+class LumaService(UseapiService):
+    key = "luma"
+    label = "Luma"
+    order = 10
+    command_group = "luma"
+    group_description = "Luma Dream Machine accounts on useapi.net"
+    form_fields = (
+        FormField(
+            id="cookie",
+            label="Luma session cookie",
+            description="The luma_session cookie of lumalabs.ai, from your browser's developer tools",
+            placeholder="The value of luma_session (or the whole Cookie header)",
+            min_length=1,
+            max_length=4000,
+        ),
+    )
+    accounts_path = "/v1/luma/accounts"
+    empty_list = EmptyList.NOT_FOUND
+    details_path = "/v1/luma/accounts/{account}"
+    delete_path = "/v1/luma/accounts/{account}"
+
+    def parse_form(self, values: Mapping[str, str]) -> Submission:
+        session = parse_luma_session(values.get("cookie", ""))
+        return Submission(body={"session": session}, secrets=(session,))
+
+    def parse_account(self, obj: dict[str, Any], key: str | None = None) -> AccountInfo:
+        credits = obj.get("credits")
+        usage = limit = None
+        if credits is not None:
+            if not isinstance(credits, dict):
+                raise FieldError(f"credits should be an object or null, got {type(credits).__name__}")
+            usage = optional_number(credits, "usage")
+            limit = optional_number(credits, "limit")
+        account = optional_str(obj, "account", limit=320) or optional_str(obj, "email", limit=320) or key
+        return AccountInfo(
+            service=self.key,
+            account=(account or "")[:320],
+            expires_at=parse_luma_expires(obj.get("luma_session_expires")),
+            concurrency=optional_int(obj, "concurrency"),
+            credits_usage=usage,
+            credits_limit=limit,
+            error=optional_str(obj, "error"),
+            created=optional_bool(obj, "created"),
+        )
