@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -75,7 +76,9 @@ def main(argv: list[str] | None = None) -> None:
     if command == "backup":
         from bot.ops import backup
 
-        raise SystemExit(backup(settings, Path(args[1]), sys.stdout))
+        # `backup /data/backups/` on a fresh volume means a directory, not a file named backups.
+        into_directory = args[1].endswith(("/", os.sep))
+        raise SystemExit(backup(settings, Path(args[1]), sys.stdout, into_directory=into_directory))
 
     _configure_logging(settings)
     log.info(

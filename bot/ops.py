@@ -361,12 +361,20 @@ def healthcheck(settings: Settings, out: TextIO, *, now: datetime | None = None)
 # -- backup ------------------------------------------------------------------------------------------
 
 
-def backup(settings: Settings, destination: Path, out: TextIO) -> int:
-    """Copy the live database (safe while the bot runs) to `destination`, atomically."""
+def backup(settings: Settings, destination: Path, out: TextIO, *, into_directory: bool = False) -> int:
+    """Copy the live database (safe while the bot runs) to `destination`, atomically.
+    `into_directory` (the path was typed with a trailing slash): a directory, created if need be,
+    rather than a file of that name; Path() drops the slash, so the caller says so."""
     source = settings.database_path
     if not source.is_file():
         out.write(f"backup failed: no database at {source}\n")
         return 1
+    if into_directory:
+        try:
+            destination.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            out.write(f"backup failed: cannot make the directory {destination}: {exc}\n")
+            return 1
     if destination.is_dir():
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         destination = destination / f"session-warden-{stamp}.sqlite3"

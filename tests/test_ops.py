@@ -540,6 +540,31 @@ def test_backup_into_a_directory_picks_a_dated_name(tmp_path: Path) -> None:
     assert next(p.name for p in target.iterdir()).startswith("session-warden-20")
 
 
+def test_backup_to_a_path_with_a_trailing_slash_makes_the_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`backup /data/backups/` on a fresh volume (the README's command): a directory with a dated
+    file in it, not a file named `backups` that the next backup would overwrite."""
+    settings = settings_for(tmp_path)
+    write_heartbeat(settings.database_path, "1")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", settings.discord_token)
+    monkeypatch.setenv("USEAPI_TOKEN", settings.useapi_token)
+    monkeypatch.setenv("DATABASE_PATH", str(settings.database_path))
+    target = tmp_path / "backups"
+    for _ in range(2):
+        with pytest.raises(SystemExit) as exc:
+            main(["backup", f"{target}/"])
+        assert exc.value.code == 0
+    assert target.is_dir()
+    assert all(p.name.startswith("session-warden-20") for p in target.iterdir())
+    (tmp_path / "taken").write_text("not a directory")
+    with pytest.raises(SystemExit) as exc:
+        main(["backup", f"{tmp_path / 'taken'}/"])
+    assert exc.value.code == 1
+    assert "backup failed: cannot make the directory" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("case", ["missing", "itself"])
 def test_backup_refuses(tmp_path: Path, case: str) -> None:
     settings = settings_for(tmp_path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
 from pathlib import Path
 
 import discord
@@ -61,9 +62,12 @@ def test_quick_start_is_the_two_commands_ci_runs() -> None:
     block = re.search(r"## Quick start\n\n```sh\n(.*?)```", README, re.S)
     assert block, "the quick start's code block"
     commands = [line.split("#")[0].strip() for line in block.group(1).splitlines() if line.strip()]
-    assert commands == ["python -m bot", "python -m pytest"]
+    assert commands == ["uv run session-warden", "uv run pytest"]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert re.search(r"^python -m pytest$", ci, re.M)
+    assert re.search(r"^uv run pytest$", ci, re.M)
+    assert re.search(r"^uv sync --locked$", ci, re.M), "CI installs from uv.lock and fails when it is stale"
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts["session-warden"] == "bot.__main__:main"
 
 
 def test_the_code_reads_only_variables_it_declares() -> None:
