@@ -13,6 +13,7 @@ import pytest
 
 from bot.config import ENV_VARS, ConfigError, Settings, load_settings
 from bot.durations import parse_duration
+from bot.throttle import RegisterRate
 
 TOKENS = {"DISCORD_TOKEN": "discord-token-Abc123xyz", "USEAPI_TOKEN": "user:1-useapi-token-Def456"}
 
@@ -77,7 +78,9 @@ def test_every_problem_is_reported_at_once_without_echoing_tokens() -> None:
     [
         ("HEALTH_MAX_AGE", "90s", "health_max_age", timedelta(seconds=90)),
         ("SYNC_INTERVAL", "1h30m", "sync_interval", timedelta(minutes=90)),
-        ("REGISTER_COOLDOWN", "0", "register_cooldown", timedelta(0)),
+        ("REGISTER_RATE", "off", "register_rate", None),
+        ("REGISTER_RATE", "3/30s", "register_rate", RegisterRate(3, timedelta(seconds=30))),
+        ("REGISTER_RATE", " 10 / 1h ", "register_rate", RegisterRate(10, timedelta(hours=1))),
         ("SERVICES", " LTX , luma, ltx ", "services", ("ltx", "luma")),
         ("LOG_LEVEL", "debug", "log_level", "DEBUG"),
         ("USEAPI_BASE_URL", "http://127.0.0.1:8080/", "useapi_base_url", "http://127.0.0.1:8080"),
@@ -88,6 +91,42 @@ def test_every_problem_is_reported_at_once_without_echoing_tokens() -> None:
 )  # fmt: skip
 def test_values_are_parsed(name: str, raw: str, attribute: str, value: object) -> None:
     assert getattr(load_settings({**TOKENS, name: raw}), attribute) == value
+
+
+@pytest.mark.parametrize(
+    ("raw", "said"),
+    [
+        ("5", "is not a rate; use COUNT/DURATION, for example 5/1m"),
+        ("often", "is not a rate"),
+        ("0/1m", "must be between 1 and 1000"),
+        ("5/soon", "the duration in '5/soon'"),
+        ("5/0s", "must be at least 1s"),
+    ],
+)
+def test_a_bad_register_rate_says_what_is_accepted(raw: str, said: str) -> None:
+    with pytest.raises(ConfigError) as exc:
+        load_settings({**TOKENS, "REGISTER_RATE": raw})
+    [problem] = exc.value.problems
+    assert problem.startswith("REGISTER_RATE: ") and said in problem
+
+
+@pytest.mark.parametrize("raw", ["30s", "0"])
+def test_the_retired_register_cooldown_names_its_replacement(raw: str) -> None:
+    """Its meaning (a pause after every registration) is gone: reading it silently would mislead."""
+    with pytest.raises(ConfigError) as exc:
+        load_settings({**TOKENS, "REGISTER_COOLDOWN": raw})
+    [problem] = exc.value.problems
+    assert problem.startswith("REGISTER_COOLDOWN is retired")
+    assert "REGISTER_RATE" in problem and "off" in problem
+    assert load_settings({**TOKENS, "REGISTER_COOLDOWN": ""}).register_rate is not None
+
+
+def test_commands_without_network_need_no_token() -> None:
+    settings = load_settings({"DATABASE_PATH": "/data/w.sqlite3"}, need_tokens=False)
+    assert settings.database_path == Path("/data/w.sqlite3")
+    with pytest.raises(ConfigError) as exc:
+        load_settings({"HEALTH_MAX_AGE": "never"}, need_tokens=False)
+    assert [p.split(":")[0] for p in exc.value.problems] == ["HEALTH_MAX_AGE"]
 
 
 def test_tokens_are_not_in_the_settings_repr() -> None:
