@@ -134,10 +134,10 @@ def test_tokens_are_not_in_the_settings_repr() -> None:
     assert TOKENS["DISCORD_TOKEN"] not in text and TOKENS["USEAPI_TOKEN"] not in text
 
 
-def run_healthcheck(cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def run_command(cwd: Path, command: str = "healthcheck", **env: str) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
     return subprocess.run(
-        [sys.executable, "-m", "bot", "healthcheck"],
+        [sys.executable, "-m", "bot", command],
         cwd=cwd,
         env={**base, **env},
         capture_output=True,
@@ -153,17 +153,21 @@ def test_dotenv_in_the_working_directory_is_read_and_the_environment_wins(tmp_pa
         "DATABASE_PATH=from-dotenv.sqlite3\n",
         encoding="utf-8",
     )
-    done = run_healthcheck(tmp_path)
+    done = run_command(tmp_path)
     # Configuration accepted (the tokens came from .env); only the database is missing.
     assert done.stdout == "unhealthy: no database at from-dotenv.sqlite3: the bot has not started here\n"
     assert done.returncode == 1
 
-    done = run_healthcheck(tmp_path, DATABASE_PATH="from-environment.sqlite3")
+    done = run_command(tmp_path, DATABASE_PATH="from-environment.sqlite3")
     assert "no database at from-environment.sqlite3" in done.stdout
 
 
 def test_without_tokens_the_process_explains_and_exits(tmp_path: Path) -> None:
-    done = run_healthcheck(tmp_path)
-    assert done.returncode == 1  # healthcheck: never 2, which Docker reserves
+    done = run_command(tmp_path, "check")
+    assert done.returncode == 2
     assert "DISCORD_TOKEN is required and is not set" in done.stderr
     assert "USEAPI_TOKEN is required and is not set" in done.stderr
+    # healthcheck needs no token: it reads the database only.
+    done = run_command(tmp_path)
+    assert done.returncode == 1 and "TOKEN" not in done.stderr
+    assert done.stdout.startswith("unhealthy: no database at")
