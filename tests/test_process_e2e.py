@@ -138,33 +138,37 @@ async def test_sigterm_lets_a_registration_in_flight_finish(
     assert "waiting up to 5s for 1 registration(s) in flight" in err.decode()
 
 
-async def test_sigkill_mid_warning_pass_repeats_at_most_the_warning_in_flight(
-    tmp_path: Path, doubles: tuple[DiscordDouble, UseapiDouble]
-) -> None:
-    dd, ua = doubles
+async def kill_mid_warning_then_restart(
+    tmp_path: Path, dd: DiscordDouble, ua: UseapiDouble, *, restart_after_nonce_window: bool
+) -> dict[str, int]:
+    """SIGKILL the bot while Discord has created its first warning but not yet answered (so it
+    is never recorded), restart it, and count the messages each account's warning created."""
     db = tmp_path / "warden.sqlite3"
     env = bot_env(dd, ua, db, discord_token=DISCORD_TOKEN, useapi_token=USEAPI_TOKEN)
     soon = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=5)
     ua.set_luma_account("a@example.com", soon)  # inside the 6h stage: due at once
     ua.set_luma_account("b@example.com", soon + timedelta(minutes=1))
+    accounts = ("a@example.com", "b@example.com")
     channel = f"/channels/{dd.alert_channel_id}/messages"
 
-    def warnings() -> list[str]:
-        return [
-            r.json["embeds"][0]["title"] + " " + json.dumps(r.json["embeds"][0])
-            for r in dd.requests_to("POST", channel)
-            if r.json and r.json.get("embeds")
-        ]
+    def created() -> dict[str, int]:
+        texts = [json.dumps(m["embeds"]) for m in dd.channel_messages.get(dd.alert_channel_id, [])]
+        return {a: sum(a in t for t in texts) for a in accounts}
 
+    dd.slow_channel_answers(dd.alert_channel_id, 30)
     proc = await start_bot_process(env, tmp_path)
     try:
         await dd.wait_for(lambda r: r.method == "POST" and r.path == channel, timeout=20)
-        proc.kill()  # the first warning is on the wire; its record may or may not be written
+        assert sum(created().values()) == 1  # Discord has the first warning; the bot has no answer
+        proc.kill()
         await proc.wait()
     finally:
         await stop(proc)
     assert read_db(db, "PRAGMA integrity_check") == [("ok",)]
-    sent_before = len(warnings())
+    assert read_db(db, "SELECT COUNT(*) FROM alert_warnings WHERE status = 'sent'") == [(0,)]
+    dd.clear_channel_faults()
+    if restart_after_nonce_window:
+        dd.nonce_window = 0  # the restart comes later than Discord remembers nonces
     # The killed run never released its lease; a new process (another pid) would wait out its
     # 90 s. Let it lapse now rather than sleeping.
     with sqlite3.connect(db) as conn:
@@ -172,19 +176,39 @@ async def test_sigkill_mid_warning_pass_repeats_at_most_the_warning_in_flight(
 
     proc = await start_bot_process(env, tmp_path)
     try:
-        for _ in range(100):  # both accounts warned for the 6h stage
-            if {"a@example.com", "b@example.com"} <= {
-                a for w in warnings() for a in ("a@example.com", "b@example.com") if a in w
-            }:
+        for _ in range(100):  # both accounts warned for the 6h stage, and both recorded
+            if read_db(db, "SELECT COUNT(*) FROM alert_warnings WHERE status = 'sent'") == [(2,)]:
                 break
             await asyncio.sleep(0.1)
         await asyncio.sleep(1.5)  # a further pass must send nothing new
     finally:
         proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(proc.communicate(), 15)
-    per_account = {a: sum(a in w for w in warnings()) for a in ("a@example.com", "b@example.com")}
-    assert per_account["b@example.com"] == 1
-    assert 1 <= per_account["a@example.com"] <= 2  # the one in flight may be repeated, once
-    assert sent_before >= 1
-    assert read_db(db, "SELECT COUNT(*) FROM alert_warnings WHERE status = 'sent'") == [(2,)]
+    assert proc.returncode == 0
     assert read_db(db, "PRAGMA integrity_check") == [("ok",)]
+    # Whatever Discord answered (a new message or the existing one), the id recorded is that
+    # message's: the Renew button and any later edit find the message people see.
+    recorded = {row[0] for row in read_db(db, "SELECT message_id FROM alert_warnings WHERE status = 'sent'")}
+    live = {int(m["id"]) for m in dd.channel_messages[dd.alert_channel_id]}
+    assert len(recorded) == 2 and recorded <= live
+    return created()
+
+
+async def test_sigkill_mid_warning_pass_repeats_nothing_within_discords_nonce_window(
+    tmp_path: Path, doubles: tuple[DiscordDouble, UseapiDouble]
+) -> None:
+    dd, ua = doubles
+    per_account = await kill_mid_warning_then_restart(tmp_path, dd, ua, restart_after_nonce_window=False)
+    assert per_account == {"a@example.com": 1, "b@example.com": 1}
+    # The warning in flight was posted again, with the same nonce, and Discord returned the first.
+    (repeat,) = dd.deduplicated
+    assert "a@example.com" in repeat.raw_body.decode() and repeat.json["enforce_nonce"] is True
+
+
+async def test_sigkill_mid_warning_pass_after_the_nonce_window_repeats_only_the_warning_in_flight(
+    tmp_path: Path, doubles: tuple[DiscordDouble, UseapiDouble]
+) -> None:
+    dd, ua = doubles
+    per_account = await kill_mid_warning_then_restart(tmp_path, dd, ua, restart_after_nonce_window=True)
+    assert per_account == {"a@example.com": 2, "b@example.com": 1}
+    assert dd.deduplicated == []

@@ -36,7 +36,8 @@ Unknown interaction.
 
 Faults: `fail_channel_messages(channel_id, status, times=None, retry_after=None, code=None)`,
 `clear_channel_faults()`, `await delete_channel(channel_id)`, `await go_away()` / `await
-come_back()` (REST and gateway unreachable, then back on the same port).
+come_back()` (REST and gateway unreachable, then back on the same port),
+`slow_channel_answers(channel_id, seconds)` (the message is created, the answer comes late).
 
 Nonces: POST /channels/{id}/messages with `enforce_nonce` and a `nonce` (at most 25 characters,
 else 400) that the bot already used in that channel within `nonce_window` seconds (300) answers
@@ -51,6 +52,7 @@ Every JSON answer has Content-Type exactly `application/json`; discord.py parses
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import math
@@ -264,6 +266,8 @@ class DiscordDouble:
         # (channel id, author id, nonce) -> (time.monotonic() of creation, message id)
         self._nonces: dict[tuple[int, int, str], tuple[float, int]] = {}
         self.deduplicated: list[Recorded] = []  # message creates answered with an existing message
+        self._slow_answers: dict[int, float] = {}  # channel id -> seconds between create and answer
+        self._answer_now = asyncio.Event()  # set by clear_channel_faults: late answers go at once
         self.online = True
 
         self._snowflake = _snowflake_factory()
@@ -388,6 +392,14 @@ class DiscordDouble:
 
     def clear_channel_faults(self) -> None:
         self._channel_faults.clear()
+        self._slow_answers.clear()
+        self._answer_now.set()
+
+    def slow_channel_answers(self, channel_id: int, seconds: float) -> None:
+        """POST /channels/{id}/messages creates the message at once but answers `seconds` later:
+        the window in which a client that dies has posted without knowing it."""
+        self._slow_answers[int(channel_id)] = seconds
+        self._answer_now.clear()
 
     async def go_away(self) -> None:
         """Discord becomes unreachable, REST and gateway alike: live connections are cut without a
@@ -1394,6 +1406,9 @@ class DiscordDouble:
             self._nonces[seen_key] = (rec.at, int(msg["id"]))
         self.channel_messages.setdefault(int(cid), []).append(msg)
         ch["last_message_id"] = msg["id"]
+        if int(cid) in self._slow_answers:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._answer_now.wait(), self._slow_answers[int(cid)])
         return json_response(msg)
 
     async def _list_messages(self, rec: Recorded, cid: str) -> web.Response:
