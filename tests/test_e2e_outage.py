@@ -37,7 +37,10 @@ async def pass_at(rig: Rig, moment: datetime) -> None:
     assert cog is not None
     cog.wake()  # type: ignore[attr-defined]
     async with asyncio.timeout(10):
-        while cog.last_report is None or cog.last_report.at < moment:  # type: ignore[attr-defined]
+        while True:
+            report = cog.last_report  # type: ignore[attr-defined]
+            if report is not None and report.at >= moment:
+                return
             await asyncio.sleep(0.02)
 
 
