@@ -109,6 +109,39 @@ async def _log_in(bot: WardenBot, token: str, stop: asyncio.Event) -> None:
             raise _Stopped from None
 
 
+async def _run_gateway(bot: WardenBot, stop: asyncio.Event) -> None:
+    """Run the gateway until Discord closes it or `stop` is set. discord.py reconnects a session
+    by itself, but fails on its own state when the very first connection cannot be made: that
+    one is retried here like the login."""
+    delays = retry_delays()
+    while True:
+        runner = asyncio.create_task(bot.connect(), name="discord")
+        stopper = asyncio.create_task(stop.wait(), name="signals")
+        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if stopper in done:
+            log.info("stop requested: finishing in-flight work, then closing")
+            await bot.close()
+            await runner
+            return
+        stopper.cancel()
+        try:
+            await runner
+            return
+        except Exception as exc:
+            reason = unreachable_reason(exc)
+            if reason is None or bot.ws is not None:  # bot.ws: a first connection was made
+                raise
+            delay = next(delays)
+        log.warning("cannot reach Discord's gateway (%s); retrying in %.0f s", reason, delay)
+        try:
+            await asyncio.wait_for(stop.wait(), delay)
+        except TimeoutError:
+            continue
+        log.info("stop requested before Discord's gateway answered: closing")
+        await bot.close()
+        return
+
+
 async def run_until_signalled(settings: Settings) -> int:
     """Exit status: 0 after a clean stop, 1 when the bot could not start or run."""
     loop = asyncio.get_running_loop()
@@ -126,15 +159,7 @@ async def run_until_signalled(settings: Settings) -> int:
                 await bot.close()
                 log.info("stopped cleanly")
                 return 0
-            runner = asyncio.create_task(bot.connect(), name="discord")
-            stopper = asyncio.create_task(stop.wait(), name="signals")
-            done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            if stopper in done:
-                log.info("stop requested: finishing in-flight work, then closing")
-                await bot.close()
-            else:
-                stopper.cancel()
-            await runner
+            await _run_gateway(bot, stop)
     except discord.LoginFailure:
         log.error("Discord refused DISCORD_TOKEN: check the bot token in the Developer Portal")
         return 1

@@ -82,3 +82,6 @@ async def test_a_discord_outage_keeps_the_scheduler_beating_and_the_warning_is_p
         f"warning for luma {EMAIL}: could not reach Discord" in line and "(will retry)" in line
         for line in rig.raw_logs.lines
     )
+    # discord.py's reconnect attempts: one readable line each, not a traceback.
+    output = rig.log_output.getvalue()
+    assert "WARNING discord.client: Discord connection lost (" in output and "Traceback" not in output

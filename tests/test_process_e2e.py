@@ -312,3 +312,30 @@ async def test_a_token_discord_refuses_exits_1_at_once_with_one_line(
     assert len(errors) == 1 and "Discord refused DISCORD_TOKEN" in errors[0]
     assert "Traceback" not in err and "cannot reach Discord" not in err
     assert len(dd.requests_to("GET", "/users/@me")) == 1  # tried once: retrying cannot help
+
+
+async def test_an_unreachable_gateway_at_boot_is_retried_not_a_crash(
+    tmp_path: Path, doubles: tuple[DiscordDouble, UseapiDouble]
+) -> None:
+    dd, ua = doubles  # REST answers; the gateway address refuses connections
+    env = bot_env(dd, ua, tmp_path / "warden.sqlite3", discord_token=DISCORD_TOKEN, useapi_token=USEAPI_TOKEN)
+    env["DISCORD_GATEWAY_URL"] = f"ws://127.0.0.1:{free_port()}/gateway"
+    proc = await start_bot_process(env, tmp_path)
+    err = StderrLines(proc)
+    try:
+        await err.wait_for("cannot reach Discord's gateway", count=2, timeout=20)
+        assert proc.returncode is None
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 10)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
+        log = await err.finish()
+    assert proc.returncode == 0, log
+    assert "Traceback" not in log and " ERROR " not in log
+    # discord.py's own attempt is one WARNING line too (bot.logs.ReconnectSummary).
+    assert err.matching("WARNING discord.client: Discord connection lost (ClientConnectorError")
+    # The login and the command sync happened once, not once per attempt.
+    app, guild = dd.application_id, dd.guild_id
+    assert len(dd.requests_to("PUT", f"/applications/{app}/guilds/{guild}/commands")) == 1
