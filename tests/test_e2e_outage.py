@@ -62,7 +62,8 @@ async def test_a_discord_outage_keeps_the_scheduler_beating_and_the_warning_is_p
         await pass_at(rig, clock.now())
         assert await bot.store.get_setting(HEARTBEAT_SETTING) == str(int(clock.now().timestamp()))
     (failure,) = await bot.store.alert_failures()
-    assert failure.attempts == 2 and "could not reach Discord" in failure.reason
+    # At least one attempt per pass woken here (the loop may run one more by itself meanwhile).
+    assert failure.attempts >= 2 and "could not reach Discord" in failure.reason
     cog = bot.get_cog("AlertsCog")
     assert cog is not None and cog.scheduler.is_running()  # type: ignore[attr-defined]
     assert not bot.is_closed()
