@@ -18,9 +18,10 @@ from bot.approvals import ApprovalCache
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.services import build_services
-from bot.store import Store
+from bot.store import Store, StoreError
 from bot.throttle import RegisterThrottle
 from bot.useapi import UseapiService
+from bot.watch import HEARTBEAT_SETTING
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +111,20 @@ class WardenBot(commands.Bot):
         self._extensions = extensions
         point_discord_at(settings)
 
-    async def setup_hook(self) -> None:
+    async def open_resources(self) -> None:
+        """Open the database and the useapi.net client; once per bot, however many logins it takes.
+
+        bot.runner calls this before the first login, so database trouble is reported before
+        any network, and clears the heartbeat an earlier process left: until this one's scheduler
+        runs (after Discord answered), `python -m bot healthcheck` must say unhealthy.
+        """
+        if hasattr(self, "store"):
+            return
         self.store = await Store.open(self.settings.database_path)
+        try:
+            await self.store.set_setting(HEARTBEAT_SETTING, None)
+        except StoreError as exc:  # a read-only database: the bot still runs, as it would later
+            log.warning("could not clear the last run's scheduler heartbeat: %s", exc)
         self.approvals = ApprovalCache(self.store)
         self.http_client = httpx.AsyncClient(
             transport=self._useapi_transport,
@@ -125,7 +138,12 @@ class WardenBot(commands.Bot):
             timeout=self.settings.useapi_timeout.total_seconds(),
             enabled=self.settings.services,
         )
+
+    async def setup_hook(self) -> None:
+        await self.open_resources()
         for extension in self._extensions:
+            if extension in self.extensions:  # a retried login (bot.runner) runs this hook again
+                continue
             try:
                 await self.load_extension(extension)
             except commands.ExtensionError:

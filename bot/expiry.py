@@ -17,6 +17,7 @@ for the others only their earliest expiry per service is needed, for `Plan.next_
 
 from __future__ import annotations
 
+import base64
 import enum
 import hashlib
 import heapq
@@ -43,6 +44,15 @@ class WarningKey(NamedTuple):
     account: str
     epoch: int  # the expiry (or the disappearance) in Unix seconds
     stage: str  # "3d", "24h", "6h", "expired", "error:<hash>", "gone"
+
+    @property
+    def nonce(self) -> str:
+        """The Discord message nonce of this warning (25 characters, Discord's most): posted
+        again within Discord's dedup window (a crash after the post, before its record),
+        Discord returns the first message instead of creating a second."""
+        identity = "\x1f".join((self.service, self.account, str(self.epoch), self.stage))
+        digest = hashlib.sha256(identity.encode()).digest()
+        return "w" + base64.b32encode(digest).decode()[:24].lower()
 
 
 class Kind(enum.Enum):

@@ -60,6 +60,23 @@ class ScrubbingFormatter(logging.Formatter):
         return scrub(super().format(record)).replace("\n", " | ")
 
 
+class ReconnectSummary(logging.Filter):
+    """discord.py logs every gateway reconnect attempt with a whole traceback, at ERROR; a lost
+    connection it recovers from is worth one WARNING line that says what happened."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Attempting a reconnect") and record.exc_info:
+            exc = record.exc_info[1]
+            record.msg = f"Discord connection lost ({type(exc).__name__}: {exc}); " + str(record.msg)
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+_RECONNECT_SUMMARY = ReconnectSummary()
+
+
 def configure(level: str = "INFO", *, stream: object = None) -> logging.Handler:
     handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
     handler.setFormatter(
@@ -72,6 +89,7 @@ def configure(level: str = "INFO", *, stream: object = None) -> logging.Handler:
     root.setLevel(level)
     for name in PAYLOAD_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
+    logging.getLogger("discord.client").addFilter(_RECONNECT_SUMMARY)  # adding twice is a no-op
     # httpx logs each request line at INFO; our transport logs the same thing without the host.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     return handler

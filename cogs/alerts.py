@@ -126,7 +126,8 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
 
     async def _send_warning(self, alert: Alert, rechecked: bool) -> int:
         embed = warning_embed(alert, rechecked=rechecked)
-        message = await self.post(embed=embed, view=renew_view(alert.key.service))
+        # The nonce makes a repeat of this very warning (see WarningKey.nonce) return the first post.
+        message = await self.post(embed=embed, view=renew_view(alert.key.service), nonce=alert.key.nonce)
         return message.id
 
     async def _send_notice(self, service: str, notice: Notice, state: SyncState) -> None:
@@ -137,10 +138,16 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
         return int(raw) if raw and raw.isdigit() else None
 
     async def post(
-        self, *, embed: discord.Embed, view: discord.ui.View | None = None, ping: bool = True
+        self,
+        *,
+        embed: discord.Embed,
+        view: discord.ui.View | None = None,
+        ping: bool = True,
+        nonce: str | None = None,
     ) -> discord.Message:
         """Post to the alert channel. The content is the role mention alone (when set and `ping`),
-        and only that role may be pinged, whatever the embed contains."""
+        and only that role may be pinged, whatever the embed contains. With a `nonce`, Discord
+        answers a repeat within its dedup window with the message already posted."""
         role_id = await self.mention_role_id() if ping else None
         allowed = discord.AllowedMentions(
             everyone=False,
@@ -155,6 +162,8 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
         }
         if view is not None:
             kwargs["view"] = view
+        if nonce is not None:
+            kwargs["nonce"] = nonce
         try:
             return await self.bot.send_to_alert_channel(**kwargs)
         except LookupError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -57,3 +58,41 @@ async def run_bot(*args: str, env: Mapping[str, str], cwd: Path, timeout: float 
     out, err = await asyncio.wait_for(proc.communicate(), timeout)
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
+
+
+def free_port() -> int:
+    """A port nothing listens on now (for a double started later, or never)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class StderrLines:
+    """A process's stderr, read line by line as it comes (so the pipe never fills up)."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        assert proc.stderr is not None
+        self.lines: list[str] = []
+        self._stream = proc.stderr
+        self._task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        while line := await self._stream.readline():
+            self.lines.append(line.decode().rstrip("\n"))
+
+    def matching(self, text: str) -> list[str]:
+        return [line for line in self.lines if text in line]
+
+    async def wait_for(self, text: str, *, count: int = 1, timeout: float = 20) -> list[str]:
+        """The first `count` lines containing `text`, waiting for them up to `timeout` s."""
+        async with asyncio.timeout(timeout):
+            while len(self.matching(text)) < count:
+                if self._task.done():
+                    raise AssertionError(f"stderr ended without {count}x {text!r}: {self.lines}")
+                await asyncio.sleep(0.05)
+        return self.matching(text)[:count]
+
+    async def finish(self) -> str:
+        """Everything, once the process has closed its stderr."""
+        await asyncio.wait_for(self._task, 15)
+        return "\n".join(self.lines)

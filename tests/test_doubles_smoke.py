@@ -296,6 +296,31 @@ async def test_channel_messages_and_faults(env: tuple[DiscordDouble, SmokeBot]) 
 
 
 @pytest.mark.asyncio
+async def test_a_repeated_nonce_returns_the_first_message_within_the_window(
+    env: tuple[DiscordDouble, SmokeBot],
+) -> None:
+    dd, bot = env
+    channel = bot.get_channel(dd.alert_channel_id)
+    first = await channel.send("warning", nonce="w-same-warning")  # discord.py sets enforce_nonce
+    again = await channel.send("warning", nonce="w-same-warning")
+    assert again.id == first.id and len(dd.channel_messages[dd.alert_channel_id]) == 1
+    assert len(dd.deduplicated) == 1 and dd.deduplicated[0].json["enforce_nonce"] is True
+
+    other = await channel.send("warning", nonce="w-other-warning")
+    elsewhere = await bot.get_channel(dd.general_channel_id).send("warning", nonce="w-same-warning")
+    assert len({first.id, other.id, elsewhere.id}) == 3  # per nonce, per channel
+
+    dd.nonce_window = 0  # Discord forgets nonces after a few minutes
+    await asyncio.sleep(0.01)
+    later = await channel.send("warning", nonce="w-same-warning")
+    assert later.id != first.id
+
+    with pytest.raises(discord.HTTPException) as too_long:
+        await channel.send("warning", nonce="n" * 26)
+    assert too_long.value.status == 400 and too_long.value.code == 50035
+
+
+@pytest.mark.asyncio
 async def test_button_click_updates_message(env: tuple[DiscordDouble, SmokeBot]) -> None:
     dd, bot = env
     sent = await bot.get_channel(dd.alert_channel_id).send("Session expires soon", view=RenewView())

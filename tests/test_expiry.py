@@ -416,3 +416,16 @@ def test_planning_the_window_finds_what_planning_everything_finds(
     )
     if not ahead_recorded:
         assert windowed.next_due == full.next_due
+
+
+def test_a_warnings_nonce_is_fixed_by_its_identity_and_fits_discords_25_characters() -> None:
+    key = WarningKey("luma", "a@example.com", 1_800_000_000, "6h")
+    assert key.nonce == WarningKey("luma", "a@example.com", 1_800_000_000, "6h").nonce  # any process
+    assert len(key.nonce) == 25
+    others = [
+        key._replace(service="ltx"),
+        key._replace(account="b@example.com"),
+        key._replace(epoch=1_800_000_001),
+        key._replace(stage="24h"),
+    ]
+    assert len({key.nonce, *(o.nonce for o in others)}) == 1 + len(others)

@@ -135,17 +135,22 @@ def parse_multipart(content_type: str, raw: bytes) -> tuple[Any, list[dict[str, 
 
 
 class LocalServer:
-    """An aiohttp app on 127.0.0.1 with a random free port."""
+    """An aiohttp app on 127.0.0.1, on `port` or a random free one. It can be stopped and started
+    again on the same port (a service that goes away and comes back)."""
 
-    def __init__(self, app: web.Application) -> None:
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        self.port: int | None = None
+    def __init__(self, app: web.Application, port: int = 0) -> None:
+        self._app = app
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = port or None
 
     async def start(self) -> None:
+        self._runner = web.AppRunner(self._app, handle_signals=False, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port or 0)
         await site.start()
         self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
-        await self._runner.cleanup()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None

@@ -35,7 +35,14 @@ returns the id. Initial responses later than `interaction_deadline` (3 s, like D
 Unknown interaction.
 
 Faults: `fail_channel_messages(channel_id, status, times=None, retry_after=None, code=None)`,
-`clear_channel_faults()`, `await delete_channel(channel_id)`. Unknown routes answer 404 with a
+`clear_channel_faults()`, `await delete_channel(channel_id)`, `await go_away()` / `await
+come_back()` (REST and gateway unreachable, then back on the same port),
+`slow_channel_answers(channel_id, seconds)` (the message is created, the answer comes late).
+
+Nonces: POST /channels/{id}/messages with `enforce_nonce` and a `nonce` (at most 25 characters,
+else 400) that the bot already used in that channel within `nonce_window` seconds (300) answers
+200 with that existing message and creates none, as Discord documents; such requests are listed
+in `deduplicated`. Unknown routes answer 404 with a
 Discord-style error and are listed in `unknown_routes`. With `token=` set, REST calls without
 `Authorization: Bot <token>` get 401 (discord.py raises LoginFailure) and IDENTIFY is closed 4004.
 
@@ -45,6 +52,7 @@ Every JSON answer has Content-Type exactly `application/json`; discord.py parses
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import math
@@ -190,6 +198,10 @@ _CHANNEL_ERRORS = {
 
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 
+# Discord deduplicates message creation by nonce (with enforce_nonce) over "the past few minutes".
+NONCE_WINDOW = 300.0
+MAX_NONCE_LENGTH = 25
+
 
 class DiscordDouble:
     APPLICATION_ID = 1300000000000000001
@@ -225,9 +237,13 @@ class DiscordDouble:
         heartbeat_interval: int = 41250,
         interaction_deadline: float | None = 3.0,
         allowed_intents: int | None = None,
+        port: int = 0,
+        nonce_window: float = NONCE_WINDOW,
     ) -> None:
         """`token`: if set, REST calls and IDENTIFY must carry it (else 401 / close 4004).
-        `allowed_intents`: if set, IDENTIFY asking for other privileged intents is closed with 4014."""
+        `allowed_intents`: if set, IDENTIFY asking for other privileged intents is closed with 4014.
+        `port`: listen there (known before `start`, so a bot can be pointed at it first), else
+        on a random free port. `nonce_window`: seconds a message nonce is remembered for."""
         self.token = token
         self.application_id = application_id
         self.bot_user_id = bot_user_id
@@ -246,6 +262,13 @@ class DiscordDouble:
         self.interaction_deadline = interaction_deadline
         self.allowed_intents = allowed_intents
         self.ack_heartbeats = True  # set False to simulate a zombied connection
+        self.nonce_window = nonce_window
+        # (channel id, author id, nonce) -> (time.monotonic() of creation, message id)
+        self._nonces: dict[tuple[int, int, str], tuple[float, int]] = {}
+        self.deduplicated: list[Recorded] = []  # message creates answered with an existing message
+        self._slow_answers: dict[int, float] = {}  # channel id -> seconds between create and answer
+        self._answer_now = asyncio.Event()  # set by clear_channel_faults: late answers go at once
+        self.online = True
 
         self._snowflake = _snowflake_factory()
         self.members: dict[int, FakeMember] = {
@@ -292,7 +315,7 @@ class DiscordDouble:
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/{version}/{tail:.*}", self._rest)
         app.router.add_route("*", "/{tail:.*}", self._rest)
-        self._server = LocalServer(app)
+        self._server = LocalServer(app, port)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -300,6 +323,8 @@ class DiscordDouble:
         await self._server.start()
 
     async def stop(self) -> None:
+        if not self.online:
+            return
         for conn in self.gateway_connections:
             if not conn.ws.closed:
                 await conn.ws.close(code=1001)
@@ -367,6 +392,32 @@ class DiscordDouble:
 
     def clear_channel_faults(self) -> None:
         self._channel_faults.clear()
+        self._slow_answers.clear()
+        self._answer_now.set()
+
+    def slow_channel_answers(self, channel_id: int, seconds: float) -> None:
+        """POST /channels/{id}/messages creates the message at once but answers `seconds` later:
+        the window in which a client that dies has posted without knowing it."""
+        self._slow_answers[int(channel_id)] = seconds
+        self._answer_now.clear()
+
+    async def go_away(self) -> None:
+        """Discord becomes unreachable, REST and gateway alike: live connections are cut without a
+        close frame (as when the network goes) and the port refuses connections. State is kept,
+        so a client can RESUME its session after `come_back`."""
+        self.online = False
+        if self._session is not None:
+            self._session.conn = None
+        self._ready.clear()
+        for conn in self.gateway_connections:
+            if conn.request.transport is not None:
+                conn.request.transport.abort()
+        await self._server.stop()
+
+    async def come_back(self) -> None:
+        """Listen again on the same port."""
+        await self._server.start()
+        self.online = True
 
     async def delete_channel(self, channel_id: int, notify: bool = True) -> None:
         """Delete a channel: REST calls on it answer 404 Unknown Channel; with `notify` a
@@ -606,6 +657,8 @@ class DiscordDouble:
         }
         if body.get("message_reference"):
             msg["message_reference"] = body["message_reference"]
+        if body.get("nonce") is not None:
+            msg["nonce"] = body["nonce"]
         if webhook:
             msg["webhook_id"] = str(self.application_id)
             msg["application_id"] = str(self.application_id)
@@ -1358,9 +1411,25 @@ class DiscordDouble:
             or body.get("poll")
         ):
             return _error(400, "Cannot send an empty message", 50006)
+        nonce = body.get("nonce")
+        if nonce is not None and len(str(nonce)) > MAX_NONCE_LENGTH:
+            return _error(400, "Invalid Form Body (nonce: Must be 25 or fewer in length.)", 50035)
+        seen_key = (int(cid), self.bot_user_id, str(nonce))
+        if nonce is not None and body.get("enforce_nonce"):
+            seen = self._nonces.get(seen_key)
+            if seen is not None and rec.at - seen[0] <= self.nonce_window and seen[1] in self.messages:
+                # Discord: the same author's nonce seen within the past few minutes returns that
+                # message instead of creating another.
+                self.deduplicated.append(rec)
+                return json_response(self.messages[seen[1]])
         msg = self._message(int(cid), body, rec.files, type_=19 if body.get("message_reference") else 0)
+        if nonce is not None:
+            self._nonces[seen_key] = (rec.at, int(msg["id"]))
         self.channel_messages.setdefault(int(cid), []).append(msg)
         ch["last_message_id"] = msg["id"]
+        if int(cid) in self._slow_answers:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._answer_now.wait(), self._slow_answers[int(cid)])
         return json_response(msg)
 
     async def _list_messages(self, rec: Recorded, cid: str) -> web.Response:
