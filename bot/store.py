@@ -12,7 +12,6 @@ import os
 import re
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -21,6 +20,16 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from bot.clock import from_epoch, to_epoch
+from bot.models import (
+    AlertFailure,
+    Approval,
+    AuditEntry,
+    LeaseRow,
+    SyncChanges,
+    TrackedAccount,
+    WarningKey,
+    WatchWindow,
+)
 from bot.useapi.base import AccountInfo
 
 log = logging.getLogger(__name__)
@@ -32,44 +41,6 @@ _MIGRATION_NAME = re.compile(r"(\d{3})_[a-z0-9_]+\.sql")
 
 class StoreError(Exception):
     """The database could not be written or read (read-only, disk full, corrupt)."""
-
-
-@dataclass(frozen=True)
-class TrackedAccount:
-    service: str
-    account: str
-    expires_at: datetime | None
-    refresh_expires_at: datetime | None
-    concurrency: int | None
-    credits_usage: float | None
-    credits_limit: float | None
-    max_jobs: int | None
-    registered_by: int | None
-    registered_at: datetime | None
-    last_error: str | None
-    upstream_updated_at: datetime | None
-    first_seen_at: datetime
-    synced_at: datetime | None
-    gone_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Approval:
-    kind: str  # "user" or "role"
-    target_id: int
-    granted_by: int
-    granted_at: datetime
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    at: datetime
-    actor_id: int | None
-    action: str
-    service: str | None
-    target: str | None
-    outcome: str
-    detail: str | None
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -461,7 +432,7 @@ class Store:
         return await self._transaction(work)
 
     async def watch_window(self, horizons: dict[str, datetime], *, now: datetime) -> WatchWindow:
-        """What one scheduler pass plans: `bot.expiry.select_window` in SQL.
+        """What one scheduler pass plans (tests/window_model.py states the same selection in Python).
 
         `horizons` maps each service to watch to its horizon (`bot.expiry.horizon`). Selected:
         accounts with a disappearance not yet warned about, with an upstream error, or expiring
@@ -501,13 +472,13 @@ class Store:
             (*bounds, to_epoch(now)),
         )
         accounts: dict[tuple[str, str], TrackedAccount] = {}
-        recorded: set[tuple[str, str, int, str]] = set()
+        recorded: set[WarningKey] = set()
         for row in rows:
             service, account = row["service"], row["account"]
             if (service, account) not in accounts:
                 accounts[service, account] = _account(row)
             if row["recorded_stage"] is not None:
-                recorded.add((service, account, int(row["recorded_epoch"]), row["recorded_stage"]))
+                recorded.add(WarningKey(service, account, int(row["recorded_epoch"]), row["recorded_stage"]))
         later = await self.db.execute_fetchall(
             f"""
             WITH horizon (service, until) AS (VALUES {values})
@@ -524,15 +495,13 @@ class Store:
                 later_expiries[service] = expiry
         return WatchWindow(list(accounts.values()), recorded, later_expiries)
 
-    async def alert_keys(self) -> set[tuple[str, str, int, str]]:
+    async def alert_keys(self) -> set[WarningKey]:
         """Every warning already sent or deliberately skipped."""
         async with self.db.execute("SELECT service, account, epoch, stage FROM alert_warnings") as cur:
             rows = await cur.fetchall()
-        return {(r[0], r[1], int(r[2]), r[3]) for r in rows}
+        return {WarningKey(r[0], r[1], int(r[2]), r[3]) for r in rows}
 
-    async def record_alerts_skipped(
-        self, keys: Iterable[tuple[str, str, int, str]], *, now: datetime
-    ) -> None:
+    async def record_alerts_skipped(self, keys: Iterable[WarningKey], *, now: datetime) -> None:
         rows = [(*key, "skipped", to_epoch(now)) for key in keys]
         if not rows:
             return
@@ -546,9 +515,7 @@ class Store:
 
         await self._transaction(work)
 
-    async def record_alert_sent(
-        self, key: tuple[str, str, int, str], *, now: datetime, message_id: int | None
-    ) -> None:
+    async def record_alert_sent(self, key: WarningKey, *, now: datetime, message_id: int | None) -> None:
         """Mark a warning as posted and forget its delivery failures, together."""
 
         async def work(conn: aiosqlite.Connection) -> None:
@@ -565,9 +532,7 @@ class Store:
 
         await self._transaction(work)
 
-    async def record_alert_failure(
-        self, key: tuple[str, str, int, str], *, reason: str, now: datetime
-    ) -> None:
+    async def record_alert_failure(self, key: WarningKey, *, reason: str, now: datetime) -> None:
         stamp = to_epoch(now)
         await self._write(
             "INSERT INTO alert_failures (service, account, epoch, stage, attempts, first_failed_at, "
@@ -584,7 +549,7 @@ class Store:
             rows = await cur.fetchall()
         return [
             AlertFailure(
-                key=(r[0], r[1], int(r[2]), r[3]),
+                key=WarningKey(r[0], r[1], int(r[2]), r[3]),
                 attempts=r[4],
                 first_failed_at=from_epoch(r[5]),  # type: ignore[arg-type]
                 last_failed_at=from_epoch(r[6]),  # type: ignore[arg-type]
@@ -593,7 +558,7 @@ class Store:
             for r in rows
         ]
 
-    async def forget_alert_failures(self, keep: Iterable[tuple[str, str, int, str]]) -> None:
+    async def forget_alert_failures(self, keep: Iterable[WarningKey]) -> None:
         """Drop failure records of warnings that are no longer due (renewed, superseded)."""
         wanted = set(keep)
         stale = [f.key for f in await self.alert_failures() if f.key not in wanted]
@@ -644,44 +609,3 @@ class Store:
             "DELETE FROM scheduler_lease WHERE name = ? AND holder = ?", (name, holder)
         )
         return changed > 0
-
-
-# -- expiry watch: value types ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SyncChanges:
-    """What applying an upstream account list changed (account names per kind)."""
-
-    added: tuple[str, ...] = ()
-    changed: tuple[str, ...] = ()  # expiry moved
-    gone: tuple[str, ...] = ()
-    returned: tuple[str, ...] = ()
-    held: tuple[str, ...] = ()  # missing from the list, but not marked gone (see hold_gone)
-    tracked: int = 0  # accounts tracked as present before the list, that it could drop
-
-
-@dataclass(frozen=True)
-class WatchWindow:
-    """What `Store.watch_window` read for one scheduler pass."""
-
-    accounts: list[TrackedAccount]
-    recorded: set[tuple[str, str, int, str]]  # the warnings recorded about them
-    later_expiries: dict[str, datetime]  # per service, the earliest expiry past its horizon
-
-
-@dataclass(frozen=True)
-class AlertFailure:
-    key: tuple[str, str, int, str]
-    attempts: int
-    first_failed_at: datetime
-    last_failed_at: datetime
-    reason: str
-
-
-@dataclass(frozen=True)
-class LeaseRow:
-    name: str
-    holder: str
-    acquired_at: datetime
-    expires_at: datetime

@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from bot.clock import from_epoch, to_epoch
-from bot.store import Store, StoreError, SyncChanges
+from bot.models import SyncChanges
+from bot.store import Store, StoreError
 from bot.useapi import UseapiError, UseapiService
 
 log = logging.getLogger(__name__)

@@ -30,14 +30,14 @@ from bot.expiry import (
     Alert,
     Kind,
     Plan,
-    WarningKey,
     after_recheck,
     horizon,
     parse_stages,
     plan,
 )
 from bot.lease import Lease
-from bot.store import Store, WatchWindow
+from bot.models import WarningKey, WatchWindow
+from bot.store import Store
 from bot.sync import (
     Notice,
     SyncResult,
@@ -165,7 +165,7 @@ class ExpiryWatch:
 
     async def plan_window(self, now: datetime) -> Plan:
         """What a pass acts on: the accounts that can have something due now (the store selects
-        them in SQL, see `bot.expiry.select_window`), and when the next stage falls due."""
+        them in SQL, see `Store.watch_window`), and when the next stage falls due."""
         stages = await self.stages()
         horizons = {key: horizon(stages, key, now) for key in self.services}
         return plan_of_window(await self.store.watch_window(horizons, now=now), stages, now)

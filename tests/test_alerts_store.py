@@ -19,9 +19,10 @@ from bot.expiry import (
     error_stage,
     horizon,
     plan,
-    select_window,
 )
-from bot.store import Store, StoreError, WatchWindow, migrations
+from bot.models import WatchWindow
+from bot.store import Store, StoreError, migrations
+from tests.window_model import select_window
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 KEY = WarningKey("luma", "a@x.com", 1_800_000_000, "24h")
