@@ -104,7 +104,7 @@ async def one_run(iterations: int, slow: int) -> tuple[dict[str, list[float]], d
             _util.warden(
                 Path(tmp) / "bench.sqlite3",
                 useapi_timeout=timedelta(seconds=10),
-                register_cooldown=timedelta(0),  # one member registers over and over
+                register_rate=None,  # one member registers over and over
             ) as (bot, dd, ua),
             DiscordDouble(token=DISCORD_TOKEN) as bare_gateway,
         ):

@@ -117,7 +117,7 @@ async def registered_while_asleep() -> list[float]:
     with tempfile.TemporaryDirectory() as tmp:
         database = Path(tmp) / "bench.sqlite3"
         await seed_stages(database)
-        async with _util.warden(database, register_cooldown=timedelta(0)) as (bot, dd, ua):
+        async with _util.warden(database, register_rate=None) as (bot, dd, ua):
             member = dd.member_ids[0]
             await bot.store.grant("user", member, granted_by=dd.admin_id, now=datetime.now(UTC))
             cog: Any = bot.get_cog("AlertsCog")

@@ -87,7 +87,7 @@ async def measure(kind: str, registrations: int) -> dict[str, Any]:
                 "DATABASE_PATH": str(Path(tmp) / "warden.sqlite3"),
                 "GUILD_ID": str(dd.guild_id),
                 "ALERT_CHANNEL_ID": str(dd.alert_channel_id),
-                "REGISTER_COOLDOWN": "0",
+                "REGISTER_RATE": "off",
                 "LOG_LEVEL": "INFO",
             }
             if kind == "warden":

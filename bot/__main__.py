@@ -11,28 +11,35 @@ import asyncio
 import logging
 import os
 import sys
-from pathlib import Path
 
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
 
 USAGE = """\
-usage: python -m bot [COMMAND]
+usage: {prog} [COMMAND]
 
 commands:
   run             run the bot (the default)
   check           check the configuration, useapi.net and the database; print every account's expiry
   healthcheck     exit 0 while the running bot's scheduler has a recent heartbeat (no network)
-  backup PATH     copy the database to PATH (a file, or a directory for a dated name)
+  backup PATH     copy the database to PATH: a file, or a directory (an existing one, or PATH
+                  ending in /, created if missing) that receives a dated copy
 
+healthcheck and backup need DATABASE_PATH only (no token); check and run need both tokens.
 exit status: 0 fine, 1 something is wrong, 2 invalid configuration or command line"""
 COMMANDS = ("run", "check", "healthcheck", "backup")
 log = logging.getLogger("bot")
 
 
-def _settings_or_exit(status: int = 2) -> Settings:
+def program_name(argv0: str) -> str:
+    """How the operator ran us, for the usage line: `python -m bot` or the script's own name."""
+    name = os.path.basename(argv0)
+    return "python -m bot" if name in ("", "__main__.py", "-c", "-m") else name
+
+
+def _settings_or_exit(status: int = 2, *, need_tokens: bool = True) -> Settings:
     try:
-        return load_settings()
+        return load_settings(need_tokens=need_tokens)
     except ConfigError as exc:
         print("Session Warden cannot start; fix the configuration:", file=sys.stderr)
         for problem in exc.problems:
@@ -48,23 +55,31 @@ def _configure_logging(settings: Settings, level: str | None = None) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    usage = USAGE.format(prog=program_name(sys.argv[0] if argv is None and sys.argv else ""))
     command = args[0] if args else "run"
     if command in ("-h", "--help", "help"):
-        print(USAGE)
+        print(usage)
         return
     if command not in COMMANDS:
-        print(f"unknown command {command!r}\n{USAGE}", file=sys.stderr)
+        print(f"unknown command {command!r}\n{usage}", file=sys.stderr)
         raise SystemExit(2)
     expected = 2 if command == "backup" else 1
     if len(args) != expected and not (command == "run" and not args):
-        print(f"wrong arguments for {command!r}\n{USAGE}", file=sys.stderr)
+        print(f"wrong arguments for {command!r}\n{usage}", file=sys.stderr)
         raise SystemExit(2)
 
+    # Neither touches the network: the tokens are not needed, only DATABASE_PATH.
     if command == "healthcheck":
         from bot.ops import healthcheck
 
-        settings = _settings_or_exit(status=1)
+        settings = _settings_or_exit(status=1, need_tokens=False)
         raise SystemExit(healthcheck(settings, sys.stdout))
+    if command == "backup":
+        from bot.ops import backup
+
+        settings = _settings_or_exit(need_tokens=False)
+        # The raw text, not a Path: a trailing slash is how an operator says "a directory".
+        raise SystemExit(backup(settings, args[1], sys.stdout))
 
     settings = _settings_or_exit()
     if command == "check":
@@ -73,12 +88,6 @@ def main(argv: list[str] | None = None) -> None:
         # The report goes to stdout; log lines (stderr) only for trouble, unless asked for DEBUG.
         _configure_logging(settings, "DEBUG" if settings.log_level == "DEBUG" else "WARNING")
         raise SystemExit(asyncio.run(check(settings, sys.stdout)))
-    if command == "backup":
-        from bot.ops import backup
-
-        # `backup /data/backups/` on a fresh volume means a directory, not a file named backups.
-        into_directory = args[1].endswith(("/", os.sep))
-        raise SystemExit(backup(settings, Path(args[1]), sys.stdout, into_directory=into_directory))
 
     _configure_logging(settings)
     log.info(

@@ -17,9 +17,9 @@ from discord.ext import commands
 from bot.approvals import ApprovalCache
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.cooldown import Cooldown
 from bot.services import build_services
 from bot.store import Store
+from bot.throttle import RegisterThrottle
 from bot.useapi import UseapiService
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ class WardenBot(commands.Bot):
         )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
-        self.register_cooldown = Cooldown(settings.register_cooldown)
+        self.register_throttle = RegisterThrottle(settings.register_rate)
         self._useapi_transport = useapi_transport
         self.shutting_down = False
         # Register forms this process opened (see cogs.register); others are handled as stale.

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 from bot.durations import DurationError, parse_duration
 from bot.services import DEFAULT_SERVICES, KNOWN_SERVICES
+from bot.throttle import DEFAULT_RATE, RateError, RegisterRate, parse_rate
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -33,9 +34,19 @@ ENV_VARS: dict[str, str | None] = {
     "SERVICES": ",".join(DEFAULT_SERVICES),
     "SYNC_INTERVAL": "15m",
     "USEAPI_TIMEOUT": "20s",
-    "REGISTER_COOLDOWN": "30s",
+    "REGISTER_RATE": str(DEFAULT_RATE),
     "LOG_LEVEL": "INFO",
     "HEALTH_MAX_AGE": "3m",
+}
+
+# Variables earlier releases read, with the sentence that tells an operator what replaced them.
+# Setting one is a configuration problem: its old meaning is not what the bot does any more.
+RETIRED_VARS: dict[str, str] = {
+    "REGISTER_COOLDOWN": (
+        "REGISTER_COOLDOWN is retired: a pause after every registration refused retries and "
+        "second accounts. Remove it; REGISTER_RATE (default 5/1m: 5 registrations in a row per "
+        "member, refilled over a minute) limits floods instead, and REGISTER_RATE=off disables it"
+    ),
 }
 
 
@@ -61,7 +72,7 @@ class Settings:
     services: tuple[str, ...] = DEFAULT_SERVICES
     sync_interval: timedelta = timedelta(minutes=15)
     useapi_timeout: timedelta = timedelta(seconds=20)
-    register_cooldown: timedelta = timedelta(seconds=30)
+    register_rate: RegisterRate | None = DEFAULT_RATE
     log_level: str = "INFO"
     health_max_age: timedelta = timedelta(minutes=3)
 
@@ -113,8 +124,14 @@ def _token(name: str, raw: str, problems: list[str]) -> str:
     return raw
 
 
-def load_settings(env: Mapping[str, str] | None = None, *, read_dotenv: bool = True) -> Settings:
-    """Build Settings from `env` (default: the process environment plus `.env`)."""
+def load_settings(
+    env: Mapping[str, str] | None = None, *, read_dotenv: bool = True, need_tokens: bool = True
+) -> Settings:
+    """Build Settings from `env` (default: the process environment plus `.env`).
+
+    `need_tokens=False` is for the commands that touch no network (`healthcheck`, `backup`):
+    a missing token is then no problem, and the tokens are left empty when unset.
+    """
     if env is None:
         if read_dotenv:
             from dotenv import find_dotenv, load_dotenv
@@ -130,8 +147,14 @@ def load_settings(env: Mapping[str, str] | None = None, *, read_dotenv: bool = T
         return value
 
     problems: list[str] = []
-    discord_token = _token("DISCORD_TOKEN", get("DISCORD_TOKEN"), problems)
-    useapi_token = _token("USEAPI_TOKEN", get("USEAPI_TOKEN"), problems)
+    if need_tokens:
+        discord_token = _token("DISCORD_TOKEN", get("DISCORD_TOKEN"), problems)
+        useapi_token = _token("USEAPI_TOKEN", get("USEAPI_TOKEN"), problems)
+    else:
+        discord_token, useapi_token = get("DISCORD_TOKEN").strip(), get("USEAPI_TOKEN").strip()
+    for retired, replacement in RETIRED_VARS.items():
+        if (env.get(retired) or "").strip():
+            problems.append(replacement)
 
     useapi_base_url = _url("USEAPI_BASE_URL", get("USEAPI_BASE_URL"), problems)
     if get("USEAPI_BASE_URL").strip() == "":
@@ -167,7 +190,11 @@ def load_settings(env: Mapping[str, str] | None = None, *, read_dotenv: bool = T
 
     sync_interval = _duration("SYNC_INTERVAL", get("SYNC_INTERVAL"), problems, timedelta(seconds=10))
     useapi_timeout = _duration("USEAPI_TIMEOUT", get("USEAPI_TIMEOUT"), problems, timedelta(seconds=1))
-    register_cooldown = _duration("REGISTER_COOLDOWN", get("REGISTER_COOLDOWN"), problems, timedelta(0))
+    try:
+        register_rate = parse_rate(get("REGISTER_RATE"))
+    except RateError as exc:
+        problems.append(f"REGISTER_RATE: {exc}")
+        register_rate = None
     health_max_age = _duration("HEALTH_MAX_AGE", get("HEALTH_MAX_AGE"), problems, timedelta(seconds=10))
 
     log_level = get("LOG_LEVEL").strip().upper()
@@ -177,7 +204,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, read_dotenv: bool = T
     if problems:
         raise ConfigError(problems)
     assert useapi_base_url is not None
-    assert sync_interval and useapi_timeout and health_max_age and register_cooldown is not None
+    assert sync_interval and useapi_timeout and health_max_age
     return Settings(
         discord_token=discord_token,
         useapi_token=useapi_token,
@@ -191,7 +218,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, read_dotenv: bool = T
         services=tuple(services),
         sync_interval=sync_interval,
         useapi_timeout=useapi_timeout,
-        register_cooldown=register_cooldown,
+        register_rate=register_rate,
         log_level=log_level,
         health_max_age=health_max_age,
     )

@@ -362,27 +362,37 @@ def healthcheck(settings: Settings, out: TextIO, *, now: datetime | None = None)
 # -- backup ------------------------------------------------------------------------------------------
 
 
-def backup(settings: Settings, destination: Path, out: TextIO, *, into_directory: bool = False) -> int:
-    """Copy the live database (safe while the bot runs) to `destination`, atomically.
-    `into_directory` (the path was typed with a trailing slash): a directory, created if need be,
-    rather than a file of that name; Path() drops the slash, so the caller says so."""
+def backup_target(destination: str | os.PathLike[str], now: datetime) -> tuple[Path, bool]:
+    """The file to write, and whether `destination` names a directory to create first.
+
+    A directory is an existing one or a path ending in a slash (`/data/backups/`, as in a nightly
+    cron line, before the folder exists); it receives a dated file. Anything else is the file.
+    """
+    raw = os.fspath(destination)
+    path = Path(raw)
+    if raw.endswith(("/", os.sep)) or path.is_dir():
+        return path / f"session-warden-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}.sqlite3", True
+    return path, False
+
+
+def backup(
+    settings: Settings, destination: str | os.PathLike[str], out: TextIO, *, now: datetime | None = None
+) -> int:
+    """Copy the live database (safe while the bot runs) to `destination`, atomically."""
     source = settings.database_path
     if not source.is_file():
         out.write(f"backup failed: no database at {source}\n")
         return 1
-    if into_directory:
-        try:
-            destination.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            out.write(f"backup failed: cannot make the directory {destination}: {exc}\n")
-            return 1
-    if destination.is_dir():
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        destination = destination / f"session-warden-{stamp}.sqlite3"
+    destination, is_directory = backup_target(destination, now or datetime.now(UTC))
     if destination.resolve() == source.resolve():
         out.write("backup failed: the destination is the live database itself\n")
         return 1
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        what = "directory" if is_directory else "folder for the file"
+        out.write(f"backup failed: cannot create the {what} {destination.parent}: {exc.strerror or exc}\n")
+        return 1
     fd, tmp_name = tempfile.mkstemp(prefix=".backup-", suffix=".sqlite3", dir=destination.parent)
     os.close(fd)  # mkstemp made it 0600: account emails and user ids are team business
     tmp = Path(tmp_name)

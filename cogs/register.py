@@ -8,6 +8,7 @@ check), and the submit validates locally, defers, and only then calls upstream.
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -116,12 +117,16 @@ async def submit_registration(
         )  # fmt: skip
         await reply(interaction, f"{exc}\nNothing was sent to useapi.net.")
         return
-    wait = bot.register_cooldown.retry_after(interaction.user.id, now)
+    # Only a submit about to reach useapi.net spends a token (REGISTER_RATE); answered before the
+    # deferral, so it is an in-memory check with no await between test and spend.
+    wait = bot.register_throttle.take(interaction.user.id, now)
     if wait is not None:
-        seconds = max(1, round(wait.total_seconds()))
-        await reply(interaction, f"You registered a moment ago. Try again in {seconds} s; nothing was sent.")
+        seconds = max(1, math.ceil(wait.total_seconds()))
+        await reply(
+            interaction,
+            f"You sent several registrations in a row. Try again in {seconds} s; nothing was sent.",
+        )
         return
-    bot.register_cooldown.hit(interaction.user.id, now)
 
     with bot.in_flight():
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -309,7 +309,6 @@ async def running_rig(
             database_path=tmp_path / "warden.sqlite3",
             guild_id=dd.guild_id,
             alert_channel_id=dd.alert_channel_id,
-            register_cooldown=timedelta(0),
             useapi_timeout=timedelta(seconds=3),
             log_level="DEBUG",
         )

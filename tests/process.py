@@ -8,14 +8,14 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from bot.config import ENV_VARS
+from bot.config import ENV_VARS, RETIRED_VARS
 from tests.doubles.discord_double import DiscordDouble
 from tests.doubles.useapi_double import UseapiDouble
 
 
 def process_env(**values: str) -> dict[str, str]:
     """The test process's environment without any Session Warden variable, plus `values`."""
-    env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
+    env = {k: v for k, v in os.environ.items() if k not in ENV_VARS and k not in RETIRED_VARS}
     env.update(values)
     return env
 

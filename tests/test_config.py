@@ -13,6 +13,7 @@ import pytest
 
 from bot.config import ENV_VARS, ConfigError, Settings, load_settings
 from bot.durations import parse_duration
+from bot.throttle import RegisterRate
 
 TOKENS = {"DISCORD_TOKEN": "discord-token-Abc123xyz", "USEAPI_TOKEN": "user:1-useapi-token-Def456"}
 
@@ -77,7 +78,9 @@ def test_every_problem_is_reported_at_once_without_echoing_tokens() -> None:
     [
         ("HEALTH_MAX_AGE", "90s", "health_max_age", timedelta(seconds=90)),
         ("SYNC_INTERVAL", "1h30m", "sync_interval", timedelta(minutes=90)),
-        ("REGISTER_COOLDOWN", "0", "register_cooldown", timedelta(0)),
+        ("REGISTER_RATE", "off", "register_rate", None),
+        ("REGISTER_RATE", "3/30s", "register_rate", RegisterRate(3, timedelta(seconds=30))),
+        ("REGISTER_RATE", " 10 / 1h ", "register_rate", RegisterRate(10, timedelta(hours=1))),
         ("SERVICES", " LTX , luma, ltx ", "services", ("ltx", "luma")),
         ("LOG_LEVEL", "debug", "log_level", "DEBUG"),
         ("USEAPI_BASE_URL", "http://127.0.0.1:8080/", "useapi_base_url", "http://127.0.0.1:8080"),
@@ -90,15 +93,51 @@ def test_values_are_parsed(name: str, raw: str, attribute: str, value: object) -
     assert getattr(load_settings({**TOKENS, name: raw}), attribute) == value
 
 
+@pytest.mark.parametrize(
+    ("raw", "said"),
+    [
+        ("5", "is not a rate; use COUNT/DURATION, for example 5/1m"),
+        ("often", "is not a rate"),
+        ("0/1m", "must be between 1 and 1000"),
+        ("5/soon", "the duration in '5/soon'"),
+        ("5/0s", "must be at least 1s"),
+    ],
+)
+def test_a_bad_register_rate_says_what_is_accepted(raw: str, said: str) -> None:
+    with pytest.raises(ConfigError) as exc:
+        load_settings({**TOKENS, "REGISTER_RATE": raw})
+    [problem] = exc.value.problems
+    assert problem.startswith("REGISTER_RATE: ") and said in problem
+
+
+@pytest.mark.parametrize("raw", ["30s", "0"])
+def test_the_retired_register_cooldown_names_its_replacement(raw: str) -> None:
+    """Its meaning (a pause after every registration) is gone: reading it silently would mislead."""
+    with pytest.raises(ConfigError) as exc:
+        load_settings({**TOKENS, "REGISTER_COOLDOWN": raw})
+    [problem] = exc.value.problems
+    assert problem.startswith("REGISTER_COOLDOWN is retired")
+    assert "REGISTER_RATE" in problem and "off" in problem
+    assert load_settings({**TOKENS, "REGISTER_COOLDOWN": ""}).register_rate is not None
+
+
+def test_commands_without_network_need_no_token() -> None:
+    settings = load_settings({"DATABASE_PATH": "/data/w.sqlite3"}, need_tokens=False)
+    assert settings.database_path == Path("/data/w.sqlite3")
+    with pytest.raises(ConfigError) as exc:
+        load_settings({"HEALTH_MAX_AGE": "never"}, need_tokens=False)
+    assert [p.split(":")[0] for p in exc.value.problems] == ["HEALTH_MAX_AGE"]
+
+
 def test_tokens_are_not_in_the_settings_repr() -> None:
     text = repr(load_settings(TOKENS))
     assert TOKENS["DISCORD_TOKEN"] not in text and TOKENS["USEAPI_TOKEN"] not in text
 
 
-def run_healthcheck(cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def run_command(cwd: Path, command: str = "healthcheck", **env: str) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
     return subprocess.run(
-        [sys.executable, "-m", "bot", "healthcheck"],
+        [sys.executable, "-m", "bot", command],
         cwd=cwd,
         env={**base, **env},
         capture_output=True,
@@ -114,17 +153,21 @@ def test_dotenv_in_the_working_directory_is_read_and_the_environment_wins(tmp_pa
         "DATABASE_PATH=from-dotenv.sqlite3\n",
         encoding="utf-8",
     )
-    done = run_healthcheck(tmp_path)
+    done = run_command(tmp_path)
     # Configuration accepted (the tokens came from .env); only the database is missing.
     assert done.stdout == "unhealthy: no database at from-dotenv.sqlite3: the bot has not started here\n"
     assert done.returncode == 1
 
-    done = run_healthcheck(tmp_path, DATABASE_PATH="from-environment.sqlite3")
+    done = run_command(tmp_path, DATABASE_PATH="from-environment.sqlite3")
     assert "no database at from-environment.sqlite3" in done.stdout
 
 
 def test_without_tokens_the_process_explains_and_exits(tmp_path: Path) -> None:
-    done = run_healthcheck(tmp_path)
-    assert done.returncode == 1  # healthcheck: never 2, which Docker reserves
+    done = run_command(tmp_path, "check")
+    assert done.returncode == 2
     assert "DISCORD_TOKEN is required and is not set" in done.stderr
     assert "USEAPI_TOKEN is required and is not set" in done.stderr
+    # healthcheck needs no token: it reads the database only.
+    done = run_command(tmp_path)
+    assert done.returncode == 1 and "TOKEN" not in done.stderr
+    assert done.stdout.startswith("unhealthy: no database at")

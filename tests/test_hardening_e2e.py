@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 import sqlite3
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ from tests.harness import Rig, running_rig
 
 EPHEMERAL = 64
 SESSION = "HardenSess10nValue7Qx2Lp"
+LT_TOKEN = "eyJhbGciOiJIUzI1NiJ9.HardenLtxTok3n.Sig"
 EXPIRES = datetime(2026, 12, 24, 9, 0, tzinfo=UTC)
 OTHER_GUILD = 1399999999999999999
 
@@ -53,15 +57,63 @@ async def test_interaction_from_another_guild_is_refused_and_audited(rig: Rig) -
     assert entry.outcome == "refused:outside" and entry.detail == f"guild {OTHER_GUILD}"
 
 
-async def test_register_cooldown_says_when_to_retry(tmp_path: Path) -> None:
-    async with running_rig(tmp_path, register_cooldown=timedelta(seconds=30)) as rig:
-        rig.useapi.add_luma_session(SESSION, "a@example.com", expires=EXPIRES)
-        await approve(rig)
-        first = await register(rig)
-        assert first["embeds"]
-        second = await register(rig)
-        assert "Try again in" in second["content"] and "nothing was sent" in second["content"]
-        assert len(rig.useapi.requests_to("POST", "/v1/luma/accounts")) == 1
+async def test_a_retry_right_after_a_402_goes_through(rig: Rig) -> None:
+    """The fix for a failed submit is to submit again at once; the throttle must not refuse it."""
+    rig.useapi.add_luma_session(SESSION, "a@example.com", expires=EXPIRES)
+    await approve(rig)
+    rig.useapi.inject("POST", "/v1/luma/accounts", status=402, body={"error": "subscription expired"})
+    assert "subscription" in (await register(rig))["content"]
+    assert (await register(rig))["embeds"]
+    assert len(rig.useapi.requests_to("POST", "/v1/luma/accounts")) == 2
+    assert [a.account for a in await store_of(rig).list_accounts()] == ["a@example.com"]
+
+
+async def test_three_luma_accounts_and_an_ltx_one_back_to_back(rig: Rig) -> None:
+    """useapi.net load-balances across several Luma accounts: a team registers them in a row."""
+    await approve(rig)
+    for n in range(3):
+        rig.useapi.add_luma_session(f"{SESSION}{n}", f"luma{n}@example.com", expires=EXPIRES)
+        assert (await register(rig, f"{SESSION}{n}"))["embeds"], n
+    rig.useapi.add_ltx_cookie(LT_TOKEN, "ltx@example.com", token_expire=EXPIRES, refresh_token_expire=None)
+    opened = await rig.slash("ltx", "register", user=member(rig))
+    pasted = f"lt_id=user1; lt_token={LT_TOKEN}; lt_refresh_token=HardenRefresh4Kq9"
+    answer = await rig.followup(await rig.submit(opened, {"cookie": pasted}, user=member(rig)))
+    assert answer["embeds"], answer
+    accounts = sorted(a.account for a in await store_of(rig).list_accounts())
+    assert accounts == ["ltx@example.com", "luma0@example.com", "luma1@example.com", "luma2@example.com"]
+
+
+async def test_a_flood_of_registrations_is_throttled_and_says_when_to_retry(rig: Rig) -> None:
+    """25 submits at once with the default REGISTER_RATE (5/1m): 5 reach useapi.net, the rest wait."""
+    rig.useapi.add_luma_session(SESSION, "a@example.com", expires=EXPIRES)
+    await approve(rig)
+    started = time.monotonic()
+    forms = [await rig.slash("luma", "register", user=member(rig)) for _ in range(25)]
+    answers = await asyncio.gather(
+        *(rig.submit(form, {"cookie": SESSION}, user=member(rig)) for form in forms)
+    )
+    elapsed = time.monotonic() - started
+    refused = [a.data["content"] for a in answers if a.type == 4]
+    deferred = [a for a in answers if a.type == 5]
+    for done in await asyncio.gather(*(rig.followup(a) for a in deferred)):
+        assert done["embeds"], done
+    reached = len(rig.useapi.requests_to("POST", "/v1/luma/accounts"))
+    # One more every 12 s: the test takes a few seconds, so at most one refill can land.
+    assert 5 <= reached <= 5 + int(elapsed // 12), (reached, elapsed)
+    assert len(refused) == 25 - reached
+    for text in refused:
+        match = re.fullmatch(
+            r"You sent several registrations in a row\. Try again in (\d+) s; nothing was sent\.", text
+        )
+        assert match and 1 <= int(match.group(1)) <= 12, text
+    # The throttled ones were answered at once (type 4, no deferral); the others were deferred.
+    assert len(deferred) == reached
+    # Another member is not held back by the first one's flood.
+    other = rig.discord.member_ids[1]
+    assert rig.bot is not None
+    await rig.bot.approvals.grant("user", other, granted_by=rig.discord.admin_id, now=EXPIRES)
+    opened = await rig.slash("luma", "register", user=other)
+    assert (await rig.submit(opened, {"cookie": SESSION}, user=other)).type == 5
 
 
 @pytest.mark.parametrize(

@@ -540,31 +540,6 @@ def test_backup_into_a_directory_picks_a_dated_name(tmp_path: Path) -> None:
     assert next(p.name for p in target.iterdir()).startswith("session-warden-20")
 
 
-def test_backup_to_a_path_with_a_trailing_slash_makes_the_directory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """`backup /data/backups/` on a fresh volume (the README's command): a directory with a dated
-    file in it, not a file named `backups` that the next backup would overwrite."""
-    settings = settings_for(tmp_path)
-    write_heartbeat(settings.database_path, "1")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DISCORD_TOKEN", settings.discord_token)
-    monkeypatch.setenv("USEAPI_TOKEN", settings.useapi_token)
-    monkeypatch.setenv("DATABASE_PATH", str(settings.database_path))
-    target = tmp_path / "backups"
-    for _ in range(2):
-        with pytest.raises(SystemExit) as exc:
-            main(["backup", f"{target}/"])
-        assert exc.value.code == 0
-    assert target.is_dir()
-    assert all(p.name.startswith("session-warden-20") for p in target.iterdir())
-    (tmp_path / "taken").write_text("not a directory")
-    with pytest.raises(SystemExit) as exc:
-        main(["backup", f"{tmp_path / 'taken'}/"])
-    assert exc.value.code == 1
-    assert "backup failed: cannot make the directory" in capsys.readouterr().out
-
-
 @pytest.mark.parametrize("case", ["missing", "itself"])
 def test_backup_refuses(tmp_path: Path, case: str) -> None:
     settings = settings_for(tmp_path)
@@ -573,6 +548,108 @@ def test_backup_refuses(tmp_path: Path, case: str) -> None:
     out = io.StringIO()
     assert ops.backup(settings, settings.database_path, out) == 1
     assert out.getvalue().startswith("backup failed: ")
+
+
+@pytest.mark.parametrize(
+    ("given", "dated_in"),
+    [
+        ("backups/", "backups"),  # the README's cron line, before the folder exists
+        ("nested/backups/", "nested/backups"),
+        ("existing", "existing"),  # an existing directory, no slash
+        ("copy.sqlite3", None),  # a missing path without a slash stays a file
+        ("new/copy.sqlite3", None),
+    ],
+)
+async def test_backup_process_writes_a_file_or_a_dated_copy_in_a_directory(
+    tmp_path: Path, given: str, dated_in: str | None
+) -> None:
+    db = tmp_path / "data" / "warden.sqlite3"
+    await asyncio.to_thread(write_heartbeat, db, "1")
+    (tmp_path / "existing").mkdir()
+    # No token at all: backup touches no network.
+    env = process_env(DATABASE_PATH=str(db))
+    for night in range(2):
+        status, out, err = await run_bot("backup", given, env=env, cwd=tmp_path)
+        assert (status, err) == (0, ""), out + err
+        if night == 0:
+            await asyncio.sleep(1.1)  # a second night: another dated name
+    target = tmp_path / (dated_in or given)
+    if dated_in is None:
+        assert target.is_file()
+        assert out == f"backed up {db} to {given} ({target.stat().st_size:,} bytes)\n"
+    else:
+        assert target.is_dir()
+        copies = sorted(p.name for p in target.iterdir())
+        assert len(copies) == 2 and all(
+            re.fullmatch(r"session-warden-\d{8}T\d{6}Z\.sqlite3", c) for c in copies
+        )
+        assert f" to {Path(dated_in) / copies[-1]} (" in out
+        target = target / copies[-1]
+    conn = sqlite3.connect(target)
+    try:
+        assert conn.execute("SELECT value FROM settings WHERE key = ?", (ops.HEARTBEAT_KEY,)).fetchone() == (
+            "1",
+        )
+    finally:
+        conn.close()
+
+
+def test_backup_to_a_directory_path_that_is_a_file_fails_and_keeps_the_file(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    write_heartbeat(settings.database_path, "1")
+    blocker = tmp_path / "backups"
+    blocker.write_text("keep me")
+    out = io.StringIO()
+    assert ops.backup(settings, f"{blocker}/", out) == 1
+    assert out.getvalue().startswith(f"backup failed: cannot create the directory {blocker}: ")
+    assert blocker.read_text() == "keep me"
+
+
+async def test_healthcheck_and_backup_need_no_token_but_check_and_run_do(tmp_path: Path) -> None:
+    db = tmp_path / "warden.sqlite3"
+    await asyncio.to_thread(write_heartbeat, db, str(int(time.time())))
+    env = process_env(DATABASE_PATH=str(db))
+    status, out, err = await run_bot("healthcheck", env=env, cwd=tmp_path)
+    assert (status, err) == (0, "") and out.startswith("healthy: ")
+    status, out, err = await run_bot("backup", "copy.sqlite3", env=env, cwd=tmp_path)
+    assert (status, err) == (0, "") and (tmp_path / "copy.sqlite3").is_file()
+    for command in ("check", "run"):
+        status, out, err = await run_bot(command, env=env, cwd=tmp_path)
+        assert status == 2, command
+        assert "DISCORD_TOKEN is required" in err and "USEAPI_TOKEN is required" in err
+    # Other settings are still checked, and named.
+    status, out, err = await run_bot(
+        "backup", "copy.sqlite3", env=dict(env, SYNC_INTERVAL="soon"), cwd=tmp_path
+    )
+    assert status == 2 and "SYNC_INTERVAL" in err and "TOKEN" not in err
+
+
+def installed_script(tmp_path: Path) -> Path:
+    """The `session-warden` console script of this environment (a stand-in of the same shape if absent)."""
+    script = Path(sys.executable).parent / "session-warden"
+    if script.is_file():
+        return script
+    script = tmp_path / "session-warden"
+    script.write_text(f"#!{sys.executable}\nimport sys\nfrom bot.__main__ import main\nsys.exit(main())\n")
+    script.chmod(0o755)
+    return script
+
+
+async def test_help_names_the_program_that_was_run(tmp_path: Path) -> None:
+    script = installed_script(tmp_path)
+    proc = await asyncio.create_subprocess_exec(
+        str(script), "--help", env=process_env(), cwd=tmp_path, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0
+    assert out.decode().startswith("usage: session-warden [COMMAND]\n")
+    proc = await asyncio.create_subprocess_exec(
+        str(script), "nonsense", env=process_env(), cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 2 and "usage: session-warden [COMMAND]" in err.decode()
+    status, out_text, _ = await run_bot("--help", env=process_env(), cwd=tmp_path)
+    assert status == 0 and out_text.startswith("usage: python -m bot [COMMAND]\n")
 
 
 # -- the command line ----------------------------------------------------------------------------------
