@@ -34,6 +34,14 @@ class TrackedAccount:
     first_seen_at: datetime
     synced_at: datetime | None
     gone_at: datetime | None
+    # The parts of `last_error` (bot.signals), and the self-renewing token (see migration 003).
+    upstream_error: str | None = None
+    health: str | None = None
+    session_valid: bool | None = None
+    self_renewing_expires_at: datetime | None = None
+    next_refresh_at: datetime | None = None
+    self_renewing: bool = False
+    details_checked_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,7 @@ class SyncChanges:
     returned: tuple[str, ...] = ()
     held: tuple[str, ...] = ()  # missing from the list, but not marked gone (see hold_gone)
     tracked: int = 0  # accounts tracked as present before the list, that it could drop
+    self_renewing: tuple[str, ...] = ()  # first seen renewing their token by themselves (LTX)
 
 
 @dataclass(frozen=True)

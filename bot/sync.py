@@ -97,6 +97,8 @@ async def sync_service(
             fetched_at=now,
             now=now,
             hold_gone=None if confirming else is_mass_disappearance,
+            detect_self_renewal=service.detects_self_renewal,
+            noun=service.expiry_noun,
         )
     except StoreError as exc:
         log.error("sync %s could not be stored: %s", service.key, exc)
