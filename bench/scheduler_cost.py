@@ -35,11 +35,12 @@ from typing import Any
 import _util
 from _util import median_range, table
 
-from bot.clock import FakeClock, to_epoch
+from bot.clock import to_epoch
 from bot.expiry import horizon
 from bot.store import Store
 from bot.sync import STATE_KEY, SyncState
 from bot.watch import plan_of_window
+from tests.clock import FakeClock
 
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 SPAN = timedelta(days=30)

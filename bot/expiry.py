@@ -10,14 +10,14 @@ When several stages of one expiry have been crossed (the bot was down, or an acc
 seen close to its expiry) only the most urgent is due; the others are returned as `skipped` so
 the caller records them and they never fire later.
 
-The scheduler does not plan every account at every pass: `select_window` says which accounts can
-have something due now (the store runs the same selection in SQL, `Store.watch_window`), and
-for the others only their earliest expiry per service is needed, for `Plan.next_due`.
+The scheduler does not plan every account at every pass: `Store.watch_window` selects in SQL the
+accounts that can have something due now, and for the others only their earliest expiry per
+service is needed, for `Plan.next_due` (tests/window_model.py states the selection in Python, and
+the tests prove the two agree).
 """
 
 from __future__ import annotations
 
-import base64
 import enum
 import hashlib
 import heapq
@@ -25,34 +25,15 @@ import operator
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
 from bot.durations import DurationError, format_duration, parse_duration_list
-from bot.store import TrackedAccount
+from bot.models import TrackedAccount, WarningKey
 
 DEFAULT_STAGES: tuple[timedelta, ...] = (timedelta(hours=72), timedelta(hours=24), timedelta(hours=6))
 EXPIRED = "expired"
 GONE = "gone"
 ERROR_PREFIX = "error:"
 ZERO = timedelta(0)
-
-
-class WarningKey(NamedTuple):
-    """What one warning is about; equal to the plain tuple the store keeps."""
-
-    service: str
-    account: str
-    epoch: int  # the expiry (or the disappearance) in Unix seconds
-    stage: str  # "3d", "24h", "6h", "expired", "error:<hash>", "gone"
-
-    @property
-    def nonce(self) -> str:
-        """The Discord message nonce of this warning (25 characters, Discord's most): posted
-        again within Discord's dedup window (a crash after the post, before its record),
-        Discord returns the first message instead of creating a second."""
-        identity = "\x1f".join((self.service, self.account, str(self.epoch), self.stage))
-        digest = hashlib.sha256(identity.encode()).digest()
-        return "w" + base64.b32encode(digest).decode()[:24].lower()
 
 
 class Kind(enum.Enum):
@@ -175,7 +156,7 @@ def _ladder(stages: Mapping[str, Sequence[timedelta]], service: str) -> _Ladder:
 def plan(
     accounts: Iterable[TrackedAccount],
     stages: Mapping[str, Sequence[timedelta]],
-    recorded: Collection[tuple[str, str, int, str]],
+    recorded: Collection[WarningKey],
     now: datetime,
     *,
     upcoming_limit: int | None = None,
@@ -188,7 +169,7 @@ def plan(
 
     `upcoming_limit` keeps only the soonest upcoming warnings (the count of the others is
     `more_upcoming`). `later_expiries` is, per service, the earliest expiry among the accounts
-    left out of `accounts` by `select_window`: none of them has anything due, and the first
+    left out of `accounts` by the window selection (`Store.watch_window`): none of them has anything due, and the first
     stage of that expiry counts for `next_due`.
     """
     ladders: dict[str, _Ladder] = {}
@@ -255,55 +236,6 @@ def horizon(stages: Mapping[str, Sequence[timedelta]], service: str, now: dateti
     An account expiring later has nothing due: even its longest stage is still ahead.
     """
     return now + stages_for(stages, service)[0]
-
-
-def must_plan(
-    acc: TrackedAccount, until: datetime, recorded: Collection[tuple[str, str, int, str]], now: datetime
-) -> bool:
-    """Whether `plan()` can find something due for `acc` at `now`; `until` is its service's horizon.
-
-    True for a disappearance not yet warned about, any upstream error (its warning depends on
-    the text), and an expiry up to the horizon, except an expiry already past whose "expired"
-    warning is recorded: every stage of it is crossed and the most urgent one was dealt with.
-    """
-    if acc.gone_at is not None:
-        return (acc.service, acc.account, _epoch(acc.gone_at), GONE) not in recorded
-    if acc.last_error:
-        return True
-    expires = acc.expires_at
-    if expires is None or expires > until:
-        return False
-    return not (expires <= now and (acc.service, acc.account, _epoch(expires), EXPIRED) in recorded)
-
-
-def select_window(
-    accounts: Iterable[TrackedAccount],
-    horizons: Mapping[str, datetime],
-    recorded: Collection[tuple[str, str, int, str]],
-    now: datetime,
-) -> tuple[list[TrackedAccount], dict[str, datetime]]:
-    """The accounts of the services in `horizons` that a pass must plan, and, per service, the
-    earliest expiry past the horizon among the others (for `plan(later_expiries=…)`).
-
-    `plan()` over the selection finds the same warnings due as over every account, and the same
-    `next_due` (earlier only if a stage still ahead is recorded already, after a clock was set
-    back). It leaves out skipped stages of expiries whose "expired" warning is recorded: none of
-    them can ever be due. `Store.watch_window` is this selection in SQL, so a pass reads only
-    these accounts.
-    """
-    selected: list[TrackedAccount] = []
-    later: dict[str, datetime] = {}
-    for acc in accounts:
-        until = horizons.get(acc.service)
-        if until is None:
-            continue
-        if must_plan(acc, until, recorded, now):
-            selected.append(acc)
-        expires = acc.expires_at
-        if acc.gone_at is None and expires is not None and expires > until:
-            earliest = later.get(acc.service)
-            later[acc.service] = expires if earliest is None else min(earliest, expires)
-    return selected, later
 
 
 def after_recheck(before: Plan, after: Plan) -> tuple[Plan, tuple[WarningKey, ...]]:

@@ -29,7 +29,8 @@ from bot.durations import format_duration
 if TYPE_CHECKING:
     import httpx
 
-    from bot.store import Store, TrackedAccount
+    from bot.models import TrackedAccount
+    from bot.store import Store
     from bot.useapi import AccountInfo, UseapiError
 
 # Written by the scheduler (bot/watch.py, HEARTBEAT_SETTING) at every pass.

@@ -48,7 +48,7 @@ async def register_account(
             )
             raise
     try:
-        await store.record_registration(info, user_id=user_id, now=now)
+        await store.record_registration(info, user_id=user_id, now=now, noun=service.expiry_noun)
         await store.audit(
             now=now,
             actor_id=user_id,

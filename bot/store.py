@@ -12,15 +12,25 @@ import os
 import re
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import aiosqlite
 
 from bot.clock import from_epoch, to_epoch
+from bot.models import (
+    AlertFailure,
+    Approval,
+    AuditEntry,
+    LeaseRow,
+    SyncChanges,
+    TrackedAccount,
+    WarningKey,
+    WatchWindow,
+)
+from bot.signals import needs_person
 from bot.useapi.base import AccountInfo
 
 log = logging.getLogger(__name__)
@@ -32,44 +42,6 @@ _MIGRATION_NAME = re.compile(r"(\d{3})_[a-z0-9_]+\.sql")
 
 class StoreError(Exception):
     """The database could not be written or read (read-only, disk full, corrupt)."""
-
-
-@dataclass(frozen=True)
-class TrackedAccount:
-    service: str
-    account: str
-    expires_at: datetime | None
-    refresh_expires_at: datetime | None
-    concurrency: int | None
-    credits_usage: float | None
-    credits_limit: float | None
-    max_jobs: int | None
-    registered_by: int | None
-    registered_at: datetime | None
-    last_error: str | None
-    upstream_updated_at: datetime | None
-    first_seen_at: datetime
-    synced_at: datetime | None
-    gone_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Approval:
-    kind: str  # "user" or "role"
-    target_id: int
-    granted_by: int
-    granted_at: datetime
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    at: datetime
-    actor_id: int | None
-    action: str
-    service: str | None
-    target: str | None
-    outcome: str
-    detail: str | None
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -97,7 +69,8 @@ def _create_private(path: Path) -> None:
 _ACCOUNT_COLUMNS = (
     "service, account, expires_at, refresh_expires_at, concurrency, credits_usage, credits_limit, "
     "max_jobs, registered_by, registered_at, last_error, upstream_updated_at, first_seen_at, "
-    "synced_at, gone_at"
+    "synced_at, gone_at, upstream_error, health, session_valid, self_renewing_expires_at, "
+    "next_refresh_at, self_renewing, details_checked_at"
 )
 
 
@@ -120,7 +93,87 @@ def _account(row: aiosqlite.Row) -> TrackedAccount:
         first_seen_at=first_seen,
         synced_at=from_epoch(row["synced_at"]),
         gone_at=from_epoch(row["gone_at"]),
+        upstream_error=row["upstream_error"],
+        health=row["health"],
+        session_valid=None if row["session_valid"] is None else bool(row["session_valid"]),
+        self_renewing_expires_at=from_epoch(row["self_renewing_expires_at"]),
+        next_refresh_at=from_epoch(row["next_refresh_at"]),
+        self_renewing=bool(row["self_renewing"]),
+        details_checked_at=from_epoch(row["details_checked_at"]),
     )
+
+
+def _as_int(flag: bool | None) -> int | None:
+    return None if flag is None else int(flag)
+
+
+class _Deadline(NamedTuple):
+    """Where an answer's times go once `self_renewing` is known (see migration 003)."""
+
+    expires_at: int | None  # the deadline the stages warn before
+    self_renewing_expires_at: int | None  # the token useapi.net refreshes by itself
+
+
+def _deadline(info: AccountInfo, self_renewing: bool, stored_refresh_expiry: int | None) -> _Deadline:
+    """An LTX account seen renewing its token itself is warned about by its refresh token's
+    expiry (when known); its tokenExpire is then only watched for passing unrefreshed."""
+    if self_renewing:
+        refresh = to_epoch(info.refresh_expires_at) or stored_refresh_expiry
+        if refresh is not None:
+            return _Deadline(refresh, to_epoch(info.expires_at))
+    return _Deadline(to_epoch(info.expires_at), to_epoch(info.self_renewing_expires_at))
+
+
+def _reason(
+    error: str | None,
+    health: str | None,
+    session_valid: bool | None,
+    times: _Deadline,
+    seen_at: datetime,
+    noun: str,
+) -> str | None:
+    return needs_person(
+        error=error,
+        health=health,
+        session_valid=session_valid,
+        self_renewing_expires_at=from_epoch(times.self_renewing_expires_at),
+        seen_at=seen_at,
+        noun=noun,
+        expires_at=from_epoch(times.expires_at),
+    )
+
+
+class _Stored(NamedTuple):
+    """What `apply_account_list` compares an answer with (one row of its first SELECT)."""
+
+    expires_at: int | None
+    registered_at: int | None
+    gone_at: int | None
+    synced_at: int | None
+    self_renewing: int
+    self_renewing_expires_at: int | None
+    refresh_expires_at: int | None
+    session_valid: int | None
+    health: str | None
+    last_error: str | None
+
+
+def _renewed_itself(info: AccountInfo, old: _Stored) -> bool:
+    """The list shows a later token expiry than the last read, with no registration since."""
+    token = to_epoch(info.expires_at)
+    return (
+        token is not None
+        and old.expires_at is not None
+        and token > old.expires_at
+        and old.synced_at is not None
+        and (old.registered_at is None or old.registered_at < old.synced_at)
+    )
+
+
+# Re-arm the "needs a person now" warnings of accounts whose reason cleared.
+_FORGET_REASON_WARNINGS = (
+    "DELETE FROM alert_warnings WHERE service = ? AND account = ? AND stage LIKE 'error:%'"
+)
 
 
 class Store:
@@ -189,45 +242,77 @@ class Store:
 
     # -- accounts -------------------------------------------------------------------------------
 
-    async def record_registration(self, info: AccountInfo, *, user_id: int, now: datetime) -> None:
-        """Store what useapi.net answered to a successful registration."""
-        await self._write(
-            """
-            INSERT INTO accounts (service, account, expires_at, refresh_expires_at, concurrency,
-                credits_usage, credits_limit, max_jobs, registered_by, registered_at, last_error,
-                upstream_updated_at, first_seen_at, synced_at, gone_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
-            ON CONFLICT (service, account) DO UPDATE SET
-                expires_at = excluded.expires_at,
-                refresh_expires_at = COALESCE(excluded.refresh_expires_at, refresh_expires_at),
-                concurrency = COALESCE(excluded.concurrency, concurrency),
-                credits_usage = COALESCE(excluded.credits_usage, credits_usage),
-                credits_limit = COALESCE(excluded.credits_limit, credits_limit),
-                max_jobs = COALESCE(excluded.max_jobs, max_jobs),
-                registered_by = excluded.registered_by,
-                registered_at = excluded.registered_at,
-                last_error = excluded.last_error,
-                upstream_updated_at = COALESCE(excluded.upstream_updated_at, upstream_updated_at),
-                synced_at = excluded.synced_at,
-                gone_at = NULL
-            """,
-            (
-                info.service,
-                info.account,
-                to_epoch(info.expires_at),
-                to_epoch(info.refresh_expires_at),
-                info.concurrency,
-                info.credits_usage,
-                info.credits_limit,
-                info.max_jobs,
-                user_id,
-                to_epoch(now),
-                info.error,
-                to_epoch(info.updated_at),
-                to_epoch(now),
-                to_epoch(now),
-            ),
-        )
+    async def record_registration(
+        self, info: AccountInfo, *, user_id: int, now: datetime, noun: str = "session"
+    ) -> None:
+        """Store what useapi.net answered to a successful registration.
+
+        A registration is a fresh credential: its answer's signals replace the stored ones (an
+        earlier "session invalid" no longer holds), and a reason that cleared re-arms its warning.
+        """
+
+        async def work(conn: aiosqlite.Connection) -> None:
+            async with conn.execute(
+                "SELECT self_renewing, refresh_expires_at, last_error FROM accounts "
+                "WHERE service = ? AND account = ?",
+                (info.service, info.account),
+            ) as cur:
+                row = await cur.fetchone()
+            self_renewing = bool(row[0]) if row else False
+            times = _deadline(info, self_renewing, row[1] if row else None)
+            reason = _reason(info.error, info.health, info.session_valid, times, now, noun)
+            await conn.execute(
+                """
+                INSERT INTO accounts (service, account, expires_at, refresh_expires_at, concurrency,
+                    credits_usage, credits_limit, max_jobs, registered_by, registered_at, last_error,
+                    upstream_updated_at, first_seen_at, synced_at, gone_at, upstream_error, health,
+                    session_valid, self_renewing_expires_at, next_refresh_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)
+                ON CONFLICT (service, account) DO UPDATE SET
+                    expires_at = excluded.expires_at,
+                    refresh_expires_at = COALESCE(excluded.refresh_expires_at, refresh_expires_at),
+                    concurrency = COALESCE(excluded.concurrency, concurrency),
+                    credits_usage = COALESCE(excluded.credits_usage, credits_usage),
+                    credits_limit = COALESCE(excluded.credits_limit, credits_limit),
+                    max_jobs = COALESCE(excluded.max_jobs, max_jobs),
+                    registered_by = excluded.registered_by,
+                    registered_at = excluded.registered_at,
+                    last_error = excluded.last_error,
+                    upstream_updated_at = COALESCE(excluded.upstream_updated_at, upstream_updated_at),
+                    synced_at = excluded.synced_at,
+                    gone_at = NULL,
+                    upstream_error = excluded.upstream_error,
+                    health = excluded.health,
+                    session_valid = excluded.session_valid,
+                    self_renewing_expires_at = excluded.self_renewing_expires_at,
+                    next_refresh_at = excluded.next_refresh_at
+                """,
+                (
+                    info.service,
+                    info.account,
+                    times.expires_at,
+                    to_epoch(info.refresh_expires_at),
+                    info.concurrency,
+                    info.credits_usage,
+                    info.credits_limit,
+                    info.max_jobs,
+                    user_id,
+                    to_epoch(now),
+                    reason,
+                    to_epoch(info.updated_at),
+                    to_epoch(now),
+                    to_epoch(now),
+                    info.error,
+                    info.health,
+                    _as_int(info.session_valid),
+                    times.self_renewing_expires_at,
+                    to_epoch(info.next_refresh_at),
+                ),
+            )
+            if reason is None and row is not None and row[2] is not None:
+                await conn.execute(_FORGET_REASON_WARNINGS, (info.service, info.account))
+
+        await self._transaction(work)
 
     async def list_accounts(self, service: str | None = None) -> list[TrackedAccount]:
         """Every tracked account, soonest expiry first (unknown expiry last)."""
@@ -362,29 +447,41 @@ class Store:
         fetched_at: datetime,
         now: datetime,
         hold_gone: Callable[[int, int], bool] | None = None,
+        detect_self_renewal: bool = False,
+        noun: str = "session",
     ) -> SyncChanges:
         """Make the stored accounts of `service` agree with upstream's list, in one transaction.
 
         New accounts are tracked with no registrant; missing ones get `gone_at` (cleared when they
-        come back); each account's `last_error` becomes upstream's. An account registered after
-        `fetched_at` (while the list was in flight) is left alone: the list may predate it.
+        come back); each account's `last_error` becomes the reason a person is needed now
+        (`bot.signals`), from upstream's error and the signals stored for it. A field the list
+        lacks keeps its stored value. An account registered after `fetched_at` (while the list
+        was in flight) is left alone: the list may predate it.
 
         `hold_gone(missing, tracked)` decides, with the counts read in the same transaction,
         whether to withhold the `gone_at` marks of this read: the missing accounts are then
         returned as `held` and stay as they were (everything else in the list is applied).
+
+        `detect_self_renewal` (LTX): a later expiry in the list with no registration since the
+        last read means useapi.net renews that token itself; the account is marked so, and from
+        then on warned about by its refresh token's expiry (see `_deadline`).
         """
-        fetched = to_epoch(fetched_at)
+        fetched = int(fetched_at.timestamp())
         stamp = to_epoch(now)
 
         async def work(conn: aiosqlite.Connection) -> SyncChanges:
             rows = await conn.execute_fetchall(
-                "SELECT account, expires_at, registered_at, gone_at FROM accounts WHERE service = ?",
+                "SELECT account, expires_at, registered_at, gone_at, synced_at, self_renewing, "
+                "self_renewing_expires_at, refresh_expires_at, session_valid, health, last_error "
+                "FROM accounts WHERE service = ?",
                 (service,),
             )
-            current = {r[0]: (r[1], r[2], r[3]) for r in rows}
+            current = {r[0]: _Stored(*r[1:]) for r in rows}
             added: list[str] = []
             changed: list[str] = []
             returned: list[str] = []
+            renewing: list[str] = []
+            cleared: list[tuple[str, str]] = []
             seen: set[str] = set()
             upserts: list[tuple[Any, ...]] = []
             for info in infos:
@@ -392,37 +489,56 @@ class Store:
                     continue
                 seen.add(info.account)
                 old = current.get(info.account)
-                expires = to_epoch(info.expires_at)
+                self_renewing = False
+                session_valid = info.session_valid
+                health = info.health
                 if old is None:
                     added.append(info.account)
                 else:
-                    old_expires, registered_at, gone_at = old
-                    if registered_at is not None and registered_at >= fetched:
+                    if old.registered_at is not None and old.registered_at >= fetched:
                         continue
-                    if expires is not None and expires != old_expires:
-                        changed.append(info.account)
-                    if gone_at is not None:
+                    self_renewing = bool(old.self_renewing)
+                    if detect_self_renewal and not self_renewing and _renewed_itself(info, old):
+                        self_renewing = True
+                        renewing.append(info.account)
+                    if session_valid is None and old.session_valid is not None:
+                        session_valid = bool(old.session_valid)
+                    if health is None:
+                        health = old.health
+                    if old.gone_at is not None:
                         returned.append(info.account)
+                times = _deadline(info, self_renewing, old.refresh_expires_at if old else None)
+                if old is not None and times.expires_at is not None and times.expires_at != old.expires_at:
+                    changed.append(info.account)
+                reason = _reason(info.error, health, session_valid, times, fetched_at, noun)
+                if reason is None and old is not None and old.last_error is not None:
+                    cleared.append((service, info.account))
                 upserts.append(
                     (
                         service,
                         info.account,
-                        expires,
+                        times.expires_at,
                         to_epoch(info.refresh_expires_at),
                         info.concurrency,
                         info.credits_usage,
                         info.credits_limit,
                         info.max_jobs,
-                        info.error,
+                        reason,
                         to_epoch(info.updated_at),
                         stamp,
                         stamp,
+                        info.error,
+                        health,
+                        _as_int(session_valid),
+                        times.self_renewing_expires_at,
+                        to_epoch(info.next_refresh_at),
+                        int(self_renewing),
                     )
                 )
             present = [
                 account
-                for account, (_, registered_at, gone_at) in current.items()
-                if gone_at is None and (registered_at is None or registered_at < fetched)
+                for account, old in current.items()
+                if old.gone_at is None and (old.registered_at is None or old.registered_at < fetched)
             ]
             gone = sorted(account for account in present if account not in seen)
             held: list[str] = []
@@ -434,8 +550,9 @@ class Store:
                 """
                 INSERT INTO accounts (service, account, expires_at, refresh_expires_at, concurrency,
                     credits_usage, credits_limit, max_jobs, registered_by, registered_at, last_error,
-                    upstream_updated_at, first_seen_at, synced_at, gone_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, NULL)
+                    upstream_updated_at, first_seen_at, synced_at, gone_at, upstream_error, health,
+                    session_valid, self_renewing_expires_at, next_refresh_at, self_renewing)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (service, account) DO UPDATE SET
                     expires_at = COALESCE(excluded.expires_at, expires_at),
                     refresh_expires_at = COALESCE(excluded.refresh_expires_at, refresh_expires_at),
@@ -446,7 +563,14 @@ class Store:
                     last_error = excluded.last_error,
                     upstream_updated_at = COALESCE(excluded.upstream_updated_at, upstream_updated_at),
                     synced_at = excluded.synced_at,
-                    gone_at = NULL
+                    gone_at = NULL,
+                    upstream_error = excluded.upstream_error,
+                    health = excluded.health,
+                    session_valid = excluded.session_valid,
+                    self_renewing_expires_at = COALESCE(excluded.self_renewing_expires_at,
+                                                        self_renewing_expires_at),
+                    next_refresh_at = COALESCE(excluded.next_refresh_at, next_refresh_at),
+                    self_renewing = excluded.self_renewing
                 """,
                 upserts,
             )
@@ -454,14 +578,82 @@ class Store:
                 "UPDATE accounts SET gone_at = ? WHERE service = ? AND account = ?",
                 [(stamp, service, account) for account in gone],
             )
+            await conn.executemany(_FORGET_REASON_WARNINGS, cleared)
             return SyncChanges(
-                tuple(added), tuple(changed), tuple(gone), tuple(returned), tuple(held), len(present)
+                tuple(added),
+                tuple(changed),
+                tuple(gone),
+                tuple(returned),
+                tuple(held),
+                len(present),
+                tuple(renewing),
             )
 
         return await self._transaction(work)
 
+    async def record_details(self, info: AccountInfo, *, checked_at: datetime, noun: str = "session") -> bool:
+        """Merge a live `GET /accounts/{account}` answer (Luma's sessionValid, Google Flow's
+        cookie expiry); a field it lacks keeps its stored value. False when the account is not
+        tracked (nothing is added from a details read)."""
+        stamp = to_epoch(checked_at)
+
+        async def work(conn: aiosqlite.Connection) -> bool:
+            async with conn.execute(
+                "SELECT upstream_error, health, session_valid, self_renewing_expires_at, last_error, "
+                "self_renewing, expires_at FROM accounts WHERE service = ? AND account = ?",
+                (info.service, info.account),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return False
+            error = info.error if info.error is not None else row[0]
+            health = info.health if info.health is not None else row[1]
+            valid = (
+                info.session_valid
+                if info.session_valid is not None
+                else (None if row[2] is None else bool(row[2]))
+            )
+            renewing = (
+                row[3] if info.self_renewing_expires_at is None else to_epoch(info.self_renewing_expires_at)
+            )
+            # An LTX-style swapped deadline never comes from a details read.
+            expires = None if row[5] else to_epoch(info.expires_at)
+            deadline = row[6] if expires is None else expires
+            reason = _reason(error, health, valid, _Deadline(deadline, renewing), checked_at, noun)
+            await conn.execute(
+                """
+                UPDATE accounts SET session_valid = ?, health = ?, upstream_error = ?,
+                    self_renewing_expires_at = ?, expires_at = COALESCE(?, expires_at),
+                    last_error = ?, details_checked_at = ?
+                WHERE service = ? AND account = ?
+                """,
+                (_as_int(valid), health, error, renewing, expires, reason, stamp, info.service, info.account),
+            )
+            if reason is None and row[4] is not None:
+                await conn.execute(_FORGET_REASON_WARNINGS, (info.service, info.account))
+            return True
+
+        return await self._transaction(work)
+
+    async def details_due(self, service: str, *, before: datetime, limit: int) -> list[str]:
+        """Tracked, present accounts whose details were last read before `before` (never first)."""
+        rows = await self.db.execute_fetchall(
+            "SELECT account FROM accounts WHERE service = ? AND gone_at IS NULL "
+            "AND (details_checked_at IS NULL OR details_checked_at < ?) "
+            "ORDER BY details_checked_at IS NOT NULL, details_checked_at, account LIMIT ?",
+            (service, to_epoch(before), limit),
+        )
+        return [r[0] for r in rows]
+
+    async def mark_details_checked(self, service: str, account: str, *, at: datetime) -> None:
+        """A details read that failed still waits its interval: a broken route is not hammered."""
+        await self._write(
+            "UPDATE accounts SET details_checked_at = ? WHERE service = ? AND account = ?",
+            (to_epoch(at), service, account),
+        )
+
     async def watch_window(self, horizons: dict[str, datetime], *, now: datetime) -> WatchWindow:
-        """What one scheduler pass plans: `bot.expiry.select_window` in SQL.
+        """What one scheduler pass plans (tests/window_model.py states the same selection in Python).
 
         `horizons` maps each service to watch to its horizon (`bot.expiry.horizon`). Selected:
         accounts with a disappearance not yet warned about, with an upstream error, or expiring
@@ -501,13 +693,13 @@ class Store:
             (*bounds, to_epoch(now)),
         )
         accounts: dict[tuple[str, str], TrackedAccount] = {}
-        recorded: set[tuple[str, str, int, str]] = set()
+        recorded: set[WarningKey] = set()
         for row in rows:
             service, account = row["service"], row["account"]
             if (service, account) not in accounts:
                 accounts[service, account] = _account(row)
             if row["recorded_stage"] is not None:
-                recorded.add((service, account, int(row["recorded_epoch"]), row["recorded_stage"]))
+                recorded.add(WarningKey(service, account, int(row["recorded_epoch"]), row["recorded_stage"]))
         later = await self.db.execute_fetchall(
             f"""
             WITH horizon (service, until) AS (VALUES {values})
@@ -524,15 +716,13 @@ class Store:
                 later_expiries[service] = expiry
         return WatchWindow(list(accounts.values()), recorded, later_expiries)
 
-    async def alert_keys(self) -> set[tuple[str, str, int, str]]:
+    async def alert_keys(self) -> set[WarningKey]:
         """Every warning already sent or deliberately skipped."""
         async with self.db.execute("SELECT service, account, epoch, stage FROM alert_warnings") as cur:
             rows = await cur.fetchall()
-        return {(r[0], r[1], int(r[2]), r[3]) for r in rows}
+        return {WarningKey(r[0], r[1], int(r[2]), r[3]) for r in rows}
 
-    async def record_alerts_skipped(
-        self, keys: Iterable[tuple[str, str, int, str]], *, now: datetime
-    ) -> None:
+    async def record_alerts_skipped(self, keys: Iterable[WarningKey], *, now: datetime) -> None:
         rows = [(*key, "skipped", to_epoch(now)) for key in keys]
         if not rows:
             return
@@ -546,9 +736,7 @@ class Store:
 
         await self._transaction(work)
 
-    async def record_alert_sent(
-        self, key: tuple[str, str, int, str], *, now: datetime, message_id: int | None
-    ) -> None:
+    async def record_alert_sent(self, key: WarningKey, *, now: datetime, message_id: int | None) -> None:
         """Mark a warning as posted and forget its delivery failures, together."""
 
         async def work(conn: aiosqlite.Connection) -> None:
@@ -565,9 +753,7 @@ class Store:
 
         await self._transaction(work)
 
-    async def record_alert_failure(
-        self, key: tuple[str, str, int, str], *, reason: str, now: datetime
-    ) -> None:
+    async def record_alert_failure(self, key: WarningKey, *, reason: str, now: datetime) -> None:
         stamp = to_epoch(now)
         await self._write(
             "INSERT INTO alert_failures (service, account, epoch, stage, attempts, first_failed_at, "
@@ -584,7 +770,7 @@ class Store:
             rows = await cur.fetchall()
         return [
             AlertFailure(
-                key=(r[0], r[1], int(r[2]), r[3]),
+                key=WarningKey(r[0], r[1], int(r[2]), r[3]),
                 attempts=r[4],
                 first_failed_at=from_epoch(r[5]),  # type: ignore[arg-type]
                 last_failed_at=from_epoch(r[6]),  # type: ignore[arg-type]
@@ -593,7 +779,7 @@ class Store:
             for r in rows
         ]
 
-    async def forget_alert_failures(self, keep: Iterable[tuple[str, str, int, str]]) -> None:
+    async def forget_alert_failures(self, keep: Iterable[WarningKey]) -> None:
         """Drop failure records of warnings that are no longer due (renewed, superseded)."""
         wanted = set(keep)
         stale = [f.key for f in await self.alert_failures() if f.key not in wanted]
@@ -644,44 +830,3 @@ class Store:
             "DELETE FROM scheduler_lease WHERE name = ? AND holder = ?", (name, holder)
         )
         return changed > 0
-
-
-# -- expiry watch: value types ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SyncChanges:
-    """What applying an upstream account list changed (account names per kind)."""
-
-    added: tuple[str, ...] = ()
-    changed: tuple[str, ...] = ()  # expiry moved
-    gone: tuple[str, ...] = ()
-    returned: tuple[str, ...] = ()
-    held: tuple[str, ...] = ()  # missing from the list, but not marked gone (see hold_gone)
-    tracked: int = 0  # accounts tracked as present before the list, that it could drop
-
-
-@dataclass(frozen=True)
-class WatchWindow:
-    """What `Store.watch_window` read for one scheduler pass."""
-
-    accounts: list[TrackedAccount]
-    recorded: set[tuple[str, str, int, str]]  # the warnings recorded about them
-    later_expiries: dict[str, datetime]  # per service, the earliest expiry past its horizon
-
-
-@dataclass(frozen=True)
-class AlertFailure:
-    key: tuple[str, str, int, str]
-    attempts: int
-    first_failed_at: datetime
-    last_failed_at: datetime
-    reason: str
-
-
-@dataclass(frozen=True)
-class LeaseRow:
-    name: str
-    holder: str
-    acquired_at: datetime
-    expires_at: datetime

@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from bot.clock import from_epoch, to_epoch
-from bot.store import Store, StoreError, SyncChanges
+from bot.models import SyncChanges
+from bot.store import Store, StoreError
 from bot.useapi import UseapiError, UseapiService
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,8 @@ async def sync_service(
             fetched_at=now,
             now=now,
             hold_gone=None if confirming else is_mass_disappearance,
+            detect_self_renewal=service.detects_self_renewal,
+            noun=service.expiry_noun,
         )
     except StoreError as exc:
         log.error("sync %s could not be stored: %s", service.key, exc)

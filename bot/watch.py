@@ -30,14 +30,14 @@ from bot.expiry import (
     Alert,
     Kind,
     Plan,
-    WarningKey,
     after_recheck,
     horizon,
     parse_stages,
     plan,
 )
 from bot.lease import Lease
-from bot.store import Store, WatchWindow
+from bot.models import WarningKey, WatchWindow
+from bot.store import Store
 from bot.sync import (
     Notice,
     SyncResult,
@@ -49,7 +49,7 @@ from bot.sync import (
     save_state,
     sync_service,
 )
-from bot.useapi import UseapiService
+from bot.useapi import UseapiError, UseapiService
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,11 @@ STAGES_SETTING = "stages:{service}"
 HEARTBEAT_SETTING = "scheduler_heartbeat"  # read by `python -m bot healthcheck`
 # An account list read this recently counts as fresh for the check before a warning.
 RECHECK_MAX_AGE = timedelta(seconds=60)
+# Live account details (Luma's sessionValid, Google Flow's cookie expiry) are read at most this
+# often per account, a few accounts per pass, and again right before a stage warning.
+DETAILS_INTERVAL = timedelta(hours=4)
+DETAILS_PER_PASS = 3
+DETAILS_BEFORE_WARNING = 10  # accounts per pass re-read just before their stage warning
 
 # Posts one warning; the flag is False when upstream could not be re-read just before. Returns
 # the message's id, raises DeliveryError.
@@ -146,7 +151,8 @@ class ExpiryWatch:
         due = [k for k in self.services if (await load_state(self.store, k)).is_due(self.clock.now())]
         await asyncio.gather(*(self._sync(key, report) for key in due))
         await self._sync_notices(report)
-        if due and (await self.lease.renew(self.clock.now())).held:
+        read = await self._read_stale_details()
+        if (due or read) and (await self.lease.renew(self.clock.now())).held:
             await self._deliver(report)
 
     # -- what to plan ---------------------------------------------------------------------------
@@ -165,7 +171,7 @@ class ExpiryWatch:
 
     async def plan_window(self, now: datetime) -> Plan:
         """What a pass acts on: the accounts that can have something due now (the store selects
-        them in SQL, see `bot.expiry.select_window`), and when the next stage falls due."""
+        them in SQL, see `Store.watch_window`), and when the next stage falls due."""
         stages = await self.stages()
         horizons = {key: horizon(stages, key, now) for key in self.services}
         return plan_of_window(await self.store.watch_window(horizons, now=now), stages, now)
@@ -199,6 +205,32 @@ class ExpiryWatch:
             return False  # backing off: don't hammer useapi.net on every pass
         return (await self._sync(service_key, report)).ok
 
+    async def _read_stale_details(self) -> int:
+        """Read the live details of the accounts that waited longest (DETAILS_INTERVAL)."""
+        now = self.clock.now()
+        read = 0
+        for service in self.services.values():
+            if not service.reads_details:
+                continue
+            stale = await self.store.details_due(
+                service.key, before=now - DETAILS_INTERVAL, limit=DETAILS_PER_PASS
+            )
+            for account in stale:
+                read += await self._read_details(service, account)
+        return read
+
+    async def _read_details(self, service: UseapiService, account: str) -> bool:
+        """One details read, merged into the store; a failure changes nothing but the time."""
+        now = self.clock.now()
+        try:
+            info = await service.account_details(account)
+        except UseapiError as exc:
+            log.info("%s %s: live details unavailable (%s)", service.key, account, exc.failure.value)
+            await self.store.mark_details_checked(service.key, account, at=now)
+            return False
+        await self.store.record_details(info, checked_at=now, noun=service.expiry_noun)
+        return True
+
     async def _sync_notices(self, report: PassReport) -> None:
         for key in self.services:
             state = await load_state(self.store, key)
@@ -224,6 +256,14 @@ class ExpiryWatch:
         if stage_services:
             fresh = await asyncio.gather(*(self._recheck(key, report) for key in stage_services))
             rechecked = dict(zip(stage_services, fresh, strict=True))
+            # A session can be revoked long before it expires: say so instead of "expires in 6h".
+            stage_accounts = [
+                (a.key.service, a.key.account)
+                for a in current.due
+                if a.kind is Kind.STAGE and self.services[a.key.service].reads_details
+            ]
+            for service_key, account in stage_accounts[:DETAILS_BEFORE_WARNING]:
+                await self._read_details(self.services[service_key], account)
             now = self.clock.now()
             current, suppressed = after_recheck(current, await self.plan_window(now))
             for suppressed_key in suppressed:

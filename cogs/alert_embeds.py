@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 import discord
 from discord.utils import format_dt
 
-from bot.expiry import Alert, Kind, Plan, WarningKey, format_stages, stage_label
+from bot.expiry import Alert, Kind, Plan, format_stages, stage_label
+from bot.models import AlertFailure, TrackedAccount, WarningKey
 from bot.services import REGISTRY
-from bot.store import AlertFailure, TrackedAccount
 from bot.sync import Notice, SyncState
 from cogs.embeds import COLOUR_INFO, COLOUR_WARN, label, safe, when
 

@@ -8,9 +8,9 @@ from datetime import datetime
 import discord
 from discord.utils import escape_markdown, escape_mentions, format_dt
 
+from bot.models import TrackedAccount
 from bot.services import REGISTRY
 from bot.services import label as label
-from bot.store import TrackedAccount
 from bot.useapi import AccountInfo
 
 COLOUR_OK = discord.Colour.green()

@@ -40,7 +40,7 @@ SESSION = "mK8jP2xZc9AfQw3LnT7vYbE1R"  # a made-up cookie the useapi.net double 
 
 async def capture() -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
-    from bot.clock import FakeClock
+    from tests.clock import FakeClock
     from tests.harness import running_rig
 
     captured: dict[str, Any] = {"now": NOW.isoformat(), "names": {}}

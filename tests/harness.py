@@ -299,7 +299,12 @@ async def running_rig(
     root = logging.getLogger()
     saved_level = root.level
     saved_handlers = list(root.handlers)
-    async with DiscordDouble(token=DISCORD_TOKEN) as dd, UseapiDouble(token=USEAPI_TOKEN) as ua:
+    # The useapi.net double's own notion of now (Luma's sessionValid) follows the rig's clock.
+    upstream_now = {"now": clock.now} if clock is not None else {}
+    async with (
+        DiscordDouble(token=DISCORD_TOKEN) as dd,
+        UseapiDouble(token=USEAPI_TOKEN, **upstream_now) as ua,
+    ):
         settings = Settings(
             discord_token=DISCORD_TOKEN,
             useapi_token=USEAPI_TOKEN,

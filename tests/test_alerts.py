@@ -20,13 +20,13 @@ from typing import Any
 import pytest
 
 from bot.app import WardenBot
-from bot.clock import FakeClock
-from bot.expiry import Alert, Kind, WarningKey
-from bot.store import TrackedAccount
+from bot.expiry import Alert, Kind
+from bot.models import TrackedAccount, WarningKey
 from bot.watch import PassReport
 from cogs.alert_embeds import warning_embed
 from cogs.alerts import AlertsCog
 from cogs.renew import renew_view
+from tests.clock import FakeClock
 from tests.harness import DISCORD_TOKEN, Rig, modal_inputs, running_rig
 
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

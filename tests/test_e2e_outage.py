@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
 from bot.watch import HEARTBEAT_SETTING
+from tests.clock import FakeClock
 from tests.harness import Rig, running_rig
 
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -24,11 +24,11 @@ from bot.expiry import (
     next_wake,
     parse_stages,
     plan,
-    select_window,
     stage_name,
     stages_for,
 )
-from bot.store import TrackedAccount
+from bot.models import TrackedAccount
+from tests.window_model import select_window
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)

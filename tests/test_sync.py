@@ -15,8 +15,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.models import SyncChanges
 from bot.services import build_services
-from bot.store import Store, StoreError, SyncChanges
+from bot.store import Store, StoreError
 from bot.sync import (
     FAILURES_BEFORE_NOTICE,
     HOLD_RECHECK,

@@ -75,6 +75,7 @@ class LtxService(UseapiService):
     accounts_path = "/v1/ltxstudio/accounts"
     empty_list = EmptyList.NOT_FOUND
     may_be_retired = True
+    detects_self_renewal = True
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:
         cookie = parse_ltx_cookie(values.get("cookie", ""))

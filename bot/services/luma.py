@@ -72,6 +72,7 @@ class LumaService(UseapiService):
     empty_list = EmptyList.NOT_FOUND
     details_path = "/v1/luma/accounts/{account}"
     delete_path = "/v1/luma/accounts/{account}"
+    reads_details = True  # sessionValid: a session can be revoked long before it expires
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:
         session = parse_luma_session(values.get("cookie", ""))
@@ -95,4 +96,5 @@ class LumaService(UseapiService):
             credits_limit=limit,
             error=optional_str(obj, "error"),
             created=optional_bool(obj, "created"),
+            session_valid=optional_bool(obj, "sessionValid"),
         )

@@ -9,9 +9,10 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import httpx
 
@@ -224,6 +225,12 @@ class UseapiService(ABC):
     delete_path: ClassVar[str | None] = None
     # useapi.net retired the API (and may bring it back): a 404/410 is a fact, not a fault.
     may_be_retired: ClassVar[bool] = False
+    # GET details_path says what the list doesn't (Luma's live sessionValid, Google Flow's cookie
+    # expiry): the scheduler reads it every few hours per account and before a stage warning.
+    reads_details: ClassVar[bool] = False
+    # The expiry may be renewed by useapi.net itself (LTX's tokenExpire): watch for it moving
+    # forward with no registration, and then warn by refresh_expires_at instead (bot.store).
+    detects_self_renewal: ClassVar[bool] = False
 
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
@@ -235,6 +242,24 @@ class UseapiService(ABC):
     @abstractmethod
     def parse_account(self, obj: dict[str, Any], key: str | None = None) -> AccountInfo:
         """Read one account object; raise FieldError on a malformed field."""
+
+    def account_route(self, template: str, account: str) -> str:
+        """A per-account route with the key URL-encoded (Dreamina's keys hold a colon)."""
+        return template.format(account=quote(account, safe=""))
+
+    async def account_details(self, account: str) -> AccountInfo:
+        """GET details_path for one account (live data); UseapiError on any failure."""
+        if self.details_path is None:
+            raise UseapiError(Failure.UNAVAILABLE, service_label=self.label)
+        body = await self._transport.request(
+            "GET", self.account_route(self.details_path, account), label=self.label
+        )
+        try:
+            info = self.parse_account(require_object(body, "the answer"), account)
+        except FieldError as exc:
+            log.warning("useapi %s details: malformed answer: %s", self.key, exc)
+            raise UseapiError(Failure.BAD_RESPONSE, service_label=self.label, status=200) from None
+        return info if info.account == account else replace(info, account=account)
 
     async def register(self, submission: Submission) -> AccountInfo:
         secrets = submission.secrets

@@ -41,16 +41,6 @@ class UseapiError(Exception):
         self.retry_after = retry_after
         super().__init__(self.user_message())
 
-    @property
-    def retryable(self) -> bool:
-        return self.failure in {
-            Failure.RATE_LIMITED,
-            Failure.UPSTREAM_ERROR,
-            Failure.TIMEOUT,
-            Failure.CONNECTION,
-            Failure.BAD_RESPONSE,
-        }
-
     def user_message(self) -> str:
         label = self.service_label
         said = f' useapi.net said: "{self.detail}"' if self.detail else ""

@@ -1,0 +1,113 @@
+"""The domain's value types, shared by storage and logic: tracked accounts, warning keys, and
+what the store hands back. No I/O here, so `bot.expiry` and `bot.store` both import it."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+
+
+class WarningKey(NamedTuple):
+    """What one warning is about; equal to the plain tuple the store keeps."""
+
+    service: str
+    account: str
+    epoch: int  # the expiry (or the disappearance) in Unix seconds
+    stage: str  # "3d", "24h", "6h", "expired", "error:<hash>", "gone"
+
+    @property
+    def nonce(self) -> str:
+        """The Discord message nonce of this warning (25 characters, Discord's most): posted
+        again within Discord's dedup window (a crash after the post, before its record),
+        Discord returns the first message instead of creating a second."""
+        identity = "\x1f".join((self.service, self.account, str(self.epoch), self.stage))
+        digest = hashlib.sha256(identity.encode()).digest()
+        return "w" + base64.b32encode(digest).decode()[:24].lower()
+
+
+@dataclass(frozen=True)
+class TrackedAccount:
+    service: str
+    account: str
+    expires_at: datetime | None
+    refresh_expires_at: datetime | None
+    concurrency: int | None
+    credits_usage: float | None
+    credits_limit: float | None
+    max_jobs: int | None
+    registered_by: int | None
+    registered_at: datetime | None
+    last_error: str | None
+    upstream_updated_at: datetime | None
+    first_seen_at: datetime
+    synced_at: datetime | None
+    gone_at: datetime | None
+    # The parts of `last_error` (bot.signals), and the self-renewing token (see migration 003).
+    upstream_error: str | None = None
+    health: str | None = None
+    session_valid: bool | None = None
+    self_renewing_expires_at: datetime | None = None
+    next_refresh_at: datetime | None = None
+    self_renewing: bool = False
+    details_checked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Approval:
+    kind: str  # "user" or "role"
+    target_id: int
+    granted_by: int
+    granted_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor_id: int | None
+    action: str
+    service: str | None
+    target: str | None
+    outcome: str
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class SyncChanges:
+    """What applying an upstream account list changed (account names per kind)."""
+
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()  # expiry moved
+    gone: tuple[str, ...] = ()
+    returned: tuple[str, ...] = ()
+    held: tuple[str, ...] = ()  # missing from the list, but not marked gone (see hold_gone)
+    tracked: int = 0  # accounts tracked as present before the list, that it could drop
+    self_renewing: tuple[str, ...] = ()  # first seen renewing their token by themselves (LTX)
+
+
+@dataclass(frozen=True)
+class WatchWindow:
+    """What `Store.watch_window` read for one scheduler pass."""
+
+    accounts: list[TrackedAccount]
+    recorded: set[WarningKey]  # the warnings recorded about them
+    later_expiries: dict[str, datetime]  # per service, the earliest expiry past its horizon
+
+
+@dataclass(frozen=True)
+class AlertFailure:
+    key: WarningKey
+    attempts: int
+    first_failed_at: datetime
+    last_failed_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class LeaseRow:
+    name: str
+    holder: str
+    acquired_at: datetime
+    expires_at: datetime
