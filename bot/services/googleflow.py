@@ -31,6 +31,7 @@ the example emails are masked ("jo***@gmail.com"), taken to be the docs' own red
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,9 +40,12 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from bot.cookies import MAX_PASTE_LENGTH, MAX_VALUE_LENGTH, CookieError
-from bot.useapi.base import AccountInfo, EmptyList, UseapiService
+from bot.useapi.base import MAX_LIST_BODY_BYTES, AccountInfo, EmptyList, UseapiService
+from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.forms import FormField, Submission
-from bot.useapi.parsing import FieldError, optional_str, parse_instant
+from bot.useapi.parsing import FieldError, optional_str, parse_instant, require_object
+
+log = logging.getLogger(__name__)
 
 # A whole table is a few dozen rows; the limit keeps a pasted log file out.
 MAX_ROWS = 300
@@ -130,7 +134,8 @@ def parse_cookie_table(*parts: str) -> CookieTable:
         )
     name_col, value_col, domain_col = 0, 1, 2
     first = [cell.strip().lower() for cell in lines[0].split("\t")]
-    header = lines[0] if first[:1] == ["name"] else None
+    # A header row names its columns (DevTools' order can be changed): Name and Value among them.
+    header = lines[0] if {"name", "value"} <= set(first) else None
     if header is not None:
         try:
             name_col, value_col, domain_col = (first.index(c) for c in ("name", "value", "domain"))
@@ -229,7 +234,8 @@ class GoogleFlowService(UseapiService):
         FormField(
             id="cookies",
             label="Google cookie table (from DevTools)",
-            description="Application → Cookies rows of labs.google and accounts.google.com, copied as is",
+            # No domain here: the sweep counts every word of a pasted table (its domains too) a secret.
+            description="DevTools → Application → Cookies: the rows for Flow and your Google sign-in, as copied",
             placeholder="Name  Value  Domain  Path  Expires …  (the rows as copied)",
             paragraph=True,
             min_length=1,
@@ -285,3 +291,25 @@ class GoogleFlowService(UseapiService):
                 else None
             ),
         )
+
+    async def list_accounts(self) -> list[AccountInfo]:
+        """The base reads any JSON 404 as "no accounts" (Luma's and LTX's empty list). Here the
+        empty list is 200 {}, so a 404 is a fault (a moved or retired route), never "none":
+        reading it as empty would mark every tracked Google Flow account as gone."""
+        body = await self._transport.request(
+            "GET",
+            self.accounts_path,
+            label=self.label,
+            empty_on_404=self.empty_list is EmptyList.NOT_FOUND,
+            max_bytes=MAX_LIST_BODY_BYTES,
+        )
+        try:
+            entries = require_object(body, "the account list")
+            accounts = [
+                self.parse_account(require_object(value, f"account {key!r}"), key)
+                for key, value in entries.items()
+            ]
+        except FieldError as exc:
+            log.warning("useapi %s list: malformed answer: %s", self.key, exc)
+            raise UseapiError(Failure.BAD_RESPONSE, service_label=self.label, status=200) from None
+        return [a for a in accounts if a.account]
