@@ -1,0 +1,315 @@
+"""Google Flow (Veo) on useapi.net: accounts configured from the Google cookie table.
+
+Built from ../shared/upstream/google-flow/ (SERVICES.md, Google Flow row and note):
+post-google-flow-accounts.txt (November 17, 2025), get-google-flow-accounts.txt (November 17,
+2025, updated December 1, 2025), get-google-flow-accounts-email.txt (November 17, 2025, updated
+June 15, 2026), delete-google-flow-accounts-email.txt (November 17, 2025) and
+setup-browser-google-flow.txt (undated). The manual "Setup Google Flow" page is not stored.
+
+What a person pastes: the cookie table Chrome's developer tools show (Application → Cookies),
+rows copied as they are: tab-separated, Name, Value, Domain, … columns, a header row optional.
+useapi.net takes it as the `cookies` string and extracts the account's email itself, so the key
+is the email (URL-encoded in paths: `account_path`). The table is passed on as pasted with three
+normalisations: line endings become `\\n`, blank lines go, and rows of a non-Google domain are
+dropped (another site's cookies are not useapi.net's business and must not leave the bot).
+
+Which expiry is warned about, and why:
+- `expires_at` (the deadline a person must act by) is the earliest `accountCookies[].expires`:
+  the Google sign-in cookies useapi.net cannot renew; once they lapse, only a fresh paste helps.
+  A cookie whose `expires` is absent, `-1`/`0`, or "Session" (how DevTools shows a session cookie)
+  has no deadline and is skipped. The summary GET /accounts (Dec 2025) has no `accountCookies`:
+  then `expires_at` is None (unknown), never a guess; POST and GET /accounts/{email} carry them.
+- `sessionData.expires` (~1 day) is the session useapi.net refreshes itself
+  (`nextRefresh.scheduledFor`): `self_renewing_expires_at` / `next_refresh_at`, never a deadline.
+- `health` other than "OK", and `error`, mean a person must act now: both reported as they are.
+
+OPEN points and how they are met: the POST error bodies and the status of "existing account
+updated" are not printed (any 2xx is success, any error body is shown scrubbed); the per-cookie
+`expires` is `string | number` of unstated unit (`parse_instant`: ISO, Unix seconds or ms);
+the example emails are masked ("jo***@gmail.com"), taken to be the docs' own redaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+from bot.cookies import MAX_PASTE_LENGTH, MAX_VALUE_LENGTH, CookieError
+from bot.useapi.base import MAX_LIST_BODY_BYTES, AccountInfo, EmptyList, UseapiService
+from bot.useapi.errors import Failure, UseapiError
+from bot.useapi.forms import FormField, Submission
+from bot.useapi.parsing import FieldError, optional_str, parse_instant, require_object
+
+log = logging.getLogger(__name__)
+
+# A whole table is a few dozen rows; the limit keeps a pasted log file out.
+MAX_ROWS = 300
+# The hosts whose cookies useapi.net reads (accountCookies on .google.com, sessionCookies on
+# labs.google, per the page's examples); their subdomains too.
+GOOGLE_DOMAINS = ("google.com", "labs.google")
+# Only where the paste is not a table at all: a table's own cells (its domains) must never be
+# echoed, and the secret sweep takes every word of a pasted table for a secret.
+WHERE_TO_COPY = (
+    "Open labs.google/fx/tools/flow signed in, then in the developer tools (F12) go to "
+    "Application → Cookies, select the rows of labs.google and of accounts.google.com and copy "
+    "them (Ctrl+C) as they are: one cookie a line, columns separated by tabs."
+)
+COPY_AGAIN = "Copy the rows again from the developer tools (Application → Cookies), as they are."
+
+_COOKIE_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# RFC 6265 cookie-octet, optionally in double quotes (as DevTools shows a quoted value).
+_COOKIE_VALUE = re.compile(r'"?[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*"?')
+_DOMAIN = re.compile(r"\.?[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]+)*")
+_COOKIE_HEADER = re.compile(r"^\s*(set-)?cookie\s*:", re.IGNORECASE)
+# How an `expires` says "session cookie, no expiry": DevTools' word, or Chrome's -1 / 0.
+_SESSION_WORDS = frozenset({"", "session", "-1", "0"})
+
+
+@dataclass(frozen=True)
+class CookieTable:
+    """A validated cookie table: the text to send, and every cookie value in it (secrets)."""
+
+    text: str
+    values: tuple[str, ...]
+    names: tuple[str, ...]
+
+
+def _is_google(domain: str) -> bool:
+    host = domain.strip().lstrip(".").lower()
+    return any(host == d or host.endswith("." + d) for d in GOOGLE_DOMAINS)
+
+
+def _refuse_shapes(text: str) -> None:
+    """Things people paste instead of the table, each answered with what to copy instead."""
+    if _COOKIE_HEADER.match(text):
+        raise CookieError("That is a Cookie header, not the cookie table useapi.net needs. " + WHERE_TO_COPY)
+    if text.startswith(("[", "{")):
+        raise CookieError(
+            "That looks like a cookie export in JSON, not the cookie table useapi.net needs. " + WHERE_TO_COPY
+        )
+    if "\t" not in text:
+        if "=" in text and ";" in text:
+            raise CookieError(
+                "That looks like a cookie header (`name=value; …`), not the cookie table "
+                "useapi.net needs. " + WHERE_TO_COPY
+            )
+        if "\n" not in text:
+            raise CookieError(
+                "That is a single value, not the cookie table useapi.net needs. " + WHERE_TO_COPY
+            )
+        raise CookieError(
+            "What you pasted has no tabs between its columns, so it is not the cookie table as the "
+            "developer tools copy it (some editors turn tabs into spaces). Copy the rows straight "
+            "from the browser's developer tools (Application → Cookies) into this form."
+        )
+
+
+def parse_cookie_table(*parts: str) -> CookieTable:
+    """Validate the pasted cookie table (several parts are joined: one per form field).
+
+    Raises CookieError naming the line that is wrong, never a cell of the table: cookie values
+    are secrets, and the secret sweep counts every word of a pasted table as one.
+    """
+    for part in parts:
+        if len(part) > MAX_PASTE_LENGTH:
+            raise CookieError(
+                f"That is {len(part)} characters, more than a form field holds ({MAX_PASTE_LENGTH}). "
+                "Paste the rest of the table into the second field."
+            )
+    joined = "\n".join(p for p in parts if p.strip())
+    text = joined.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    if not text.strip():
+        raise CookieError("Nothing was pasted. " + WHERE_TO_COPY)
+    _refuse_shapes(text.strip())
+    lines = [line for line in text.split("\n") if line.strip()]
+    if len(lines) > MAX_ROWS:
+        raise CookieError(
+            f"That is {len(lines)} lines, more than any cookie table ({MAX_ROWS} at most). "
+            "Copy only the cookie rows of the two Google sites."
+        )
+    name_col, value_col, domain_col = 0, 1, 2
+    first = [cell.strip().lower() for cell in lines[0].split("\t")]
+    # A header row names its columns (DevTools' order can be changed): Name and Value among them.
+    header = lines[0] if {"name", "value"} <= set(first) else None
+    if header is not None:
+        try:
+            name_col, value_col, domain_col = (first.index(c) for c in ("name", "value", "domain"))
+        except ValueError:
+            raise CookieError(
+                "The table's header row has no Name, Value and Domain columns. Show those columns "
+                "in the developer tools' cookie table and copy it again."
+            ) from None
+    width = max(name_col, value_col, domain_col) + 1
+    kept: list[str] = [header] if header is not None else []
+    values: list[str] = []
+    names: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        if header is not None and number == 1:
+            continue
+        cells = line.split("\t")
+        if len(cells) < width:
+            raise CookieError(
+                f"Line {number} of the table is not a cookie row (it needs Name, Value and Domain "
+                "columns separated by tabs). " + COPY_AGAIN
+            )
+        name, value, domain = (cells[i].strip() for i in (name_col, value_col, domain_col))
+        if not _COOKIE_NAME.fullmatch(name):
+            raise CookieError(f"Line {number} of the table does not start with a cookie name. " + COPY_AGAIN)
+        if not _DOMAIN.fullmatch(domain):
+            raise CookieError(
+                f"Line {number} of the table has no domain in its Domain column. Copy the table "
+                "with its columns in the developer tools' order (Name, Value, Domain, …)."
+            )
+        if len(value) > MAX_VALUE_LENGTH or not _COOKIE_VALUE.fullmatch(value):
+            raise CookieError(
+                f"The cookie value on line {number} of the table contains characters a cookie "
+                "can't hold (spaces, commas, non-ASCII letters). Copy the table again, exactly as "
+                "the browser shows it."
+            )
+        if not _is_google(domain):
+            continue  # another site's cookie: never sent anywhere
+        kept.append(line)
+        names.append(name)
+        if value.strip('"'):
+            values.append(value.strip('"'))
+    if len(kept) == (1 if header is not None else 0):
+        raise CookieError(
+            "None of these cookies belong to Google (labs.google or google.com). " + WHERE_TO_COPY
+        )
+    return CookieTable(text="\n".join(kept), values=tuple(values), names=tuple(names))
+
+
+def _object(obj: dict[str, Any], name: str) -> dict[str, Any] | None:
+    value = obj.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise FieldError(f"{name} should be an object, got {type(value).__name__}")
+    return value
+
+
+def cookie_expiry(value: Any, field: str) -> datetime | None:
+    """A cookie's `expires` (`string | number`); None for a session cookie (none, -1, 0, "Session")."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lower() in _SESSION_WORDS:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool) and value <= 0:
+        return None
+    return parse_instant(value, field)
+
+
+def earliest_cookie_expiry(cookies: Any, field: str = "accountCookies") -> datetime | None:
+    """The earliest expiry among the cookies; None when the list is absent or has none."""
+    if cookies is None:
+        return None
+    if not isinstance(cookies, list):
+        raise FieldError(f"{field} should be a list, got {type(cookies).__name__}")
+    earliest: datetime | None = None
+    for index, cookie in enumerate(cookies):
+        if not isinstance(cookie, dict):
+            raise FieldError(f"{field}[{index}] should be an object, got {type(cookie).__name__}")
+        when = cookie_expiry(cookie.get("expires"), f"{field}[{index}].expires")
+        if when is not None and (earliest is None or when < earliest):
+            earliest = when
+    return earliest
+
+
+class GoogleFlowService(UseapiService):
+    key = "googleflow"
+    label = "Google Flow"
+    order = 20
+    on_by_default = False
+    command_group = "flow"
+    group_description = "Google Flow (Veo) accounts on useapi.net"
+    register_description = "Paste a fresh Google cookie table to renew the account"
+    credential_noun = "cookies"
+    expiry_noun = "Google cookies"
+    form_fields = (
+        FormField(
+            id="cookies",
+            label="Google cookie table (from DevTools)",
+            # No domain here: the sweep counts every word of a pasted table (its domains too) a secret.
+            description="DevTools → Application → Cookies: the rows for Flow and your Google sign-in, as copied",
+            placeholder="Name  Value  Domain  Path  Expires …  (the rows as copied)",
+            paragraph=True,
+            min_length=1,
+            max_length=4000,
+        ),
+        FormField(
+            id="cookies_more",
+            label="More rows (if the table did not fit)",
+            description="The rest of the table, when it is longer than the first field holds",
+            paragraph=True,
+            required=False,
+            max_length=4000,
+        ),
+    )
+    accounts_path = "/v1/google-flow/accounts"
+    empty_list = EmptyList.EMPTY_OBJECT
+    details_path = "/v1/google-flow/accounts/{account}"
+    delete_path = "/v1/google-flow/accounts/{account}"
+    # "up to 50 Google Flow accounts per single useapi.net subscription": useapi.net enforces it.
+    max_accounts: ClassVar[int] = 50
+
+    @staticmethod
+    def account_path(account: str) -> str:
+        """GET/DELETE path of one account: the email URL-encoded (`@` → `%40`)."""
+        return f"/v1/google-flow/accounts/{quote(account, safe='')}"
+
+    def parse_form(self, values: Mapping[str, str]) -> Submission:
+        table = parse_cookie_table(values.get("cookies", ""), values.get("cookies_more", ""))
+        return Submission(body={"cookies": table.text}, secrets=(table.text, *table.values))
+
+    def parse_account(self, obj: dict[str, Any], key: str | None = None) -> AccountInfo:
+        session = _object(obj, "sessionData")
+        user = _object(session, "user") if session is not None else None
+        next_refresh = _object(obj, "nextRefresh")
+        # The list is keyed by the email GET/DELETE take; a single answer names it in sessionData.
+        account = (
+            key
+            or optional_str(obj, "email", limit=320)
+            or (optional_str(user, "email", limit=320) if user is not None else None)
+        )
+        return AccountInfo(
+            service=self.key,
+            account=(account or "")[:320],
+            expires_at=earliest_cookie_expiry(obj.get("accountCookies")),
+            error=optional_str(obj, "error"),
+            health=optional_str(obj, "health"),
+            self_renewing_expires_at=(
+                parse_instant(session.get("expires"), "sessionData.expires") if session else None
+            ),
+            next_refresh_at=(
+                parse_instant(next_refresh.get("scheduledFor"), "nextRefresh.scheduledFor")
+                if next_refresh
+                else None
+            ),
+        )
+
+    async def list_accounts(self) -> list[AccountInfo]:
+        """The base reads any JSON 404 as "no accounts" (Luma's and LTX's empty list). Here the
+        empty list is 200 {}, so a 404 is a fault (a moved or retired route), never "none":
+        reading it as empty would mark every tracked Google Flow account as gone."""
+        body = await self._transport.request(
+            "GET",
+            self.accounts_path,
+            label=self.label,
+            empty_on_404=self.empty_list is EmptyList.NOT_FOUND,
+            max_bytes=MAX_LIST_BODY_BYTES,
+        )
+        try:
+            entries = require_object(body, "the account list")
+            accounts = [
+                self.parse_account(require_object(value, f"account {key!r}"), key)
+                for key, value in entries.items()
+            ]
+        except FieldError as exc:
+            log.warning("useapi %s list: malformed answer: %s", self.key, exc)
+            raise UseapiError(Failure.BAD_RESPONSE, service_label=self.label, status=200) from None
+        return [a for a in accounts if a.account]
