@@ -22,6 +22,8 @@ from bot.services.dreamina import (
     DreaminaError,
     DreaminaService,
 )
+from bot.store import Store
+from bot.sync import sync_service
 from bot.useapi import Failure, Transport, UseapiError
 from bot.useapi.parsing import FieldError
 from tests.doubles.useapi_double import UseapiDouble
@@ -552,3 +554,23 @@ async def test_one_account_and_its_deletion_by_the_encoded_key(
         await transport.request("GET", path, label="Dreamina")
     assert caught.value.status == 404
     assert caught.value.detail == f"Unable to find configuration for account US:{EMAIL}"
+
+
+async def test_sync_keeps_tracked_accounts_through_a_404_list_and_drops_them_on_an_empty_one(
+    upstream: tuple[UseapiDouble, DreaminaService], store: Store
+) -> None:
+    ua, service = upstream
+    ua.dreamina.set_account(EMAIL, "US", EXPIRES)
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    assert (await sync_service(service, store, now)).ok
+    assert [a.account for a in await store.list_accounts("dreamina")] == [f"US:{EMAIL}"]
+    # A 404 is not Dreamina's empty list (200 {}): reading it so would drop every account.
+    ua.inject("GET", "/v1/dreamina/accounts", status=404, body={"error": "Not found"})
+    failed = await sync_service(service, store, now + timedelta(minutes=5))
+    assert not failed.ok and failed.failure == "unavailable"
+    tracked = await store.get_account("dreamina", f"US:{EMAIL}")
+    assert tracked is not None and tracked.gone_at is None and tracked.expires_at == EXPIRES
+    ua.dreamina.remove_account(f"US:{EMAIL}")
+    assert (await sync_service(service, store, now + timedelta(minutes=10))).ok
+    gone = await store.get_account("dreamina", f"US:{EMAIL}")
+    assert gone is None or gone.gone_at is not None
