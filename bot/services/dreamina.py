@@ -1,0 +1,271 @@
+"""Dreamina (CapCut) on useapi.net: accounts configured from an email, a password and a region.
+
+Pages (copies in ../shared/upstream/dreamina/, SERVICES.md's Dreamina row and note):
+post-dreamina-accounts.txt (dated February 23, 2026, updated April 2, 2026: region CA added),
+get-dreamina-accounts.txt (February 23, 2026), get-dreamina-accounts-account.txt (February 23,
+2026, updated March 2, 2026), delete-dreamina-accounts-account.txt (February 23, 2026) and
+setup-dreamina.txt (February 23, 2026, updated March 4, 2026; an excerpt).
+
+The account key is `REGION:email` (`US:someone@example.com`): it holds a colon and an `@`, so it
+is URL-encoded in paths (`account_path`), as the pages' own examples do.
+
+The expiry warned about is the session's: `session.expires` (POST and GET-one, fetched live) or
+`sessionExpires` (every shape, the list's only one). Where both are present and disagree the
+earlier wins, so a person is never warned later than either says. Whether useapi.net signs in
+again by itself with the stored password when the session ends is not stated (`lastRefreshed`
+hints at refreshes: OPEN), so the session end is treated as a deadline; `error` on an account is
+the "needs a person now" signal. An empty list is 200 `{}`; nothing else reads as "no accounts".
+
+The password is a secret exactly like a cookie: it goes to useapi.net in the body and into
+`Submission.secrets` (scrubbed from upstream error text and logs), and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from bot.cookies import CookieError
+from bot.useapi.base import MAX_LIST_BODY_BYTES, AccountInfo, EmptyList, UseapiService
+from bot.useapi.errors import Failure, UseapiError
+from bot.useapi.forms import FormField, Submission
+from bot.useapi.parsing import FieldError, optional_int, optional_str, parse_instant, require_object
+
+log = logging.getLogger(__name__)
+
+REGIONS = (("US", "US"), ("CA", "CA"))
+REGION_CODES = tuple(code for code, _ in REGIONS)
+MAX_EMAIL_LENGTH = 320  # RFC 3696: 64 for the local part, 1 for @, 255 for the domain
+MAX_PASSWORD_LENGTH = 256
+MAX_JOBS_RANGE = (1, 50)
+USEAPI_DEFAULT_MAX_JOBS = 10
+# The longest key useapi.net can send back: "CA:" + the longest email.
+MAX_ACCOUNT_LENGTH = 3 + MAX_EMAIL_LENGTH
+
+# Plausible, not RFC 5322: one @, no spaces or control characters, a dotted domain.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"[^@\s\x00-\x1f\x7f]{{1,64}}@{_LABEL}(?:\.{_LABEL})+")
+_LOGIN_FAILED = re.compile(r"^\s*login failed\b", re.IGNORECASE)
+
+
+def parse_email(raw: str | None) -> str:
+    """A plausible Dreamina sign-in address, stripped of surrounding spaces."""
+    text = (raw or "").strip()
+    if not text:
+        raise CookieError("The email is empty. Type the email address you sign in to Dreamina with.")
+    if len(text) > MAX_EMAIL_LENGTH:
+        raise CookieError(
+            f"That email is {len(text)} characters; an email address has at most {MAX_EMAIL_LENGTH}. "
+            "Type just the address you sign in to Dreamina with."
+        )
+    if not _EMAIL.fullmatch(text) or len(text.rpartition("@")[2]) > 255:
+        raise CookieError(
+            "That does not look like an email address (like `name@example.com`, no spaces). "
+            "Type the address you sign in to Dreamina with."
+        )
+    return text
+
+
+def parse_password(raw: str | None) -> str:
+    """The password exactly as typed (spaces are part of a password); never echoed back."""
+    text = raw or ""
+    if not text.strip():
+        raise CookieError("The password is empty. Type the password of your Dreamina account.")
+    if "\n" in text or "\r" in text:
+        raise CookieError(
+            "The password has a line break in it; a password is one line. Type it again, without "
+            "pressing Enter."
+        )
+    if len(text) > MAX_PASSWORD_LENGTH:
+        raise CookieError(
+            f"That password is {len(text)} characters, longer than the {MAX_PASSWORD_LENGTH} the bot "
+            "accepts. Check that you typed only the password."
+        )
+    return text
+
+
+def parse_region(raw: str | None) -> str:
+    text = (raw or "").strip()
+    choices = " or ".join(REGION_CODES)
+    if not text:
+        raise CookieError(f"No region was chosen. Open the form again and choose {choices}.")
+    if text not in REGION_CODES:
+        raise CookieError(
+            f"That region is not one useapi.net offers for Dreamina ({choices}); the form may be "
+            "out of date. Open it again and choose a region."
+        )
+    return text
+
+
+def parse_dreamina_max_jobs(raw: str | None) -> int | None:
+    """1-50, or None for blank: the body then leaves maxJobs out and useapi.net applies its own
+    default (10), instead of the bot overwriting a value the team set elsewhere on a renewal."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    low, high = MAX_JOBS_RANGE
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise CookieError(
+            f"Max jobs must be a whole number from {low} to {high} (got {text[:20]!r}). "
+            f"Leave it blank for useapi.net's default, {USEAPI_DEFAULT_MAX_JOBS}."
+        )
+    return int(text)
+
+
+class DreaminaError(UseapiError):
+    """A failed Dreamina call, worded for a login: the shared sentences speak of cookies, and call
+    a refused sign-in (useapi.net answers it with 500) an outage to wait out."""
+
+    def user_message(self) -> str:
+        said = f' useapi.net said: "{self.detail}"' if self.detail else ""
+        if self.failure is Failure.BAD_REQUEST:
+            return (
+                f"useapi.net did not accept that Dreamina login.{said} Check the email, password and "
+                "region, and try again."
+            )
+        if self.failure is Failure.UPSTREAM_ERROR and self.detail and _LOGIN_FAILED.match(self.detail):
+            return (
+                f"Dreamina refused to sign in with that email and password (HTTP {self.status}).{said} "
+                "Check the email, the password and the region (the one the account was made in), "
+                "and try again. If they are right, Dreamina may be having trouble: try again later."
+            )
+        return super().user_message()
+
+    @classmethod
+    def reworded(cls, exc: UseapiError) -> DreaminaError:
+        return cls(
+            exc.failure,
+            service_label=exc.service_label,
+            status=exc.status,
+            detail=exc.detail,
+            retry_after=exc.retry_after,
+        )
+
+
+def _session_expiry(obj: dict[str, Any]) -> datetime | None:
+    """The earlier of `session.expires` and `sessionExpires`; either may be missing."""
+    session = obj.get("session")
+    live = None
+    if session is not None:
+        if not isinstance(session, dict):
+            raise FieldError(f"session should be an object or null, got {type(session).__name__}")
+        live = parse_instant(session.get("expires"), "session.expires")
+    stored = parse_instant(obj.get("sessionExpires"), "sessionExpires")
+    known = [when for when in (live, stored) if when is not None]
+    return min(known) if known else None
+
+
+def _last_refreshed(obj: dict[str, Any]) -> datetime | None:
+    session = obj.get("session")
+    return (
+        parse_instant(session.get("lastRefreshed"), "session.lastRefreshed")
+        if isinstance(session, dict)
+        else None
+    )
+
+
+class DreaminaService(UseapiService):
+    key = "dreamina"
+    label = "Dreamina"
+    order = 30
+    on_by_default = False
+    command_group = "dreamina"
+    group_description = "Dreamina (CapCut) accounts on useapi.net"
+    register_description = "Sign in with your Dreamina email and password to add or renew the account"
+    credential_noun = "login"
+    expiry_noun = "session"
+    form_fields = (
+        FormField(
+            id="email",
+            label="Dreamina email",
+            description="The email address you sign in to dreamina.capcut.com with",
+            placeholder="name@example.com",
+            min_length=3,
+            max_length=MAX_EMAIL_LENGTH,
+        ),
+        FormField(
+            id="password",
+            label="Dreamina password",
+            description="The password of that Dreamina account; passed to useapi.net, never stored",
+            min_length=1,
+            max_length=MAX_PASSWORD_LENGTH,
+        ),
+        FormField(
+            id="region",
+            label="Region",
+            description="The region of the account: US (US/International), or CA (Canada: Seedance 2.0)",
+            placeholder="Choose US or CA",
+            options=REGIONS,
+        ),
+        FormField(
+            id="max_jobs",
+            label="Max concurrent jobs (1-50)",
+            description="How many jobs useapi.net may run at once on this account; blank for its default, 10",
+            placeholder="10",
+            required=False,
+            max_length=2,
+        ),
+    )
+    accounts_path = "/v1/dreamina/accounts"
+    empty_list = EmptyList.EMPTY_OBJECT
+    details_path = "/v1/dreamina/accounts/{account}"
+    delete_path = "/v1/dreamina/accounts/{account}"
+
+    @staticmethod
+    def account_path(account: str) -> str:
+        """GET/DELETE path of one account: `US:a@b.com` → `/v1/dreamina/accounts/US%3Aa%40b.com`."""
+        return f"/v1/dreamina/accounts/{quote(account, safe='')}"
+
+    def parse_form(self, values: Mapping[str, str]) -> Submission:
+        email = parse_email(values.get("email"))
+        password = parse_password(values.get("password"))
+        region = parse_region(values.get("region"))
+        max_jobs = parse_dreamina_max_jobs(values.get("max_jobs"))
+        body: dict[str, Any] = {"email": email, "password": password, "region": region}
+        if max_jobs is not None:
+            body["maxJobs"] = max_jobs
+        return Submission(body=body, secrets=(password,))
+
+    def parse_account(self, obj: dict[str, Any], key: str | None = None) -> AccountInfo:
+        email = optional_str(obj, "email", limit=MAX_EMAIL_LENGTH)
+        region = optional_str(obj, "region", limit=10)
+        account = optional_str(obj, "account", limit=MAX_ACCOUNT_LENGTH) or key
+        if not account and email and region:
+            account = f"{region}:{email}"
+        return AccountInfo(
+            service=self.key,
+            account=(account or "")[:MAX_ACCOUNT_LENGTH],
+            expires_at=_session_expiry(obj),
+            max_jobs=optional_int(obj, "maxJobs"),
+            updated_at=_last_refreshed(obj),
+            error=optional_str(obj, "error"),
+        )
+
+    async def register(self, submission: Submission) -> AccountInfo:
+        try:
+            return await super().register(submission)
+        except DreaminaError:
+            raise
+        except UseapiError as exc:
+            raise DreaminaError.reworded(exc) from None
+
+    async def list_accounts(self) -> list[AccountInfo]:
+        """As the shared reader, but a 404 is never "no accounts": Dreamina's empty list is 200
+        `{}`, so a 404 means the route moved or the API was withdrawn, and reading it as empty
+        would mark every tracked account gone. (The shared reader takes a 404 as empty always.)"""
+        body = await self._transport.request(
+            "GET", self.accounts_path, label=self.label, max_bytes=MAX_LIST_BODY_BYTES
+        )
+        try:
+            accounts = [
+                self.parse_account(require_object(value, f"account {key!r}"), key)
+                for key, value in require_object(body, "the account list").items()
+            ]
+        except FieldError as exc:
+            log.warning("useapi %s list: malformed answer: %s", self.key, exc)
+            raise UseapiError(Failure.BAD_RESPONSE, service_label=self.label, status=200) from None
+        return [a for a in accounts if a.account]
