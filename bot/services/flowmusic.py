@@ -1,0 +1,242 @@
+"""Flow Music (Google Labs, formerly Producer AI / Riffusion) on useapi.net: accounts configured
+from the refresh token of a flowmusic.app browser session.
+
+Pages (../shared/upstream/flowmusic/, all dated June 3, 2026 on their `Source:` lines):
+post-flowmusic-accounts.txt, get-flowmusic-accounts.txt, get-flowmusic-accounts-email.txt,
+delete-flowmusic-accounts-email.txt, setup-flowmusic.txt; and the Flow Music row and note of
+SERVICES.md.
+
+What is warned about, and why: nothing has a documented deadline. `access_token_expires_at` is an
+access token that lasts about an hour and that useapi.net refreshes by itself (Setup: "useapi.net
+... refreshes the token automatically"), so it goes into `self_renewing_expires_at`, never
+`expires_at`. The refresh token's own lifetime is not documented (OPEN), so `expires_at` stays
+None. The documented "a person must act" signal is `error`, present only when the account needs
+re-authentication ("re-run POST /accounts").
+
+Choices where the pages are silent:
+- The Setup page's manual "Copy your refresh token" step is cut off in the stored copy; it says
+  only that flowmusic.app keeps the session, including a refresh token, in the browser. So the
+  form accepts the bare token, the token in quotes, `refresh_token=…`, a JSON `"refresh_token":
+  "…"` line, or the whole JSON session object (only `refresh_token` is sent on).
+- A JWT (`eyJ….….…`) is refused as "the access token": the pages' access token example is one
+  (`eyJ…zmQ`), their refresh token examples are not (`bdykxtrr5eaf...`, `l6e…z4v`).
+- A blank max-jobs field is left out of the body: the page says it "defaults to the plan tier".
+- The list's empty shape is 200 `{}`; a 404 of the list is not "no accounts" (see list_accounts).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from bot.cookies import MAX_VALUE_LENGTH, CookieError, clean_paste
+from bot.useapi.base import MAX_LIST_BODY_BYTES, AccountInfo, EmptyList, UseapiService
+from bot.useapi.errors import Failure, UseapiError
+from bot.useapi.forms import FormField, Submission
+from bot.useapi.parsing import FieldError, optional_int, optional_str, parse_instant, require_object
+
+log = logging.getLogger(__name__)
+
+WHAT = "Flow Music refresh token"
+# "the flowmusic.app refresh token (≥10 chars)" (POST page).
+MIN_REFRESH_TOKEN_LENGTH = 10
+MAX_JOBS_RANGE = (1, 16)
+# OAuth-style tokens: URL-safe base64, standard base64 and the few other characters such tokens
+# use. No spaces, quotes, commas, semicolons or non-ASCII.
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-.~+/=]+")
+_JWT = re.compile(r"eyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*")
+# `refresh_token=…`, `refresh_token: …`, `"refresh_token": "…"` (with an optional trailing comma).
+_NAMED = re.compile(
+    r"""^["']?refresh[_-]?token["']?\s*[:=]\s*(?P<value>.*?)\s*,?$""",
+    re.IGNORECASE | re.DOTALL,
+)
+_QUOTES = ('"', "'", "`")
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    while len(text) >= 2 and text[0] == text[-1] and text[0] in _QUOTES:
+        text = text[1:-1].strip()
+    return text
+
+
+def _from_json_object(text: str) -> tuple[str, tuple[str, ...]]:
+    """The refresh token out of a pasted JSON session object, and its other string values (the
+    access token among them: scrubbed like the refresh token, never sent)."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise CookieError(
+            "That looks like JSON but could not be read. Paste just the value of `refresh_token`."
+        ) from None
+    if not isinstance(data, dict):
+        raise CookieError("That JSON is not an object. Paste just the value of `refresh_token`.")
+    # Some browser storage nests the session (`currentSession`); a bare session has it on top.
+    nested = data.get("currentSession")
+    session: dict[str, Any] = nested if isinstance(nested, dict) else data
+    value = session.get("refresh_token")
+    others = tuple(
+        v
+        for v in session.values()
+        if isinstance(v, str) and len(v) >= MIN_REFRESH_TOKEN_LENGTH and v != value
+    )
+    if value is None:
+        names = ", ".join(sorted(str(k) for k in session)[:5]) or "nothing"
+        raise CookieError(
+            f"There is no `refresh_token` in that JSON (found: {names}). Copy the refresh token "
+            "of your flowmusic.app session."
+        )
+    if not isinstance(value, str):
+        raise CookieError("The `refresh_token` in that JSON is not text. Copy its value again.")
+    return value, others
+
+
+def parse_refresh_token(raw: str) -> tuple[str, tuple[str, ...]]:
+    """Return the refresh token from what was pasted, and any other secrets the paste held.
+
+    Accepts the bare token, the token in quotes, `refresh_token=…`, `"refresh_token": "…"`, or a
+    JSON session object. Error messages never repeat the paste.
+    """
+    text = clean_paste(raw, WHAT)
+    others: tuple[str, ...] = ()
+    if text.startswith("{"):
+        value, others = _from_json_object(text)
+    else:
+        named = _NAMED.match(text)
+        value = named.group("value") if named else text
+    value = _unquote(value)
+    if not value:
+        raise CookieError(f"The {WHAT} is empty. Copy its value again from flowmusic.app.")
+    if "\n" in value or "\r" in value:
+        raise CookieError(
+            f"The {WHAT} is a single line; what you pasted has line breaks. "
+            "Copy just the value of `refresh_token`."
+        )
+    if any(ch.isspace() for ch in value):
+        raise CookieError(
+            f"The {WHAT} has no spaces; what you pasted has some. Copy just the value of `refresh_token`."
+        )
+    if "..." in value or "…" in value:
+        raise CookieError(
+            f"That {WHAT} is shortened (it contains '...' or '…'), like the examples in the docs. "
+            "Copy the whole value from your own flowmusic.app session."
+        )
+    if _JWT.fullmatch(value):
+        raise CookieError(
+            "That is an access token (it starts with `eyJ`), which lasts only an hour. "
+            "Paste the `refresh_token` of the same session instead."
+        )
+    if len(value) > MAX_VALUE_LENGTH:
+        raise CookieError(f"The {WHAT} is too long ({len(value)} characters). Copy it again.")
+    if not _TOKEN_CHARS.fullmatch(value):
+        raise CookieError(
+            f"The {WHAT} contains characters a token can't hold (quotes, commas, semicolons, "
+            "non-ASCII letters or control characters). Copy the value again, exactly as shown."
+        )
+    if len(value) < MIN_REFRESH_TOKEN_LENGTH:
+        raise CookieError(
+            f"That value is only {len(value)} characters; a {WHAT} has at least "
+            f"{MIN_REFRESH_TOKEN_LENGTH}. Copy the whole value."
+        )
+    return value, others
+
+
+def parse_flowmusic_max_jobs(raw: str | None) -> int | None:
+    """The optional max-jobs field: blank leaves it to useapi.net (the plan tier's default)."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    low, high = MAX_JOBS_RANGE
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise CookieError(
+            f"Max jobs must be a whole number from {low} to {high} (got {text[:20]!r}). "
+            "Leave it blank for your Flow Music plan's default."
+        )
+    return int(text)
+
+
+def created_for_status(status: int) -> bool | None:
+    """POST /accounts answers 201 for a new account and 200 for an updated one (same body)."""
+    return {201: True, 200: False}.get(status)
+
+
+class FlowMusicService(UseapiService):
+    key = "flowmusic"
+    label = "Flow Music"
+    order = 40
+    on_by_default = False
+    command_group = "flowmusic"
+    group_description = "Flow Music accounts on useapi.net"
+    register_description = "Paste a fresh refresh token to add or renew the account"
+    credential_noun = "refresh token"
+    expiry_noun = "access token"
+    form_fields = (
+        FormField(
+            id="refresh_token",
+            label="Flow Music refresh token",
+            description="refresh_token of your flowmusic.app session, kept in your browser (Setup Flow Music)",
+            placeholder="The refresh_token value (at least 10 characters)",
+            min_length=1,
+            max_length=4000,
+        ),
+        FormField(
+            id="max_jobs",
+            label="Max concurrent jobs (1-16)",
+            description="How many jobs useapi.net may run at once; blank for your plan's default",
+            placeholder="blank: the plan's default",
+            required=False,
+            max_length=2,
+        ),
+    )
+    accounts_path = "/v1/flowmusic/accounts"
+    empty_list = EmptyList.EMPTY_OBJECT
+    details_path = "/v1/flowmusic/accounts/{account}"
+    delete_path = "/v1/flowmusic/accounts/{account}"
+
+    @staticmethod
+    def account_path(account: str) -> str:
+        """GET-one / DELETE path: the email is URL-encoded (the pages' `quote(email, safe='')`)."""
+        return "/v1/flowmusic/accounts/" + quote(account, safe="")
+
+    def parse_form(self, values: Mapping[str, str]) -> Submission:
+        token, others = parse_refresh_token(values.get("refresh_token", ""))
+        max_jobs = parse_flowmusic_max_jobs(values.get("max_jobs"))
+        body: dict[str, Any] = {"refresh_token": token}
+        if max_jobs is not None:
+            body["maxJobs"] = max_jobs
+        return Submission(body=body, secrets=(token, *others))
+
+    def parse_account(self, obj: dict[str, Any], key: str | None = None) -> AccountInfo:
+        account = optional_str(obj, "email", limit=320) or key
+        return AccountInfo(
+            service=self.key,
+            account=(account or "")[:320],
+            # No documented deadline: the refresh token's lifetime is OPEN.
+            expires_at=None,
+            self_renewing_expires_at=parse_instant(
+                obj.get("access_token_expires_at"), "access_token_expires_at"
+            ),
+            updated_at=parse_instant(obj.get("refreshed_at"), "refreshed_at"),
+            max_jobs=optional_int(obj, "maxJobs"),
+            error=optional_str(obj, "error"),
+        )
+
+    async def list_accounts(self) -> list[AccountInfo]:
+        """The list is 200 `{}` when nothing is configured. Unlike the base class, a 404 here is
+        a failure, not "no accounts": reading it so would mark every tracked account as gone."""
+        body = await self._transport.request(
+            "GET", self.accounts_path, label=self.label, empty_on_404=False, max_bytes=MAX_LIST_BODY_BYTES
+        )
+        try:
+            accounts = [
+                self.parse_account(require_object(value, f"account {key!r}"), key)
+                for key, value in require_object(body, "the account list").items()
+            ]
+        except FieldError as exc:
+            log.warning("useapi %s list: malformed answer: %s", self.key, exc)
+            raise UseapiError(Failure.BAD_RESPONSE, service_label=self.label, status=200) from None
+        return [a for a in accounts if a.account]
