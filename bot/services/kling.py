@@ -1,0 +1,255 @@
+"""Kling on useapi.net: accounts configured from a Kling email, password and max jobs.
+
+Pages (../shared/upstream/kling/, SERVICES.md): post-kling-accounts.txt (April 18, 2025, updated
+Jun 19, 2025: maxJobs 1-50, answer 201), get-kling-accounts.txt (April 18, 2025),
+get-kling-accounts-email.txt (April 18, 2025, updated June 23, 2025: adds `balance`),
+setup-kling.txt (April 18, 2025, plus the undated automated-setup page). DELETE
+`/accounts/{email}` is in useapi.net's OpenAPI only; no stored page documents it.
+
+The expiry warned about is the Kling session's, `session.ExpireTimeUTC` (ISO), falling back to
+`session.ExpireTime`, a bare number whose unit no page states (the examples hold the placeholder
+`123456789`). A number that is not a plausible time (2000-2200, seconds or milliseconds) is
+read as "expiry unknown", not as a malformed answer: the pages print that placeholder, and one
+account must not make the whole list unreadable. `error` on an account is the "a person must
+act now" signal. The automated-setup page says useapi.net keeps the password to sign in again
+"if Kling ends the session"; whether that makes the session self-renewing is not documented, so
+the session's expiry is treated as the deadline.
+
+The account key is the email; it is URL-encoded in per-account paths (`account_path`).
+Google and Apple sign-in accounts can't be used (Setup Kling): the form says so, and so does the
+answer to a refused login. The password is a secret like a cookie: sent to useapi.net, never
+stored, logged or shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from bot.cookies import CookieError
+from bot.useapi.base import AccountInfo, EmptyList, UseapiService
+from bot.useapi.errors import Failure, UseapiError
+from bot.useapi.forms import FormField, Submission
+from bot.useapi.parsing import FieldError, optional_int, optional_str, parse_instant, require_object
+
+log = logging.getLogger(__name__)
+
+MAX_EMAIL_LENGTH = 320  # RFC 5321: 64 for the local part, 255 for the domain, and the @
+MAX_LOCAL_PART = 64
+MAX_PASSWORD_LENGTH = 256  # Kling's own limit is not documented; this bounds what a form may send
+MAX_JOBS_LOW, MAX_JOBS_HIGH = 1, 50  # the Jun 19, 2025 POST page (the April copy said 1-10)
+
+# RFC 5322 dot-atom local part (what sign-up forms accept) and a dotted domain of LDH labels.
+_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_DOMAIN_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_NUMERIC = re.compile(r"\s*\d+(\.\d+)?\s*")
+
+GOOGLE_APPLE_HINT = (
+    "Kling accounts that sign in with Google or Apple can't be used on useapi.net: "
+    "only an email and password set on klingai.com work."
+)
+
+
+def parse_kling_email(raw: str) -> str:
+    """A plausible email address, without surrounding spaces. Never echoes what was typed."""
+    text = (raw or "").strip()
+    if not text:
+        raise CookieError("The email is empty. Type the email you sign in to klingai.com with.")
+    if len(text) > MAX_EMAIL_LENGTH:
+        raise CookieError(
+            f"That email is {len(text)} characters; an email address has at most {MAX_EMAIL_LENGTH}. "
+            "Type just the email you sign in to klingai.com with."
+        )
+    local, at, domain = text.rpartition("@")
+    labels = domain.split(".")
+    if (
+        not at
+        or not local
+        or len(local) > MAX_LOCAL_PART
+        or not _LOCAL.fullmatch(local)
+        or len(labels) < 2
+        or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels)
+        or labels[-1].isdigit()
+    ):
+        raise CookieError(
+            "That is not an email address (like name@example.com, no spaces). "
+            "Type the email you sign in to klingai.com with."
+        )
+    return text
+
+
+def parse_kling_password(raw: str) -> str:
+    """The password exactly as typed (spaces may be part of it), on one line, bounded."""
+    text = raw or ""
+    if not text.strip():
+        raise CookieError("The password is empty. Type your Kling password.")
+    if "\n" in text or "\r" in text:
+        raise CookieError("The password has a line break in it. Type it on one line, without Enter.")
+    if len(text) > MAX_PASSWORD_LENGTH:
+        raise CookieError(
+            f"That password is {len(text)} characters, longer than the {MAX_PASSWORD_LENGTH} accepted. "
+            "Type only your Kling password."
+        )
+    if any(not ch.isprintable() for ch in text):
+        raise CookieError(
+            "The password contains control characters (tabs or invisible characters). Type it again by hand."
+        )
+    return text
+
+
+def parse_kling_max_jobs(raw: str | None) -> int:
+    """Required: the page says maxJobs is required and gives no default, so the bot picks none."""
+    text = (raw or "").strip()
+    if not text:
+        raise CookieError(
+            f"Max jobs is required: a whole number from {MAX_JOBS_LOW} to {MAX_JOBS_HIGH}, how many "
+            "jobs useapi.net may run at once on this account."
+        )
+    if not text.isascii() or not text.isdigit() or not MAX_JOBS_LOW <= int(text) <= MAX_JOBS_HIGH:
+        raise CookieError(
+            f"Max jobs must be a whole number from {MAX_JOBS_LOW} to {MAX_JOBS_HIGH} (got {text[:10]!r})."
+        )
+    return int(text)
+
+
+def kling_session_expiry(session: Any) -> datetime | None:
+    """When the Kling session expires: `ExpireTimeUTC`, else a plausible `ExpireTime`, else None.
+
+    A number that is not a plausible time (the pages' placeholder `123456789`) is unknown, not an
+    error; a present field of the wrong shape is a FieldError, unless the other one answers.
+    """
+    if session is None:
+        return None
+    if not isinstance(session, dict):
+        raise FieldError(f"session should be an object or null, got {type(session).__name__}")
+    utc_error: FieldError | None = None
+    try:
+        utc = parse_instant(session.get("ExpireTimeUTC"), "session.ExpireTimeUTC")
+    except FieldError as exc:
+        utc, utc_error = None, exc
+    if utc is not None:
+        return utc
+    number = session.get("ExpireTime")
+    try:
+        parsed = parse_instant(number, "session.ExpireTime")
+    except FieldError:
+        if not _is_number(number):
+            raise
+        parsed = None  # a placeholder or a unit we can't tell: unknown
+    if parsed is None and utc_error is not None:
+        raise utc_error
+    return parsed
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int | float) or (isinstance(value, str) and bool(_NUMERIC.fullmatch(value)))
+
+
+class KlingLoginRefused(UseapiError):
+    """A 400 from Kling's POST: the member's email and password, not the bot, are at fault.
+
+    The shared sentence speaks of cookies; this one speaks of a login, and names the Google/Apple
+    limitation when useapi.net says the account or password is wrong.
+    """
+
+    def user_message(self) -> str:
+        said = f' useapi.net said: "{self.detail}"' if self.detail else ""
+        if self.detail and re.search(r"password|does not exist", self.detail, re.I):
+            return (
+                f"useapi.net could not sign in to Kling with that email and password.{said} "
+                f"Check both and try again. {GOOGLE_APPLE_HINT}"
+            )
+        return (
+            f"useapi.net did not accept that Kling login.{said} "
+            "Check the email, password and max jobs, and try again."
+        )
+
+
+class KlingService(UseapiService):
+    key = "kling"
+    label = "Kling"
+    order = 50
+    on_by_default = False
+    command_group = "kling"
+    group_description = "Kling accounts on useapi.net"
+    register_description = "Sign in with your Kling email and password to add or renew the account"
+    credential_noun = "login"
+    expiry_noun = "session"
+    form_fields = (
+        FormField(
+            id="email",
+            label="Kling email",
+            description="The email you sign in to klingai.com with (Google/Apple sign-in accounts can't be used)",
+            placeholder="name@example.com",
+            min_length=3,
+            max_length=MAX_EMAIL_LENGTH,
+        ),
+        FormField(
+            id="password",
+            label="Kling password",
+            description="Your klingai.com password; passed to useapi.net only, never stored or shown",
+            min_length=1,
+            max_length=MAX_PASSWORD_LENGTH,
+        ),
+        FormField(
+            id="max_jobs",
+            label=f"Max concurrent jobs ({MAX_JOBS_LOW}-{MAX_JOBS_HIGH})",
+            description="How many jobs useapi.net may run at once on this account (required by useapi.net)",
+            placeholder="5",
+            min_length=1,
+            max_length=2,
+        ),
+    )
+    accounts_path = "/v1/kling/accounts"
+    empty_list = EmptyList.NOT_FOUND
+    details_path = "/v1/kling/accounts/{account}"
+    delete_path = "/v1/kling/accounts/{account}"  # OpenAPI only; no stored page documents DELETE
+
+    def account_path(self, account: str) -> str:
+        """The per-account path, the email URL-encoded (`@`, `+` and `/` are not path-safe)."""
+        return f"{self.accounts_path}/{quote(account, safe='')}"
+
+    def parse_form(self, values: Mapping[str, str]) -> Submission:
+        email = parse_kling_email(values.get("email", ""))
+        password = parse_kling_password(values.get("password", ""))
+        max_jobs = parse_kling_max_jobs(values.get("max_jobs"))
+        return Submission(
+            body={"email": email, "password": password, "maxJobs": max_jobs}, secrets=(password,)
+        )
+
+    def parse_account(self, obj: dict[str, Any], key: str | None = None) -> AccountInfo:
+        account = optional_str(obj, "email", limit=MAX_EMAIL_LENGTH) or key
+        # `balance` (GET one account only) has no place in AccountInfo yet and is not read.
+        return AccountInfo(
+            service=self.key,
+            account=(account or "")[:MAX_EMAIL_LENGTH],
+            expires_at=kling_session_expiry(obj.get("session")),
+            max_jobs=optional_int(obj, "maxJobs"),
+            error=optional_str(obj, "error"),
+        )
+
+    async def register(self, submission: Submission) -> AccountInfo:
+        try:
+            return await super().register(submission)
+        except UseapiError as exc:
+            if exc.failure is not Failure.BAD_REQUEST or isinstance(exc, KlingLoginRefused):
+                raise
+            raise KlingLoginRefused(
+                exc.failure, service_label=exc.service_label, status=exc.status, detail=exc.detail
+            ) from None
+
+    async def fetch_account(self, account: str) -> AccountInfo:
+        """GET one account (adds `balance` upstream). An unknown account is a 404: UNAVAILABLE."""
+        body = await self._transport.request("GET", self.account_path(account), label=self.label)
+        try:
+            info = self.parse_account(require_object(body, "the account"), account)
+        except FieldError as exc:
+            log.warning("useapi kling account: malformed answer: %s", exc)
+            raise UseapiError(Failure.BAD_RESPONSE, service_label=self.label, status=200) from None
+        return info
