@@ -37,8 +37,9 @@ from _util import median_range, table
 
 from bot.clock import to_epoch
 from bot.expiry import horizon
+from bot.settings import SYNC_STATE
 from bot.store import Store
-from bot.sync import STATE_KEY, SyncState
+from bot.sync import SyncState
 from bot.watch import plan_of_window
 from tests.clock import FakeClock
 
@@ -82,7 +83,7 @@ async def seed(database: Path, size: int) -> None:
         await store.db.commit()
         synced = SyncState(START, START, "ok", 0, START + timedelta(minutes=15)).to_json()
         for service in ("luma", "ltx"):
-            await store.set_setting(STATE_KEY.format(service=service), synced)
+            await SYNC_STATE.set(store, synced, service)
     finally:
         await store.close()
 
@@ -126,7 +127,7 @@ async def measure(size: int, runs: int) -> dict[str, Any]:
 
             async def synced() -> None:
                 for service in ("luma", "ltx"):
-                    await bot.store.set_setting(STATE_KEY.format(service=service), None)
+                    await SYNC_STATE.set(bot.store, None, service)
                 report = await cog.run_pass()
                 assert report.error is None and not report.sent and set(report.synced) == {"luma", "ltx"}
                 sync_ok.append(all(r.ok and r.seen for r in report.synced.values()))

@@ -14,6 +14,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot import settings
 from bot.approvals import ApprovalCache
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -21,7 +22,6 @@ from bot.services import build_services
 from bot.store import Store, StoreError
 from bot.throttle import RegisterThrottle
 from bot.useapi import UseapiService
-from bot.watch import HEARTBEAT_SETTING
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,6 @@ EXTENSIONS = (
     "cogs.access",
     "cogs.alerts",
 )
-
-ALERT_CHANNEL_SETTING = "alert_channel_id"
 
 
 def point_discord_at(settings: Settings) -> None:
@@ -122,7 +120,7 @@ class WardenBot(commands.Bot):
             return
         self.store = await Store.open(self.settings.database_path)
         try:
-            await self.store.set_setting(HEARTBEAT_SETTING, None)
+            await settings.HEARTBEAT.set(self.store, None)
         except StoreError as exc:  # a read-only database: the bot still runs, as it would later
             log.warning("could not clear the last run's scheduler heartbeat: %s", exc)
         self.approvals = ApprovalCache(self.store)
@@ -212,10 +210,7 @@ class WardenBot(commands.Bot):
 
     async def alert_channel_id(self) -> int | None:
         """`/alerts channel` when set, else ALERT_CHANNEL_ID."""
-        stored = await self.store.get_setting(ALERT_CHANNEL_SETTING)
-        if stored and stored.isdigit():
-            return int(stored)
-        return self.settings.alert_channel_id
+        return await settings.ALERT_CHANNEL.get(self.store) or self.settings.alert_channel_id
 
     async def send_to_alert_channel(self, **kwargs: Any) -> discord.Message:
         """Post to the alert channel; raises discord.HTTPException or LookupError on failure."""

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from bot import settings
 from bot.config import Settings
 from bot.durations import format_duration
 
@@ -33,8 +34,8 @@ if TYPE_CHECKING:
     from bot.store import Store
     from bot.useapi import AccountInfo, UseapiError
 
-# Written by the scheduler (bot/watch.py, HEARTBEAT_SETTING) at every pass.
-HEARTBEAT_KEY = "scheduler_heartbeat"
+# Written by the scheduler (bot/watch.py) at every pass.
+HEARTBEAT_KEY = settings.HEARTBEAT.key
 # Less free space than this next to the database is reported as a problem.
 MIN_FREE_BYTES = 1 << 20
 # healthcheck tolerates a heartbeat this far in the future (clocks of two processes, rounding).

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from bot import settings
 from bot.clock import from_epoch, to_epoch
 from bot.models import SyncChanges
 from bot.store import Store, StoreError
@@ -32,7 +33,6 @@ FAILURES_BEFORE_NOTICE = 3
 FIRST_RETRY = timedelta(minutes=1)
 # A Retry-After longer than this is treated as this: the scheduler must not go quiet for days.
 MAX_RETRY_AFTER = timedelta(hours=6)
-STATE_KEY = "sync:{service}"
 # A mass disappearance: at least this many tracked accounts missing, and more than half of them.
 MASS_GONE_MIN = 2
 # How soon a held mass disappearance is read again (never later than the sync interval).
@@ -222,8 +222,8 @@ def after_notice(state: SyncState, notice: Notice) -> SyncState:
 
 
 async def load_state(store: Store, service: str) -> SyncState:
-    return SyncState.from_json(await store.get_setting(STATE_KEY.format(service=service)))
+    return SyncState.from_json(await settings.SYNC_STATE.raw(store, service))
 
 
 async def save_state(store: Store, service: str, state: SyncState) -> None:
-    await store.set_setting(STATE_KEY.format(service=service), state.to_json())
+    await settings.SYNC_STATE.set(store, state.to_json(), service)

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot import settings
 from bot.clock import Clock
 from bot.durations import DurationError
 from bot.expiry import (
@@ -53,8 +54,6 @@ from bot.useapi import UseapiError, UseapiService
 
 log = logging.getLogger(__name__)
 
-STAGES_SETTING = "stages:{service}"
-HEARTBEAT_SETTING = "scheduler_heartbeat"  # read by `python -m bot healthcheck`
 # An account list read this recently counts as fresh for the check before a warning.
 RECHECK_MAX_AGE = timedelta(seconds=60)
 # Live account details (Luma's sessionValid, Google Flow's cookie expiry) are read at most this
@@ -140,7 +139,7 @@ class ExpiryWatch:
 
     async def _run(self, report: PassReport) -> None:
         now = self.clock.now()
-        await self.store.set_setting(HEARTBEAT_SETTING, str(int(now.timestamp())))
+        await settings.HEARTBEAT.set(self.store, int(now.timestamp()))
         lease = await self.lease.renew(now)
         report.leader = lease.held
         if not lease.held:
@@ -161,7 +160,7 @@ class ExpiryWatch:
         """Each switched-on service's lead times, as `/alerts thresholds` stored them."""
         out: dict[str, tuple[timedelta, ...]] = {}
         for key in self.services:
-            raw = await self.store.get_setting(STAGES_SETTING.format(service=key))
+            raw = await settings.STAGES.raw(self.store, key)
             try:
                 out[key] = parse_stages(raw) if raw else DEFAULT_STAGES
             except DurationError:

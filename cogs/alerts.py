@@ -10,6 +10,7 @@ like is in cogs/alert_embeds.py; the Renew button under each warning is cogs/ren
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from datetime import timedelta
 from typing import Any
@@ -19,14 +20,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.app import ALERT_CHANNEL_SETTING, WardenBot
+from bot import settings
+from bot.app import WardenBot
 from bot.durations import DurationError
 from bot.expiry import DEFAULT_STAGES, Alert, format_stages, next_wake, parse_stages
 from bot.services import REGISTRY
 from bot.store import StoreError
 from bot.sync import Notice, SyncState, load_state
 from bot.useapi import AccountInfo
-from bot.watch import STAGES_SETTING, DeliveryError, ExpiryWatch, PassReport
+from bot.watch import DeliveryError, ExpiryWatch, PassReport
 from cogs.alert_embeds import sample_alert, status_embed, sync_notice_embed, warning_embed
 from cogs.common import admin_only, reply
 from cogs.embeds import safe
@@ -34,12 +36,26 @@ from cogs.renew import RenewButton, renew_view
 
 log = logging.getLogger(__name__)
 
-MENTION_SETTING = "alert_mention_role_id"
 MAX_SLEEP = timedelta(seconds=30)
 MIN_SLEEP = timedelta(seconds=1)
 WAKE_PAD = timedelta(milliseconds=100)
 STATUS_UPCOMING = 8  # upcoming warnings /alerts status lists one by one
+# Every known service, for the decorator; each bot then offers only its switched-on ones.
 SERVICE_CHOICES = [app_commands.Choice(name=cls.label, value=key) for key, cls in REGISTRY.items()]
+
+
+def offer_switched_on_services(cog: commands.Cog, bot: WardenBot) -> None:
+    """Narrow every `service` choice of this cog's commands to the services switched on here.
+
+    Choices are fixed when the class is defined; the cog's own copies of its commands (one per
+    bot) get the narrowed list, so a team never picks a service it doesn't run.
+    """
+    choices = [app_commands.Choice(name=s.label, value=s.key) for s in bot.services.values()]
+    for command in cog.walk_app_commands():
+        if isinstance(command, app_commands.Command):
+            param = command._params.get("service")
+            if param is not None and param.choices:
+                command._params["service"] = dataclasses.replace(param, choices=choices)
 
 
 @app_commands.guild_only()
@@ -59,6 +75,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
         self.last_report: PassReport | None = None  # the last pass that ended
         self._wake = asyncio.Event()
         super().__init__()
+        offer_switched_on_services(self, bot)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(RenewButton)
@@ -134,8 +151,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
         await self.post(embed=sync_notice_embed(service, notice, state), ping=notice == "failing")
 
     async def mention_role_id(self) -> int | None:
-        raw = await self.bot.store.get_setting(MENTION_SETTING)
-        return int(raw) if raw and raw.isdigit() else None
+        return await settings.MENTION_ROLE.get(self.bot.store)
 
     async def post(
         self,
@@ -208,7 +224,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
     async def channel(
         self, interaction: discord.Interaction[Any], channel: discord.TextChannel | None = None
     ) -> None:
-        await self.bot.store.set_setting(ALERT_CHANNEL_SETTING, str(channel.id) if channel else None)
+        await settings.ALERT_CHANNEL.set(self.bot.store, channel.id if channel else None)
         await self._audit(interaction, "alerts_channel", f"channel:{channel.id}" if channel else None)
         self.wake()
         if channel is not None:
@@ -236,9 +252,8 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
     async def thresholds(
         self, interaction: discord.Interaction[Any], service: app_commands.Choice[str], stages: str
     ) -> None:
-        key = STAGES_SETTING.format(service=service.value)
         if stages.strip().lower() in ("default", "reset"):
-            await self.bot.store.set_setting(key, None)
+            await settings.STAGES.set(self.bot.store, None, service.value)
             text = format_stages(DEFAULT_STAGES)
             await self._audit(interaction, "alerts_thresholds", service.value, "reset")
         else:
@@ -250,7 +265,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
                 )
                 return
             text = format_stages(parsed)
-            await self.bot.store.set_setting(key, text)
+            await settings.STAGES.set(self.bot.store, text, service.value)
             await self._audit(interaction, "alerts_thresholds", service.value)
         self.wake()
         off = (
@@ -270,7 +285,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
         if role is not None and role.id == interaction.guild_id:
             await reply(interaction, "Warnings never ping @everyone. Pick a role made for this.")
             return
-        await self.bot.store.set_setting(MENTION_SETTING, str(role.id) if role else None)
+        await settings.MENTION_ROLE.set(self.bot.store, role.id if role else None)
         await self._audit(interaction, "alerts_mention", f"role:{role.id}" if role else None)
         if role is None:
             await reply(interaction, "✅ Warnings will ping nobody.")
@@ -311,7 +326,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
         return status_embed(
             now=now,
             channel_id=await self.bot.alert_channel_id(),
-            channel_is_default=not await store.get_setting(ALERT_CHANNEL_SETTING),
+            channel_is_default=not await settings.ALERT_CHANNEL.raw(store),
             mention_role_id=await self.mention_role_id(),
             stages=await self.watch.stages(),
             plan=await self.watch.plan_everything(now, upcoming_limit=STATUS_UPCOMING),

@@ -140,8 +140,11 @@ def secrets_in_pasted_text(text: str) -> set[str]:
     """What a member typed that must never come back out: every cookie value (but lt_id), or
     each word of a bare value. Deliberately independent of bot.cookies."""
     found: set[str] = set()
+    rows = [line.split("\t") for line in text.splitlines() if "\t" in line]
     pairs = _PAIR.findall(text)
-    if pairs:
+    if rows:  # a cookie table from the developer tools: Name, Value, Domain, ...
+        found.update(row[1].strip() for row in rows if len(row) > 1 and row[0].strip().lower() != "name")
+    elif pairs:
         found.update(value for name, value in pairs if name not in NOT_SECRET_COOKIES)
     else:
         found.update(text.split())
@@ -149,11 +152,17 @@ def secrets_in_pasted_text(text: str) -> set[str]:
 
 
 def _modal_values(payload: dict[str, Any]) -> list[str]:
+    """Every value typed into a form, but the fields a service marks as not secret (an email)."""
     found: list[str] = []
+    not_secret = _not_secret_fields(str(payload.get("data", {}).get("custom_id", "")))
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
-            if node.get("type") == 4 and isinstance(node.get("value"), str):
+            if (
+                node.get("type") == 4
+                and isinstance(node.get("value"), str)
+                and node.get("custom_id") not in not_secret
+            ):
                 found.append(node["value"])
             for child in node.values():
                 walk(child)
@@ -164,6 +173,14 @@ def _modal_values(payload: dict[str, Any]) -> list[str]:
     if payload.get("type") == 5:  # MODAL_SUBMIT
         walk(payload.get("data", {}).get("components", []))
     return found
+
+
+def _not_secret_fields(modal_id: str) -> set[str]:
+    from bot.services import REGISTRY
+
+    match = re.fullmatch(r"warden:register:([a-z0-9_]+):.*", modal_id)
+    service = REGISTRY.get(match.group(1)) if match else None
+    return {f.id for f in service.form_fields if not f.secret} if service else set()
 
 
 def scenario_secrets(rig: Rig) -> dict[str, str]:

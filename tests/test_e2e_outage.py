@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.watch import HEARTBEAT_SETTING
+from bot.settings import HEARTBEAT
 from tests.clock import FakeClock
 from tests.harness import Rig, running_rig
 
@@ -60,7 +60,7 @@ async def test_a_discord_outage_keeps_the_scheduler_beating_and_the_warning_is_p
     for _ in range(2):
         clock.advance(timedelta(seconds=30))
         await pass_at(rig, clock.now())
-        assert await bot.store.get_setting(HEARTBEAT_SETTING) == str(int(clock.now().timestamp()))
+        assert await bot.store.get_setting(HEARTBEAT.key) == str(int(clock.now().timestamp()))
     (failure,) = await bot.store.alert_failures()
     # At least one attempt per pass woken here (the loop may run one more by itself meanwhile).
     assert failure.attempts >= 2 and "could not reach Discord" in failure.reason

@@ -402,9 +402,9 @@ def run_healthcheck(settings: Settings) -> tuple[int, str]:
 
 
 def test_healthcheck_reads_the_key_the_scheduler_writes() -> None:
-    from bot.watch import HEARTBEAT_SETTING
+    from bot.settings import HEARTBEAT
 
-    assert ops.HEARTBEAT_KEY == HEARTBEAT_SETTING
+    assert ops.HEARTBEAT_KEY == HEARTBEAT.key
 
 
 def test_healthcheck_without_a_database_fails_and_creates_nothing(tmp_path: Path) -> None:

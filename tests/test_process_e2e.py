@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import HEARTBEAT
 from bot.store import Store
-from bot.watch import HEARTBEAT_SETTING
 from tests.doubles.discord_double import DiscordDouble
 from tests.doubles.useapi_double import UseapiDouble
 from tests.process import StderrLines, bot_env, free_port, run_bot, start_bot_process
@@ -230,7 +230,7 @@ async def test_unreachable_discord_at_boot_is_retried_until_it_answers(tmp_path:
         env = bot_env(dd, ua, db, discord_token=DISCORD_TOKEN, useapi_token=USEAPI_TOKEN)
         # A fresh heartbeat left by the previous run must not vouch for a process that never connected.
         store = await Store.open(db)
-        await store.set_setting(HEARTBEAT_SETTING, str(int(time.time())))
+        await store.set_setting(HEARTBEAT.key, str(int(time.time())))
         await store.close()
 
         proc = await start_bot_process(env, tmp_path)

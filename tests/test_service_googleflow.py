@@ -524,7 +524,7 @@ async def test_cookies_useapi_cannot_sign_in_with_are_explained(tmp_path: Path) 
         await grant(rig)  # nothing taught: the double answers 400 with its error text
         await assert_refused_upstream(
             rig,
-            f'did not accept that Google Flow cookie. useapi.net said: "{GoogleFlowDouble.UNKNOWN_COOKIES}"',
+            f'did not accept the Google Flow cookies. useapi.net said: "{GoogleFlowDouble.UNKNOWN_COOKIES}"',
         )
 
 

@@ -556,5 +556,5 @@ async def test_a_201_without_an_email_but_with_an_error_is_refused(tmp_path: Pat
 
 def test_the_login_refusal_keeps_the_shared_error_fields() -> None:
     refused = KlingLoginRefused(Failure.BAD_REQUEST, service_label="Kling", status=400, detail="nope")
-    assert isinstance(refused, UseapiError) and not refused.retryable
+    assert isinstance(refused, UseapiError) and refused.failure is Failure.BAD_REQUEST
     assert str(refused) == refused.user_message() and "did not accept that Kling login" in str(refused)

@@ -30,10 +30,10 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.cookies import CookieError
-from bot.useapi.base import MAX_LIST_BODY_BYTES, AccountInfo, EmptyList, UseapiService
+from bot.useapi.base import AccountInfo, EmptyList, UseapiService
 from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.forms import FormField, Submission
-from bot.useapi.parsing import FieldError, optional_int, optional_str, parse_instant, require_object
+from bot.useapi.parsing import FieldError, optional_int, optional_str, parse_instant
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +181,7 @@ class DreaminaService(UseapiService):
     form_fields = (
         FormField(
             id="email",
+            secret=False,  # the account key: shown in answers and /accounts
             label="Dreamina email",
             description="The email address you sign in to dreamina.capcut.com with",
             placeholder="name@example.com",
@@ -252,20 +253,3 @@ class DreaminaService(UseapiService):
             raise
         except UseapiError as exc:
             raise DreaminaError.reworded(exc) from None
-
-    async def list_accounts(self) -> list[AccountInfo]:
-        """As the shared reader, but a 404 is never "no accounts": Dreamina's empty list is 200
-        `{}`, so a 404 means the route moved or the API was withdrawn, and reading it as empty
-        would mark every tracked account gone. (The shared reader takes a 404 as empty always.)"""
-        body = await self._transport.request(
-            "GET", self.accounts_path, label=self.label, max_bytes=MAX_LIST_BODY_BYTES
-        )
-        try:
-            accounts = [
-                self.parse_account(require_object(value, f"account {key!r}"), key)
-                for key, value in require_object(body, "the account list").items()
-            ]
-        except FieldError as exc:
-            log.warning("useapi %s list: malformed answer: %s", self.key, exc)
-            raise UseapiError(Failure.BAD_RESPONSE, service_label=self.label, status=200) from None
-        return [a for a in accounts if a.account]

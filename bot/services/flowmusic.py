@@ -34,10 +34,9 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.cookies import MAX_VALUE_LENGTH, CookieError, clean_paste
-from bot.useapi.base import MAX_LIST_BODY_BYTES, AccountInfo, EmptyList, UseapiService
-from bot.useapi.errors import Failure, UseapiError
+from bot.useapi.base import AccountInfo, EmptyList, UseapiService
 from bot.useapi.forms import FormField, Submission
-from bot.useapi.parsing import FieldError, optional_int, optional_str, parse_instant, require_object
+from bot.useapi.parsing import optional_int, optional_str, parse_instant
 
 log = logging.getLogger(__name__)
 
@@ -224,19 +223,3 @@ class FlowMusicService(UseapiService):
             max_jobs=optional_int(obj, "maxJobs"),
             error=optional_str(obj, "error"),
         )
-
-    async def list_accounts(self) -> list[AccountInfo]:
-        """The list is 200 `{}` when nothing is configured. Unlike the base class, a 404 here is
-        a failure, not "no accounts": reading it so would mark every tracked account as gone."""
-        body = await self._transport.request(
-            "GET", self.accounts_path, label=self.label, empty_on_404=False, max_bytes=MAX_LIST_BODY_BYTES
-        )
-        try:
-            accounts = [
-                self.parse_account(require_object(value, f"account {key!r}"), key)
-                for key, value in require_object(body, "the account list").items()
-            ]
-        except FieldError as exc:
-            log.warning("useapi %s list: malformed answer: %s", self.key, exc)
-            raise UseapiError(Failure.BAD_RESPONSE, service_label=self.label, status=200) from None
-        return [a for a in accounts if a.account]

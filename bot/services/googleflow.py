@@ -40,10 +40,9 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from bot.cookies import MAX_PASTE_LENGTH, MAX_VALUE_LENGTH, CookieError
-from bot.useapi.base import MAX_LIST_BODY_BYTES, AccountInfo, EmptyList, UseapiService
-from bot.useapi.errors import Failure, UseapiError
+from bot.useapi.base import AccountInfo, EmptyList, UseapiService
 from bot.useapi.forms import FormField, Submission
-from bot.useapi.parsing import FieldError, optional_str, parse_instant, require_object
+from bot.useapi.parsing import FieldError, optional_str, parse_instant
 
 log = logging.getLogger(__name__)
 
@@ -252,6 +251,8 @@ class GoogleFlowService(UseapiService):
     )
     accounts_path = "/v1/google-flow/accounts"
     empty_list = EmptyList.EMPTY_OBJECT
+    # The list is a summary without accountCookies: their expiry (the deadline) comes from here.
+    reads_details = True
     details_path = "/v1/google-flow/accounts/{account}"
     delete_path = "/v1/google-flow/accounts/{account}"
     # "up to 50 Google Flow accounts per single useapi.net subscription": useapi.net enforces it.
@@ -291,25 +292,3 @@ class GoogleFlowService(UseapiService):
                 else None
             ),
         )
-
-    async def list_accounts(self) -> list[AccountInfo]:
-        """The base reads any JSON 404 as "no accounts" (Luma's and LTX's empty list). Here the
-        empty list is 200 {}, so a 404 is a fault (a moved or retired route), never "none":
-        reading it as empty would mark every tracked Google Flow account as gone."""
-        body = await self._transport.request(
-            "GET",
-            self.accounts_path,
-            label=self.label,
-            empty_on_404=self.empty_list is EmptyList.NOT_FOUND,
-            max_bytes=MAX_LIST_BODY_BYTES,
-        )
-        try:
-            entries = require_object(body, "the account list")
-            accounts = [
-                self.parse_account(require_object(value, f"account {key!r}"), key)
-                for key, value in entries.items()
-            ]
-        except FieldError as exc:
-            log.warning("useapi %s list: malformed answer: %s", self.key, exc)
-            raise UseapiError(Failure.BAD_RESPONSE, service_label=self.label, status=200) from None
-        return [a for a in accounts if a.account]

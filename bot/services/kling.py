@@ -184,6 +184,7 @@ class KlingService(UseapiService):
     form_fields = (
         FormField(
             id="email",
+            secret=False,  # the account key: shown in answers and /accounts
             label="Kling email",
             description="The email you sign in to klingai.com with (Google/Apple sign-in accounts can't be used)",
             placeholder="name@example.com",

@@ -94,8 +94,36 @@ class Transport:
         secrets: Sequence[str] = (),
         empty_on_404: bool = False,
         max_bytes: int = MAX_BODY_BYTES,
+        credential_noun: str = "cookie",
     ) -> Any:
-        """Return the decoded JSON body, or None for a "nothing configured" 404 when `empty_on_404`.
+        """The decoded JSON body (see `request_with_status`)."""
+        return (
+            await self.request_with_status(
+                method,
+                path,
+                label=label,
+                json_body=json_body,
+                secrets=secrets,
+                empty_on_404=empty_on_404,
+                max_bytes=max_bytes,
+                credential_noun=credential_noun,
+            )
+        )[1]
+
+    async def request_with_status(
+        self,
+        method: str,
+        path: str,
+        *,
+        label: str,
+        json_body: dict[str, Any] | None = None,
+        secrets: Sequence[str] = (),
+        empty_on_404: bool = False,
+        max_bytes: int = MAX_BODY_BYTES,
+        credential_noun: str = "cookie",
+    ) -> tuple[int, Any]:
+        """(status, decoded JSON body); the body is None for a "nothing configured" 404 when
+        `empty_on_404`.
 
         A body longer than `max_bytes` is not read further: BAD_RESPONSE. So is a 2xx whose body
         is empty, `null` or not JSON.
@@ -131,17 +159,26 @@ class Transport:
 
         payload = self._decode(body)
         if status == 404 and empty_on_404 and payload is not _NOT_JSON:
-            return None
+            return status, None
+        if status == 204:  # No Content, as Flow Music's DELETE answers
+            return status, None
         if 200 <= status < 300:
             # An empty or `null` 200 is not a documented answer of any route: reading it as
             # "no accounts" would mark every tracked account gone.
             if payload is _NOT_JSON or payload is None:
                 raise UseapiError(Failure.BAD_RESPONSE, service_label=label, status=status)
-            return payload
+            return status, payload
         detail = self._error_text(payload, secrets)
         retry_after = _retry_after(response.headers.get("Retry-After"))
         failure = _failure_for(status, retry_after)
-        raise UseapiError(failure, service_label=label, status=status, detail=detail, retry_after=retry_after)
+        raise UseapiError(
+            failure,
+            service_label=label,
+            status=status,
+            detail=detail,
+            retry_after=retry_after,
+            credential_noun=credential_noun,
+        )
 
     async def _read_limited(self, response: httpx.Response, max_bytes: int) -> bytes:
         chunks: list[bytes] = []
@@ -263,12 +300,13 @@ class UseapiService(ABC):
 
     async def register(self, submission: Submission) -> AccountInfo:
         secrets = submission.secrets
-        body = await self._transport.request(
+        status, body = await self._transport.request_with_status(
             "POST",
             self.accounts_path,
             label=self.label,
             json_body=submission.body,
             secrets=secrets,
+            credential_noun=self.credential_noun,
         )
         try:
             account = self.parse_account(require_object(body, "the answer"))
@@ -278,15 +316,30 @@ class UseapiService(ABC):
         if not account.account:
             if account.error:
                 detail = scrub(account.error, secrets)
-                raise UseapiError(Failure.BAD_REQUEST, service_label=self.label, status=200, detail=detail)
+                raise UseapiError(
+                    Failure.BAD_REQUEST,
+                    service_label=self.label,
+                    status=status,
+                    detail=detail,
+                    credential_noun=self.credential_noun,
+                )
             raise UseapiError(Failure.BAD_RESPONSE, service_label=self.label, status=200)
+        if account.created is None and status in (200, 201):
+            # useapi.net answers 201 for a new account, 200 for an updated one, where the body
+            # doesn't say (Luma's does, with `created`).
+            account = replace(account, created=status == 201)
         return account
 
     async def list_accounts(self) -> list[AccountInfo]:
-        body = await self._transport.request(
-            "GET", self.accounts_path, label=self.label, empty_on_404=True, max_bytes=MAX_LIST_BODY_BYTES
+        status, body = await self._transport.request_with_status(
+            "GET",
+            self.accounts_path,
+            label=self.label,
+            # Where the empty list is `{}`, a 404 is a moved or retired route, never "none".
+            empty_on_404=self.empty_list is EmptyList.NOT_FOUND,
+            max_bytes=MAX_LIST_BODY_BYTES,
         )
-        if body is None:  # only the documented "nothing configured" 404
+        if status == 404 and body is None:  # only the documented "nothing configured" 404
             return []
         try:
             accounts = [

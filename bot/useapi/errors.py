@@ -33,8 +33,10 @@ class UseapiError(Exception):
         status: int | None = None,
         detail: str | None = None,
         retry_after: float | None = None,
+        credential_noun: str = "cookie",
     ) -> None:
         self.failure = failure
+        self.credential_noun = credential_noun
         self.service_label = service_label
         self.status = status
         self.detail = detail
@@ -45,10 +47,13 @@ class UseapiError(Exception):
         label = self.service_label
         said = f' useapi.net said: "{self.detail}"' if self.detail else ""
         match self.failure:
-            case Failure.BAD_REQUEST:
+            case Failure.BAD_REQUEST if self.credential_noun == "cookie":
                 return (
                     f"useapi.net did not accept that {label} cookie.{said} Copy a fresh cookie and try again."
                 )
+            case Failure.BAD_REQUEST:
+                noun = self.credential_noun
+                return f"useapi.net did not accept the {label} {noun}.{said} Check the {noun} and try again."
             case Failure.UNAUTHORIZED:
                 return (
                     "useapi.net refused the bot's own API token (401). This is not your cookie: "

@@ -31,6 +31,9 @@ class FormField:
     required: bool = True
     # A select with these options (value, label) instead of a text input.
     options: tuple[tuple[str, str], ...] = ()
+    # False for what is shown back on purpose (an account's email): everything else typed into a
+    # register form is treated as a password (the tests' secret sweep looks for it everywhere).
+    secret: bool = True
 
     def __post_init__(self) -> None:
         # Caught at import time, not when a member opens the form and Discord answers 400.

@@ -1,0 +1,84 @@
+"""Every setting the bot keeps in its database (the `settings` table), named once, with its type
+and default, read and written through typed accessors.
+
+The environment (bot/config.py) says how the bot is deployed; these are what admins change from
+Discord (`/alerts …`) and what the scheduler remembers between passes. A key with `{service}` in
+its name exists once per service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from bot.store import Store
+
+T = TypeVar("T")
+
+
+def _snowflake(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() else None
+
+
+def _text(raw: str) -> str | None:
+    return raw
+
+
+@dataclass(frozen=True)
+class Setting(Generic[T]):
+    """One stored setting. An unset or unreadable value reads as `default`."""
+
+    key: str
+    decode: Callable[[str], T | None]
+    encode: Callable[[T], str]
+    default: T | None = None
+
+    def name(self, service: str | None = None) -> str:
+        if "{service}" in self.key:
+            if service is None:
+                raise ValueError(f"setting {self.key!r} is per service: name the service")
+            return self.key.format(service=service)
+        return self.key
+
+    async def get(self, store: Store, service: str | None = None) -> T | None:
+        raw = await store.get_setting(self.name(service))
+        if raw is None:
+            return self.default
+        decoded = self.decode(raw)
+        return self.default if decoded is None else decoded
+
+    async def raw(self, store: Store, service: str | None = None) -> str | None:
+        return await store.get_setting(self.name(service))
+
+    async def set(self, store: Store, value: T | None, service: str | None = None) -> None:
+        """Store `value`; None removes the setting (back to the default)."""
+        await store.set_setting(self.name(service), None if value is None else self.encode(value))
+
+
+# `/alerts channel`: where warnings go (unset: ALERT_CHANNEL_ID).
+ALERT_CHANNEL = Setting[int]("alert_channel_id", _snowflake, str)
+# `/alerts mention`: the role a warning pings (unset: nobody).
+MENTION_ROLE = Setting[int]("alert_mention_role_id", _snowflake, str)
+# `/alerts thresholds`: a service's lead times as typed, e.g. "72h,24h,6h" (unset: the defaults;
+# bot.watch parses them, so an unreadable value falls back there, with a log line).
+STAGES = Setting[str]("stages:{service}", _text, str)
+# Unix seconds of the scheduler's last pass; `python -m bot healthcheck` reads it with sqlite3.
+HEARTBEAT = Setting[int](
+    "scheduler_heartbeat", lambda raw: int(raw) if raw.lstrip("-").isdigit() else None, str
+)
+# The scheduler's memory of a service's account-list sync (bot.sync.SyncState, as JSON).
+SYNC_STATE = Setting[str]("sync:{service}", _text, str)
+# A hash of the application commands last synced to Discord, so a restart with the same
+# commands doesn't spend Discord's daily command-update allowance.
+SYNCED_COMMANDS = Setting[str]("synced_commands_hash", _text, str)
+
+ALL: tuple[Setting[int] | Setting[str], ...] = (
+    ALERT_CHANNEL,
+    MENTION_ROLE,
+    STAGES,
+    HEARTBEAT,
+    SYNC_STATE,
+    SYNCED_COMMANDS,
+)
