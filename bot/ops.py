@@ -17,7 +17,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -173,10 +173,14 @@ async def _check_database(settings: Settings, report: Report) -> Store | None:
 async def _check_useapi(
     settings: Settings, report: Report, transport: httpx.AsyncBaseTransport | None
 ) -> dict[str, list[AccountInfo] | None]:
-    """Each enabled service's upstream account list, or None when it could not be read."""
+    """Every known service's upstream account list, or None when it could not be read.
+
+    Services switched off in SERVICES are read too, so an operator learns which ones have
+    accounts on useapi.net that this bot does not watch; they never fail the check.
+    """
     import httpx
 
-    from bot.services import build_services
+    from bot.services import KNOWN_SERVICES, build_services
     from bot.useapi import UseapiError
 
     found: dict[str, list[AccountInfo] | None] = {}
@@ -189,22 +193,35 @@ async def _check_useapi(
             base_url=settings.useapi_base_url,
             token=settings.useapi_token,
             timeout=timeout,
-            enabled=settings.services,
+            enabled=KNOWN_SERVICES,
         )
         for key, service in services.items():
             topic = "useapi.net"
+            switched_on = key in settings.services
             try:
                 accounts = await service.list_accounts()
             except UseapiError as exc:
                 found[key] = None
                 reason = _operator_reason(exc)
-                if service.may_be_retired and exc.status in (404, 410):
+                if not switched_on:
+                    report.note(
+                        topic, f"{service.label}: switched off here; its list could not be read ({reason})"
+                    )
+                elif service.may_be_retired and exc.status in (404, 410):
                     report.note(topic, f"{service.label}: {reason}; remove it from SERVICES if unused")
                 else:
                     report.fail(topic, f"{service.label}: {reason}")
                 continue
             found[key] = accounts
-            if accounts:
+            if not switched_on:
+                report.note(
+                    topic,
+                    f"{service.label}: {len(accounts)} account(s) on useapi.net, switched off here: "
+                    f"add {key} to SERVICES to watch them"
+                    if accounts
+                    else f"{service.label}: switched off here, no account on useapi.net",
+                )
+            elif accounts:
                 report.ok(topic, f"{service.label}: token accepted, {len(accounts)} account(s) configured")
             else:
                 report.ok(topic, f"{service.label}: token accepted, no account configured yet")
@@ -212,12 +229,17 @@ async def _check_useapi(
 
 
 def merge_rows(
-    tracked: Iterable[TrackedAccount], upstream: dict[str, list[AccountInfo] | None], now: datetime
+    tracked: Iterable[TrackedAccount],
+    upstream: dict[str, list[AccountInfo] | None],
+    now: datetime,
+    enabled: Collection[str] | None = None,
 ) -> list[Row]:
-    """One row per account: upstream's fresh expiry where it was read, else the bot's record."""
+    """One row per account: upstream's fresh expiry where it was read, else the bot's record.
+    Accounts of services not in `enabled` (default: every service read) say they are not watched."""
+    on = set(upstream) if enabled is None else set(enabled)
     rows: dict[tuple[str, str], tuple[datetime | None, str, list[str]]] = {}
     for acc in tracked:
-        if acc.service not in upstream:
+        if acc.service not in upstream or acc.service not in on:
             note = "service switched off in SERVICES"
         elif upstream[acc.service] is None:
             note = "useapi.net could not be read"
@@ -227,7 +249,10 @@ def merge_rows(
     for service, accounts in upstream.items():
         for info in accounts or ():
             key = (service, info.account)
-            notes = [] if key in rows else ["not tracked yet (the next sync adds it)"]
+            if service not in on:
+                notes = ["switched off in SERVICES: not watched"]
+            else:
+                notes = [] if key in rows else ["not tracked yet (the next sync adds it)"]
             if info.error:
                 notes.append(f"useapi.net: {_printable(info.error)}")
             rows[key] = (info.expires_at, "upstream", notes)
@@ -292,7 +317,7 @@ async def check(
             await store.close()
 
     now = now or datetime.now(UTC)
-    rows = merge_rows(tracked, upstream, now)
+    rows = merge_rows(tracked, upstream, now, settings.services)
     out.write("\n")
     if rows:
         out.write(format_table(rows, now))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -31,7 +29,12 @@ class AccessCog(commands.GroupCog, group_name="access", group_description="Who m
         super().__init__()
 
     async def _audit(
-        self, interaction: discord.Interaction[Any], action: str, kind: str, target_id: int, outcome: str
+        self,
+        interaction: discord.Interaction[WardenBot],
+        action: str,
+        kind: str,
+        target_id: int,
+        outcome: str,
     ) -> None:
         await self.bot.store.audit(
             now=self.bot.clock.now(), actor_id=interaction.user.id, action=action,
@@ -41,7 +44,7 @@ class AccessCog(commands.GroupCog, group_name="access", group_description="Who m
     @app_commands.command(name="grant", description="Let a member or everyone with a role register accounts")
     @app_commands.describe(target="The member or role to approve")
     @admin_only()
-    async def grant(self, interaction: discord.Interaction[Any], target: Target) -> None:
+    async def grant(self, interaction: discord.Interaction[WardenBot], target: Target) -> None:
         kind = _kind(target)
         if kind == "role" and target.id == interaction.guild_id:
             await reply(interaction, "Approving @everyone would let anyone register. Pick a narrower role.")
@@ -61,7 +64,7 @@ class AccessCog(commands.GroupCog, group_name="access", group_description="Who m
     @app_commands.command(name="revoke", description="Withdraw a member's or role's approval")
     @app_commands.describe(target="The member or role to withdraw")
     @admin_only()
-    async def revoke(self, interaction: discord.Interaction[Any], target: Target) -> None:
+    async def revoke(self, interaction: discord.Interaction[WardenBot], target: Target) -> None:
         kind = _kind(target)
         removed = await self.bot.approvals.revoke(kind, target.id)
         await self._audit(interaction, "access_revoke", kind, target.id, "ok" if removed else "unchanged")
@@ -75,7 +78,7 @@ class AccessCog(commands.GroupCog, group_name="access", group_description="Who m
 
     @app_commands.command(name="list", description="Who may register accounts")
     @admin_only()
-    async def list(self, interaction: discord.Interaction[Any]) -> None:
+    async def list(self, interaction: discord.Interaction[WardenBot]) -> None:
         approvals = await self.bot.store.list_approvals()
         embed = discord.Embed(title="Approved to register", colour=discord.Colour.blurple())
         lines = [

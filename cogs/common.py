@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
 
 if TYPE_CHECKING:
     from bot.app import WardenBot
+
+T = TypeVar("T")
 
 ACCESS_HELP = "Ask a server admin to run `/access grant` for you or one of your roles."
 
@@ -17,11 +20,11 @@ class Refused(app_commands.CheckFailure):
     """A check failed; the message is shown to the member privately as is."""
 
 
-def warden(interaction: discord.Interaction[Any]) -> WardenBot:
+def warden(interaction: discord.Interaction[WardenBot]) -> WardenBot:
     return interaction.client  # type: ignore[no-any-return]
 
 
-def outside_reason(interaction: discord.Interaction[Any]) -> str | None:
+def outside_reason(interaction: discord.Interaction[WardenBot]) -> str | None:
     """Why this interaction may not be served here at all (DMs, other guilds), or None."""
     return warden(interaction).refusal_reason(interaction)
 
@@ -30,7 +33,7 @@ def role_ids(user: discord.abc.User) -> list[int]:
     return [role.id for role in getattr(user, "roles", [])]
 
 
-def is_admin(interaction: discord.Interaction[Any]) -> bool:
+def is_admin(interaction: discord.Interaction[WardenBot]) -> bool:
     """Manage Server in this server, or listed in ADMIN_USER_IDS."""
     bot = warden(interaction)
     if interaction.user.id in bot.settings.admin_user_ids:
@@ -38,7 +41,7 @@ def is_admin(interaction: discord.Interaction[Any]) -> bool:
     return interaction.guild_id is not None and interaction.permissions.manage_guild
 
 
-async def is_approved(interaction: discord.Interaction[Any]) -> bool:
+async def is_approved(interaction: discord.Interaction[WardenBot]) -> bool:
     """Admins, approved users and members of approved roles."""
     if is_admin(interaction):
         return True
@@ -46,7 +49,7 @@ async def is_approved(interaction: discord.Interaction[Any]) -> bool:
 
 
 async def refuse_unapproved(
-    interaction: discord.Interaction[Any], *, action: str, service: str | None
+    interaction: discord.Interaction[WardenBot], *, action: str, service: str | None
 ) -> bool:
     """Refuse privately and audit when the member may not register; True when refused."""
     reason = outside_reason(interaction)
@@ -64,10 +67,10 @@ async def refuse_unapproved(
     return True
 
 
-def admin_only() -> Any:
+def admin_only() -> Callable[[T], T]:
     """app_commands check: Manage Server or ADMIN_USER_IDS."""
 
-    def predicate(interaction: discord.Interaction[Any]) -> bool:
+    def predicate(interaction: discord.Interaction[WardenBot]) -> bool:
         reason = outside_reason(interaction)
         if reason:
             raise Refused(reason)
@@ -78,10 +81,12 @@ def admin_only() -> Any:
     return app_commands.check(predicate)
 
 
-async def reply(interaction: discord.Interaction[Any], content: str | None = None, **kwargs: Any) -> None:
+async def reply(
+    interaction: discord.Interaction[WardenBot], content: str | None = None, **kwargs: Any
+) -> None:
     """Answer privately, whether or not the interaction was answered or deferred already."""
     kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
     if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=True, **kwargs)
+        await interaction.followup.send(content or discord.utils.MISSING, ephemeral=True, **kwargs)
     else:
         await interaction.response.send_message(content, ephemeral=True, **kwargs)

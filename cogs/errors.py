@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -11,6 +11,9 @@ from discord.ext import commands
 
 from bot.store import StoreError
 from cogs.common import Refused, reply
+
+if TYPE_CHECKING:
+    from bot.app import WardenBot
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +37,7 @@ def message_for(error: Exception) -> str:
     return SOMETHING_WRONG
 
 
-async def answer_error(interaction: discord.Interaction[Any], error: Exception) -> None:
+async def answer_error(interaction: discord.Interaction[WardenBot], error: Exception) -> None:
     """Log what deserves it and tell the member privately; never raise."""
     text = message_for(error)
     if text in (SOMETHING_WRONG, STORAGE_WRONG):
@@ -50,13 +53,13 @@ class ErrorsCog(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
         self._previous = bot.tree.on_error
-        bot.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
+        bot.tree.on_error = self.on_app_command_error  # type: ignore[method-assign,assignment]
 
     async def cog_unload(self) -> None:
         self.bot.tree.on_error = self._previous  # type: ignore[method-assign]
 
     async def on_app_command_error(
-        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+        self, interaction: discord.Interaction[WardenBot], error: app_commands.AppCommandError
     ) -> None:
         await answer_error(interaction, error)
 

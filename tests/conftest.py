@@ -11,10 +11,17 @@ from bot.store import Store
 from tests.harness import Rig, running_rig
 
 
+def services_marked(request: pytest.FixtureRequest) -> dict[str, tuple[str, ...]]:
+    """`@pytest.mark.services("luma", "ltx")`: the test is about a service that is off by default,
+    so SERVICES naming it is the setting under test; every other default stays."""
+    marker = request.node.get_closest_marker("services")
+    return {"services": tuple(marker.args)} if marker else {}
+
+
 @pytest.fixture
-async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+async def rig(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Rig]:
     """The real bot, started and ready, against fresh Discord and useapi.net doubles."""
-    async with running_rig(tmp_path) as rig:
+    async with running_rig(tmp_path, **services_marked(request)) as rig:
         yield rig
 
 

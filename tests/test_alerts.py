@@ -23,10 +23,11 @@ from bot.app import WardenBot
 from bot.expiry import Alert, Kind
 from bot.models import TrackedAccount, WarningKey
 from bot.watch import PassReport
-from cogs.alert_embeds import warning_embed
 from cogs.alerts import AlertsCog
-from cogs.renew import renew_view
+from cogs.alerts._embeds import warning_embed
+from cogs.register import renew_view
 from tests.clock import FakeClock
+from tests.conftest import services_marked
 from tests.harness import DISCORD_TOKEN, Rig, modal_inputs, running_rig
 
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -42,9 +43,10 @@ def manual(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-async def rig(tmp_path: Path, manual: None) -> AsyncIterator[Rig]:
+async def rig(tmp_path: Path, manual: None, request: pytest.FixtureRequest) -> AsyncIterator[Rig]:
     """A rig whose bot is not started yet: tests set upstream up first, then `start_bot()`."""
-    async with running_rig(tmp_path, clock=FakeClock(START), start=False) as rig:
+    services = services_marked(request)
+    async with running_rig(tmp_path, clock=FakeClock(START), start=False, **services) as rig:
         yield rig
 
 
@@ -216,6 +218,7 @@ async def test_renewal_re_arms_every_stage(rig: Rig) -> None:
 # -- check before warning -----------------------------------------------------------------------
 
 
+@pytest.mark.services("luma", "ltx")
 async def test_a_token_refreshed_upstream_suppresses_the_warning(rig: Rig) -> None:
     email = "maker@example.com"
     token = START + 30 * H
@@ -234,6 +237,7 @@ async def test_a_token_refreshed_upstream_suppresses_the_warning(rig: Rig) -> No
     assert len(warnings(rig)) == 1
 
 
+@pytest.mark.services("luma", "ltx")
 async def test_a_token_still_close_after_the_check_is_warned_with_its_refresh_expiry(rig: Rig) -> None:
     email = "maker@example.com"
     token = START + 30 * H
@@ -579,6 +583,7 @@ async def test_alerts_commands_are_admin_only_and_synced_that_way(rig: Rig) -> N
     assert refused.data["flags"] & EPHEMERAL and "Only server admins" in refused.data["content"]
 
 
+@pytest.mark.services("luma", "ltx")
 async def test_thresholds_are_validated_stored_and_used(rig: Rig) -> None:
     expires = START + 100 * H
     rig.useapi.set_luma_account(EMAIL, expires)

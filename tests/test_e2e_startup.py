@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from bot.store import Store
 from tests.harness import Rig, modal_inputs
 
@@ -30,6 +32,7 @@ def alert_posts(rig: Rig) -> list[Any]:
     return rig.discord.requests_to("POST", rf"/channels/{rig.discord.alert_channel_id}/messages")
 
 
+@pytest.mark.services("luma", "ltx")
 async def test_start_up_syncs_every_command_to_the_guild_with_the_right_permissions(rig: Rig) -> None:
     synced = {c["name"]: c for c in rig.discord.synced_guild_commands[rig.discord.guild_id]}
     assert set(synced) == {"luma", "ltx", "accounts", "access", "alerts"}
@@ -65,6 +68,7 @@ async def test_start_up_syncs_every_command_to_the_guild_with_the_right_permissi
     assert rig.discord.unknown_routes == []
 
 
+@pytest.mark.services("luma", "ltx")
 async def test_refused_then_approved_then_registers_then_revoked_with_the_form_open(rig: Rig) -> None:
     member = rig.discord.member_ids[1]  # has no role: only a personal approval counts
     admin = rig.discord.admin_id

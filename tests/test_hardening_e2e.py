@@ -68,6 +68,7 @@ async def test_a_retry_right_after_a_402_goes_through(rig: Rig) -> None:
     assert [a.account for a in await store_of(rig).list_accounts()] == ["a@example.com"]
 
 
+@pytest.mark.services("luma", "ltx")
 async def test_three_luma_accounts_and_an_ltx_one_back_to_back(rig: Rig) -> None:
     """useapi.net load-balances across several Luma accounts: a team registers them in a row."""
     await approve(rig)

@@ -24,6 +24,7 @@ import pytest
 from bot import ops
 from bot.__main__ import main
 from bot.config import Settings
+from bot.services import REGISTRY
 from bot.store import Store
 from bot.useapi import AccountInfo
 from tests.doubles.discord_double import DiscordDouble
@@ -74,10 +75,12 @@ async def test_check_against_the_double_prints_the_table_and_exits_0(tmp_path: P
             USEAPI_TOKEN=USEAPI_TOKEN,
             USEAPI_BASE_URL=ua.base_url,
             DATABASE_PATH=str(tmp_path / "data" / "warden.sqlite3"),
+            SERVICES="luma,ltx",  # LTX is off by default; this test is about both
         )
         status, out, err = await run_bot("check", env=env, cwd=tmp_path)
-        # It read both account lists with the token, and nothing else.
-        assert [r.path for r in ua.requests] == ["/v1/luma/accounts", "/v1/ltxstudio/accounts"]
+        # It read every known service's account list (switched on or not) with the token, and
+        # nothing else.
+        assert sorted(r.path for r in ua.requests) == sorted(c.accounts_path for c in REGISTRY.values())
         assert all(r.headers["Authorization"] == f"Bearer {USEAPI_TOKEN}" for r in ua.requests)
 
     assert status == 0, out + err
@@ -128,10 +131,14 @@ async def test_check_when_useapi_is_unreachable_exits_1_and_logs_one_line_per_ev
         USEAPI_BASE_URL="http://127.0.0.1:9",  # discard port: nothing listens
         DATABASE_PATH=str(tmp_path / "warden.sqlite3"),
         LOG_LEVEL="DEBUG",
+        SERVICES="luma,ltx",
     )
     status, out, err = await run_bot("check", env=env, cwd=tmp_path)
     assert status == 1
-    assert out.count("cannot connect to USEAPI_BASE_URL") == 2
+    # A FAIL for each switched-on service; the switched-off ones are notes.
+    assert (
+        sum("FAIL" in line and "cannot connect to USEAPI_BASE_URL" in line for line in out.splitlines()) == 2
+    )
     assert "check failed: 2 problem(s)" in out
     lines = err.splitlines()
     assert lines, "LOG_LEVEL=DEBUG shows the failed calls"
@@ -168,7 +175,8 @@ async def test_check_with_invalid_configuration_exits_2(
 def mock(routes: dict[str, httpx.Response | Exception]) -> httpx.MockTransport:
     def handler(request: httpx.Request) -> httpx.Response:
         assert request.headers["Authorization"] == f"Bearer {USEAPI_TOKEN}"
-        answer = routes[request.url.path]
+        # A route a test doesn't name is a service with nothing configured (check reads every one).
+        answer = routes.get(request.url.path, httpx.Response(200, json={}))
         if isinstance(answer, Exception):
             raise answer
         return answer
@@ -206,7 +214,7 @@ async def test_retired_ltx_is_a_note_not_a_failure(tmp_path: Path, status_code: 
         # A retired route: plain text, not the documented JSON.
         "/v1/ltxstudio/accounts": httpx.Response(status_code, text="Gone"),
     }
-    status, out = await run_check(settings_for(tmp_path), routes)
+    status, out = await run_check(settings_for(tmp_path, services=("luma", "ltx")), routes)
     pattern = rf"note +LTX Studio: not available on useapi\.net right now \(HTTP {status_code}\)"
     assert re.search(pattern, out)
     assert status == 0
@@ -242,7 +250,7 @@ async def test_luma_failures_exit_1_with_the_reason(
 
 
 async def test_table_merges_the_database_with_upstream(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
+    settings = settings_for(tmp_path, services=("luma", "ltx"))
     store = await Store.open(settings.database_path)
     try:
         for account, expires in [("a@example.com", NOW + timedelta(days=1)), ("old@example.com", None)]:

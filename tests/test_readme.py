@@ -130,7 +130,7 @@ def test_every_command_is_documented() -> None:
 def test_every_slash_command_is_documented() -> None:
     """Each app command the cogs define appears in the team members' table."""
     table = section("For team members: the commands")
-    source = "\n".join(p.read_text(encoding="utf-8") for p in ROOT.joinpath("cogs").glob("*.py"))
+    source = "\n".join(p.read_text(encoding="utf-8") for p in ROOT.joinpath("cogs").rglob("*.py"))
     from bot.services import REGISTRY
 
     # Cog-defined groups, plus one per service (built from the registry).

@@ -51,6 +51,7 @@ async def assert_no_secret_leaked(rig: Rig) -> None:
         assert secret.encode() not in db_bytes
 
 
+@pytest.mark.services("luma", "ltx")
 async def test_command_tree_is_synced_to_the_guild(rig: Rig) -> None:
     commands = {c["name"]: c for c in rig.discord.synced_guild_commands[rig.discord.guild_id]}
     assert {"luma", "ltx", "accounts", "access"} <= set(commands)
@@ -98,6 +99,7 @@ async def test_luma_registration_end_to_end(rig: Rig) -> None:
     await assert_no_secret_leaked(rig)
 
 
+@pytest.mark.services("luma", "ltx")
 async def test_ltx_registration_end_to_end_with_max_jobs(rig: Rig) -> None:
     rig.useapi.add_ltx_cookie(
         LT_TOKEN, "maker@example.com", token_expire=EXPIRES, refresh_token_expire=EXPIRES + timedelta(days=30)
@@ -168,6 +170,7 @@ async def test_bad_luma_input_is_answered_without_calling_upstream(rig: Rig, pas
     assert rig.useapi.requests_to("POST", ".*") == []
 
 
+@pytest.mark.services("luma", "ltx")
 async def test_missing_ltx_cookie_is_named(rig: Rig) -> None:
     await grant(rig, member(rig))
     opened = await rig.slash("ltx", "register", user=member(rig))
@@ -287,6 +290,7 @@ async def test_a_form_opened_before_a_restart_still_registers(rig: Rig) -> None:
     assert len(rig.useapi.requests_to("POST", "/v1/luma/accounts")) == 1
 
 
+@pytest.mark.services("luma", "ltx")
 async def test_a_stale_form_is_still_checked_and_validated(rig: Rig) -> None:
     await grant(rig, member(rig))
     opened = await rig.slash("ltx", "register", user=member(rig))
@@ -312,6 +316,7 @@ async def test_a_live_form_is_handled_once(rig: Rig) -> None:
     assert len(rig.useapi.requests_to("POST", "/v1/luma/accounts")) == 1
 
 
+@pytest.mark.services("luma", "ltx")
 async def test_the_form_uses_labels_that_say_where_each_value_comes_from(rig: Rig) -> None:
     """Discord's current modal layout: each input in a Label (type 18) with a description."""
     await grant(rig, member(rig))

@@ -174,6 +174,7 @@ async def test_a_held_read_after_failures_is_an_answer_it_says_recovered_not_fai
     assert GONE_TITLE not in stages_posted(rig)
 
 
+@pytest.mark.services("luma", "ltx")
 @pytest.mark.parametrize("status", [404, 410])
 async def test_tracked_ltx_accounts_are_not_marked_gone_when_ltx_is_retired(rig: Rig, status: int) -> None:
     emails = ("one@example.com", "two@example.com")

@@ -50,6 +50,7 @@ class LtxService(UseapiService):
     key = "ltx"
     label = "LTX Studio"
     order = 90
+    on_by_default = False  # retired by useapi.net in March 2026
     command_group = "ltx"
     group_description = "LTX Studio accounts on useapi.net"
     expiry_noun = "token"

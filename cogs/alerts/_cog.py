@@ -29,10 +29,10 @@ from bot.store import StoreError
 from bot.sync import Notice, SyncState, load_state
 from bot.useapi import AccountInfo
 from bot.watch import DeliveryError, ExpiryWatch, PassReport
-from cogs.alert_embeds import sample_alert, status_embed, sync_notice_embed, warning_embed
+from cogs._format import safe
+from cogs.alerts._embeds import sample_alert, status_embed, sync_notice_embed, warning_embed
 from cogs.common import admin_only, reply
-from cogs.embeds import safe
-from cogs.renew import RenewButton, renew_view
+from cogs.register import renew_view
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,9 @@ def offer_switched_on_services(cog: commands.Cog, bot: WardenBot) -> None:
     Choices are fixed when the class is defined; the cog's own copies of its commands (one per
     bot) get the narrowed list, so a team never picks a service it doesn't run.
     """
-    choices = [app_commands.Choice(name=s.label, value=s.key) for s in bot.services.values()]
+    choices: list[app_commands.Choice[str | int | float]] = [
+        app_commands.Choice(name=s.label, value=s.key) for s in bot.services.values()
+    ]
     for command in cog.walk_app_commands():
         if isinstance(command, app_commands.Command):
             param = command._params.get("service")
@@ -78,7 +80,6 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
         offer_switched_on_services(self, bot)
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(RenewButton)
         # Tests that drive run_pass by hand set `WardenBot.alerts_autostart = False`. (An attribute
         # of this module would not do: loading an extension executes the module afresh.)
         if getattr(self.bot, "alerts_autostart", True):
@@ -89,7 +90,6 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
         self.scheduler.cancel()
         if task is not None and not task.done():
             await asyncio.wait({task}, timeout=5)
-        self.bot.remove_dynamic_items(RenewButton)
         try:
             await self.lease.release()
         except (StoreError, ValueError) as exc:  # ValueError: the database is closed already
@@ -204,7 +204,11 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
             ) from None
 
     async def _audit(
-        self, interaction: discord.Interaction[Any], action: str, target: str | None, outcome: str = "ok"
+        self,
+        interaction: discord.Interaction[WardenBot],
+        action: str,
+        target: str | None,
+        outcome: str = "ok",
     ) -> None:
         await self.bot.store.audit(
             now=self.bot.clock.now(),
@@ -222,7 +226,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
     @app_commands.describe(channel="Where warnings go; leave empty to use ALERT_CHANNEL_ID")
     @admin_only()
     async def channel(
-        self, interaction: discord.Interaction[Any], channel: discord.TextChannel | None = None
+        self, interaction: discord.Interaction[WardenBot], channel: discord.TextChannel | None = None
     ) -> None:
         await settings.ALERT_CHANNEL.set(self.bot.store, channel.id if channel else None)
         await self._audit(interaction, "alerts_channel", f"channel:{channel.id}" if channel else None)
@@ -250,7 +254,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
     @app_commands.choices(service=SERVICE_CHOICES)
     @admin_only()
     async def thresholds(
-        self, interaction: discord.Interaction[Any], service: app_commands.Choice[str], stages: str
+        self, interaction: discord.Interaction[WardenBot], service: app_commands.Choice[str], stages: str
     ) -> None:
         if stages.strip().lower() in ("default", "reset"):
             await settings.STAGES.set(self.bot.store, None, service.value)
@@ -281,7 +285,9 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
     @app_commands.command(name="mention", description="The role pinged by warnings (empty: ping nobody)")
     @app_commands.describe(role="The role to ping; leave empty to ping nobody")
     @admin_only()
-    async def mention(self, interaction: discord.Interaction[Any], role: discord.Role | None = None) -> None:
+    async def mention(
+        self, interaction: discord.Interaction[WardenBot], role: discord.Role | None = None
+    ) -> None:
         if role is not None and role.id == interaction.guild_id:
             await reply(interaction, "Warnings never ping @everyone. Pick a role made for this.")
             return
@@ -298,14 +304,14 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
 
     @app_commands.command(name="status", description="Channel, stages, next warnings and the last sync")
     @admin_only()
-    async def status(self, interaction: discord.Interaction[Any]) -> None:
+    async def status(self, interaction: discord.Interaction[WardenBot]) -> None:
         await reply(interaction, embed=await self.status_embed())
 
     @app_commands.command(
         name="test", description="Post a sample warning to check the channel and permissions"
     )
     @admin_only()
-    async def test(self, interaction: discord.Interaction[Any]) -> None:
+    async def test(self, interaction: discord.Interaction[WardenBot]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         now = self.bot.clock.now()
         service = next(iter(self.bot.services), "luma")

@@ -16,7 +16,7 @@ from bot.expiry import Alert, Kind, Plan, format_stages, stage_label
 from bot.models import AlertFailure, TrackedAccount, WarningKey
 from bot.services import REGISTRY
 from bot.sync import Notice, SyncState
-from cogs.embeds import COLOUR_INFO, COLOUR_WARN, label, safe, when
+from cogs._format import COLOUR_INFO, COLOUR_WARN, label, safe, when
 
 COLOUR_URGENT = discord.Colour.red()
 

@@ -10,20 +10,20 @@ from __future__ import annotations
 import logging
 import math
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import discord
-from discord import app_commands, ui
-from discord.ext import commands
+from discord import ui
 
 from bot.app import WardenBot
 from bot.cookies import CookieError
 from bot.registration import RecordingFailed, register_account
 from bot.useapi import AccountInfo, FormField, UseapiError, UseapiService
+from cogs._format import safe, when
 from cogs.common import refuse_unapproved, reply, warden
-from cogs.embeds import registration_embed, renewal_notice, safe, when
 from cogs.errors import answer_error
+from cogs.register._embeds import registration_embed, renewal_notice
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +64,10 @@ class RegisterModal(ui.Modal):
                 out[field_id] = component.value
         return out
 
-    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:  # type: ignore[override]
+    async def on_submit(self, interaction: discord.Interaction[WardenBot]) -> None:  # type: ignore[override]
         await submit_registration(interaction, self.service, self.values())
 
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception) -> None:  # type: ignore[override]
+    async def on_error(self, interaction: discord.Interaction[WardenBot], error: Exception) -> None:  # type: ignore[override]
         await answer_error(interaction, error)
 
 
@@ -93,7 +93,7 @@ def build_register_modal(bot: WardenBot, service: UseapiService) -> RegisterModa
     return RegisterModal(service, bot.issued_modal_ids)
 
 
-async def open_register_modal(interaction: discord.Interaction[Any], service: UseapiService) -> None:
+async def open_register_modal(interaction: discord.Interaction[WardenBot], service: UseapiService) -> None:
     """Open the modal for an approved member, refuse anyone else privately. Used by Renew too."""
     if await refuse_unapproved(interaction, action="open_register", service=service.key):
         return
@@ -101,7 +101,7 @@ async def open_register_modal(interaction: discord.Interaction[Any], service: Us
 
 
 async def submit_registration(
-    interaction: discord.Interaction[Any], service: UseapiService, values: Mapping[str, str]
+    interaction: discord.Interaction[WardenBot], service: UseapiService, values: Mapping[str, str]
 ) -> None:
     bot = warden(interaction)
     # Approval may have been revoked while the modal was open.
@@ -155,7 +155,7 @@ async def submit_registration(
 
 
 async def _finish_registration(
-    bot: WardenBot, interaction: discord.Interaction[Any], service: UseapiService, info: AccountInfo
+    bot: WardenBot, interaction: discord.Interaction[WardenBot], service: UseapiService, info: AccountInfo
 ) -> None:
     notice_failed = await post_renewal_notice(bot, interaction.user.id, info)
     extra = f"\n⚠️ {notice_failed}" if notice_failed else ""
@@ -182,83 +182,3 @@ async def post_renewal_notice(bot: WardenBot, user_id: int, info: Any) -> str | 
         log.warning("cannot post the renewal notice: Discord answered %s", exc.status)
         return "The public notice could not be posted (Discord error); the registration itself worked."
     return None
-
-
-class ServiceGroup(app_commands.Group):
-    """`/<service> …`: one group per switched-on service, named and described by the service."""
-
-    def __init__(self, service: UseapiService) -> None:
-        super().__init__(
-            name=service.command_group,
-            description=service.group_description,
-            # What @app_commands.guild_only() gives a class: no DMs, offered in guilds only.
-            guild_only=True,
-            allowed_contexts=app_commands.AppCommandContext(guild=True),
-        )
-        self.service = service
-        register = app_commands.Command(
-            name="register", description=service.register_description, callback=self._register
-        )
-        self.add_command(register)
-
-    async def _register(self, interaction: discord.Interaction[Any]) -> None:
-        await open_register_modal(interaction, self.service)
-
-
-class RegisterCog(commands.Cog):
-    """The register commands of every switched-on service, and submits of forms opened earlier."""
-
-    def __init__(self, bot: WardenBot) -> None:
-        self.bot = bot
-        self.groups = [ServiceGroup(service) for service in bot.services.values()]
-
-    async def cog_load(self) -> None:
-        for group in self.groups:
-            self.bot.tree.add_command(group)
-
-    async def cog_unload(self) -> None:
-        for group in self.groups:
-            self.bot.tree.remove_command(group.name)
-
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        """Submits of forms this process doesn't know: opened before a restart, or over an hour ago.
-
-        discord.py only routes a submit to a modal it still holds; without this the member would
-        see "This interaction failed" after every deploy.
-        """
-        if interaction.type is not discord.InteractionType.modal_submit or interaction.data is None:
-            return
-        custom_id = str(interaction.data.get("custom_id", ""))
-        if not custom_id.startswith(MODAL_ID_PREFIX):
-            return
-        if custom_id in self.bot.issued_modal_ids:
-            return  # discord.py delivers it to the modal's own on_submit
-        service = self.bot.services.get(custom_id[len(MODAL_ID_PREFIX) :].partition(":")[0])
-        if service is None:
-            return  # a form of a service switched off since; nothing here can serve it
-        values = dict(_submitted_values(interaction.data.get("components", [])))
-        try:
-            await submit_registration(interaction, service, values)
-        except Exception as exc:  # the same answer a live modal's on_error gives
-            await answer_error(interaction, exc)
-
-
-def _submitted_values(components: Any) -> Iterator[tuple[str, str]]:
-    """(custom_id, value) of every text input and select in a modal submit (action rows or labels)."""
-    for component in components if isinstance(components, list) else []:
-        if not isinstance(component, dict):
-            continue
-        if component.get("type") == 4 and isinstance(component.get("value"), str):
-            yield str(component.get("custom_id", "")), component["value"]
-        elif component.get("type") == 3 and isinstance(component.get("values"), list):
-            chosen = [v for v in component["values"] if isinstance(v, str)]
-            yield str(component.get("custom_id", "")), chosen[0] if chosen else ""
-        yield from _submitted_values(component.get("components"))
-        if isinstance(component.get("component"), dict):
-            yield from _submitted_values([component["component"]])
-
-
-async def setup(bot: WardenBot) -> None:
-    # A service switched off in SERVICES registers no commands at all.
-    await bot.add_cog(RegisterCog(bot))

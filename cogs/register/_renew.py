@@ -8,14 +8,17 @@ ran. The alerts cog, which posts the warnings, does that when it loads.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 
+from cogs._format import label
 from cogs.common import reply, warden
-from cogs.embeds import label
 from cogs.errors import answer_error
-from cogs.register import open_register_modal
+from cogs.register._form import open_register_modal
+
+if TYPE_CHECKING:
+    from bot.app import WardenBot
 
 
 class RenewButton(
@@ -36,11 +39,11 @@ class RenewButton(
 
     @classmethod
     async def from_custom_id(  # type: ignore[override]
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction[WardenBot], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> RenewButton:
         return cls(match["service"])
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction[WardenBot]) -> None:  # type: ignore[override]
         try:
             service = warden(interaction).services.get(self.service)
             if service is None:

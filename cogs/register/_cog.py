@@ -1,0 +1,110 @@
+"""`/<service> register` for every switched-on service: a private modal, validation, then useapi.net.
+
+Discord gives 3 seconds to answer an interaction and a modal can't follow a
+deferral, so the command opens the modal at once (after a local approval
+check), and the submit validates locally, defers, and only then calls upstream.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import WardenBot
+from bot.useapi import UseapiService
+from cogs.errors import answer_error
+from cogs.register._form import MODAL_ID_PREFIX, open_register_modal, submit_registration
+from cogs.register._renew import RenewButton
+
+log = logging.getLogger(__name__)
+
+
+class ServiceGroup(app_commands.Group):
+    """`/<service> …`: one group per switched-on service, named and described by the service."""
+
+    def __init__(self, service: UseapiService) -> None:
+        super().__init__(
+            name=service.command_group,
+            description=service.group_description,
+            # What @app_commands.guild_only() gives a class: no DMs, offered in guilds only.
+            guild_only=True,
+            allowed_contexts=app_commands.AppCommandContext(guild=True),
+        )
+        self.service = service
+        register: app_commands.Command[ServiceGroup, [], None] = app_commands.Command(
+            name="register", description=service.register_description, callback=self._register
+        )
+        self.add_command(register)
+
+    async def _register(self, interaction: discord.Interaction[WardenBot]) -> None:
+        await open_register_modal(interaction, self.service)
+
+
+class RegisterCog(commands.Cog):
+    """The register commands of every switched-on service, and submits of forms opened earlier."""
+
+    def __init__(self, bot: WardenBot) -> None:
+        self.bot = bot
+        self.groups = [ServiceGroup(service) for service in bot.services.values()]
+
+    async def cog_load(self) -> None:
+        for group in self.groups:
+            self.bot.tree.add_command(group)
+
+    async def cog_unload(self) -> None:
+        for group in self.groups:
+            self.bot.tree.remove_command(group.name)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction[WardenBot]) -> None:
+        """Submits of forms this process doesn't know: opened before a restart, or over an hour ago.
+
+        discord.py only routes a submit to a modal it still holds; without this the member would
+        see "This interaction failed" after every deploy.
+        """
+        if interaction.type is not discord.InteractionType.modal_submit or interaction.data is None:
+            return
+        custom_id = str(interaction.data.get("custom_id", ""))
+        if not custom_id.startswith(MODAL_ID_PREFIX):
+            return
+        if custom_id in self.bot.issued_modal_ids:
+            return  # discord.py delivers it to the modal's own on_submit
+        service = self.bot.services.get(custom_id[len(MODAL_ID_PREFIX) :].partition(":")[0])
+        if service is None:
+            return  # a form of a service switched off since; nothing here can serve it
+        values = dict(_submitted_values(interaction.data.get("components", [])))
+        try:
+            await submit_registration(interaction, service, values)
+        except Exception as exc:  # the same answer a live modal's on_error gives
+            await answer_error(interaction, exc)
+
+
+def _submitted_values(components: Any) -> Iterator[tuple[str, str]]:
+    """(custom_id, value) of every text input and select in a modal submit (action rows or labels)."""
+    for component in components if isinstance(components, list) else []:
+        if not isinstance(component, dict):
+            continue
+        if component.get("type") == 4 and isinstance(component.get("value"), str):
+            yield str(component.get("custom_id", "")), component["value"]
+        elif component.get("type") == 3 and isinstance(component.get("values"), list):
+            chosen = [v for v in component["values"] if isinstance(v, str)]
+            yield str(component.get("custom_id", "")), chosen[0] if chosen else ""
+        yield from _submitted_values(component.get("components"))
+        if isinstance(component.get("component"), dict):
+            yield from _submitted_values([component["component"]])
+
+
+async def setup(bot: WardenBot) -> None:
+    # A service switched off in SERVICES registers no commands at all.
+    await bot.add_cog(RegisterCog(bot))
+    # Renew buttons under warnings posted before a restart open the form this extension serves.
+    bot.add_dynamic_items(RenewButton)
+
+
+async def teardown(bot: WardenBot) -> None:
+    bot.remove_dynamic_items(RenewButton)
