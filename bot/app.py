@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -149,19 +151,43 @@ class WardenBot(commands.Bot):
                 raise
         await self.sync_commands()
 
-    async def sync_commands(self) -> list[app_commands.AppCommand]:
-        if self.settings.guild_id:
-            guild = discord.Object(self.settings.guild_id)
+    async def sync_commands(self) -> list[app_commands.AppCommand] | None:
+        """Sync the command tree to Discord, unless it is what the last sync sent.
+
+        Discord allows a limited number of command updates a day; a crash loop or a routine
+        restart must not spend them. Returns None when nothing had to be sent.
+        """
+        guild = discord.Object(self.settings.guild_id) if self.settings.guild_id else None
+        if guild is not None:
             # Guild commands appear at once; global ones can take up to an hour.
             self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
             # Clear global copies so members don't see every command twice.
             self.tree.clear_commands(guild=None)
+        digest = self.command_digest(guild)
+        if await settings.SYNCED_COMMANDS.get(self.store) == digest:
+            log.info("application commands unchanged since the last sync; not syncing")
+            return None
+        if guild is not None:
+            synced = await self.tree.sync(guild=guild)
             await self.tree.sync()
         else:
             synced = await self.tree.sync()
+        await settings.SYNCED_COMMANDS.set(self.store, digest)
         log.info("synced %d application commands", len(synced))
         return synced
+
+    def command_digest(self, guild: discord.abc.Snowflake | None) -> str:
+        """A hash of exactly what a sync would send: where, as which application, which commands."""
+        payload = {
+            "application": self.application_id,
+            "guild": guild.id if guild is not None else None,
+            "commands": sorted(
+                (command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)),
+                key=lambda c: str(c.get("name")),
+            ),
+            "global": [command.to_dict(self.tree) for command in self.tree.get_commands()],
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
     async def on_ready(self) -> None:
         assert self.user is not None

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 if TYPE_CHECKING:
     from bot.app import WardenBot
@@ -90,3 +92,27 @@ async def reply(
         await interaction.followup.send(content or discord.utils.MISSING, ephemeral=True, **kwargs)
     else:
         await interaction.response.send_message(content, ephemeral=True, **kwargs)
+
+
+def offer_switched_on_services(cog: commands.Cog, bot: WardenBot) -> None:
+    """Narrow every `service` choice of this cog's commands to the services switched on here.
+
+    Choices are fixed when the class is defined (from every known service); the cog's own copies
+    of its commands (one per bot) get the narrowed list, so a team never picks a service it
+    doesn't run.
+    """
+    choices: list[app_commands.Choice[str | int | float]] = [
+        app_commands.Choice(name=s.label, value=s.key) for s in bot.services.values()
+    ]
+    for command in cog.walk_app_commands():
+        if isinstance(command, app_commands.Command):
+            param = command._params.get("service")
+            if param is not None and param.choices:
+                command._params["service"] = dataclasses.replace(param, choices=choices)
+
+
+def every_service_choice() -> list[app_commands.Choice[str]]:
+    """A `service` choice per known service, for the decorator (narrowed per bot, above)."""
+    from bot.services import REGISTRY
+
+    return [app_commands.Choice(name=cls.label, value=key) for key, cls in REGISTRY.items()]

@@ -41,7 +41,10 @@ async def test_start_up_syncs_every_command_to_the_guild_with_the_right_permissi
         return {o["name"]: o for o in synced[name]["options"] if o["type"] == 1}
 
     assert set(subcommands("luma")) == {"register"} and set(subcommands("ltx")) == {"register"}
-    assert synced["accounts"]["options"] == []
+    # One optional filter (issue 13): the switched-on services only.
+    (option,) = synced["accounts"]["options"]
+    assert option["name"] == "service" and option["required"] is False
+    assert {c["value"] for c in option["choices"]} == {"luma", "ltx"}
     assert set(subcommands("access")) == {"grant", "revoke", "list"}
     alerts = subcommands("alerts")
     assert set(alerts) == {"channel", "thresholds", "mention", "status", "test"}
@@ -135,3 +138,23 @@ async def test_refused_then_approved_then_registers_then_revoked_with_the_form_o
     accounts = {a.account: a for a in await store_of(rig).list_accounts()}
     assert set(accounts) == {"studio@example.com", "maker@example.com"}
     assert all(a.registered_by == member for a in accounts.values())
+
+
+def command_puts(rig: Rig) -> int:
+    return sum(r.method == "PUT" and r.path.endswith("/commands") for r in rig.discord.requests)
+
+
+async def test_a_restart_with_the_same_commands_does_not_sync_them_again(rig: Rig) -> None:
+    """Discord allows a limited number of command updates a day; restarts must not spend them."""
+    first = command_puts(rig)
+    assert first == 2  # the guild's commands, and clearing the global copies
+    await rig.stop_bot()
+    await rig.start_bot()
+    assert command_puts(rig) == first
+    assert "bot.app: application commands unchanged since the last sync; not syncing" in rig.raw_logs.lines
+    assert {c["name"] for c in rig.discord.synced_guild_commands[rig.discord.guild_id]} >= {"luma", "alerts"}
+    # A different set of commands (a service switched on) is synced at the next start.
+    await rig.stop_bot()
+    await rig.start_bot(services=("luma", "kling"))
+    assert command_puts(rig) == first + 2
+    assert "kling" in {c["name"] for c in rig.discord.synced_guild_commands[rig.discord.guild_id]}
