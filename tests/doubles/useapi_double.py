@@ -95,6 +95,7 @@ class LumaAccount:
     refresh_count: int = 0
     executing: int = 0
     error: str | None = None
+    revoked: bool = False  # the live check (sessionValid) says no long before the expiry
 
 
 @dataclass
@@ -418,7 +419,7 @@ class UseapiDouble:
             return web.Response(status=404)
         data = self._luma_summary(acc)
         data.update(
-            sessionValid=acc.error is None and acc.expires > self.now(),
+            sessionValid=acc.error is None and not acc.revoked and acc.expires > self.now(),
             credits=acc.credits,
             luma_session=_redact(acc.session),
             session=_redact(acc.session),
