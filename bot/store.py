@@ -314,17 +314,29 @@ class Store:
 
         await self._transaction(work)
 
-    async def list_accounts(self, service: str | None = None) -> list[TrackedAccount]:
-        """Every tracked account, soonest expiry first (unknown expiry last)."""
+    async def list_accounts(
+        self, service: str | None = None, *, limit: int = -1, offset: int = 0
+    ) -> list[TrackedAccount]:
+        """Tracked accounts, soonest expiry first (unknown expiry last); `limit`/`offset` page
+        through them (a page of /accounts reads only its own rows)."""
         where = "WHERE service = ?" if service else ""
-        params = (service,) if service else ()
+        params: tuple[Any, ...] = (service,) if service else ()
         async with self.db.execute(
             f"SELECT {_ACCOUNT_COLUMNS} FROM accounts {where} "  # noqa: S608 - constant fragments only
-            "ORDER BY expires_at IS NULL, expires_at, service, account",
-            params,
+            "ORDER BY expires_at IS NULL, expires_at, service, account LIMIT ? OFFSET ?",
+            (*params, limit, offset),
         ) as cur:
             rows = await cur.fetchall()
         return [_account(row) for row in rows]
+
+    async def count_accounts(self, service: str | None = None) -> int:
+        where = "WHERE service = ?" if service else ""
+        async with self.db.execute(
+            f"SELECT COUNT(*) FROM accounts {where}",  # noqa: S608 - constant fragments only
+            (service,) if service else (),
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
 
     async def get_account(self, service: str, account: str) -> TrackedAccount | None:
         async with self.db.execute(

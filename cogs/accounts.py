@@ -34,36 +34,54 @@ def _account_line(acc: TrackedAccount) -> str:
     return line
 
 
-PAGE_BUDGET = DESCRIPTION_LIMIT - 100  # room for nothing else: the footer says the page
+PAGE_SIZE = 10  # accounts per page: a worst-case line is ~600 characters of Discord's 4096
 PAGER_TIMEOUT = 600  # seconds the page buttons keep working
+
+
+def accounts_page(
+    accounts: Sequence[TrackedAccount],
+    *,
+    number: int,
+    total: int,
+    services: Iterable[str],
+    title: str = "Tracked accounts",
+) -> discord.Embed:
+    """One page of `/accounts` (the accounts on it in order, soonest expiry first), within
+    Discord's limits; `total` is the count over every page."""
+    embed = discord.Embed(title=title, colour=COLOUR_INFO)
+    if total == 0:
+        commands = " or ".join(f"`/{REGISTRY[key].command_group} register`" for key in services)
+        embed.description = f"No accounts are tracked yet. Register one with {commands}."
+        return embed
+    text = "\n".join(_account_line(acc) for acc in accounts)
+    if len(text) > DESCRIPTION_LIMIT:  # only with many maximal lines: never cut mid-page silently
+        text = text[: DESCRIPTION_LIMIT - 1] + "…"
+    embed.description = text
+    pages = page_count(total)
+    where = f" · page {number} of {pages}" if pages > 1 else ""
+    embed.set_footer(text=f"{total} account(s), soonest expiry first{where}")
+    return embed
+
+
+def page_count(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
 
 
 def accounts_pages(
     accounts: Sequence[TrackedAccount], services: Iterable[str], *, title: str = "Tracked accounts"
 ) -> list[discord.Embed]:
-    """Every account, in the order given (soonest expiry first), on as many embeds as it takes;
-    each within Discord's limits, each saying which page it is."""
-    if not accounts:
-        commands = " or ".join(f"`/{REGISTRY[key].command_group} register`" for key in services)
-        embed = discord.Embed(title=title, colour=COLOUR_INFO)
-        embed.description = f"No accounts are tracked yet. Register one with {commands}."
-        return [embed]
-    pages: list[list[str]] = [[]]
-    used = 0
-    for acc in accounts:
-        line = _account_line(acc)
-        if pages[-1] and used + len(line) + 1 > PAGE_BUDGET:
-            pages.append([])
-            used = 0
-        pages[-1].append(line)
-        used += len(line) + 1
-    embeds = []
-    for number, lines in enumerate(pages, start=1):
-        embed = discord.Embed(title=title, colour=COLOUR_INFO, description="\n".join(lines))
-        where = f" · page {number} of {len(pages)}" if len(pages) > 1 else ""
-        embed.set_footer(text=f"{len(accounts)} account(s), soonest expiry first{where}")
-        embeds.append(embed)
-    return embeds
+    """Every page at once (for the pictures and the benchmark; the command reads page by page)."""
+    keys = list(services)
+    return [
+        accounts_page(
+            accounts[start : start + PAGE_SIZE],
+            number=start // PAGE_SIZE + 1,
+            total=len(accounts),
+            services=keys,
+            title=title,
+        )
+        for start in range(0, max(len(accounts), 1), PAGE_SIZE)
+    ]
 
 
 def accounts_embed(accounts: Sequence[TrackedAccount], services: Iterable[str]) -> discord.Embed:
@@ -72,22 +90,31 @@ def accounts_embed(accounts: Sequence[TrackedAccount], services: Iterable[str]) 
 
 
 class AccountsPager(discord.ui.View):
-    """Previous / next under a private `/accounts` answer (only its reader sees and presses them)."""
+    """Previous / next under a private `/accounts` answer; each press reads only that page."""
 
-    def __init__(self, pages: list[discord.Embed]) -> None:
+    def __init__(self, bot: WardenBot, service: str | None, total: int, title: str) -> None:
         super().__init__(timeout=PAGER_TIMEOUT)
-        self.pages = pages
+        self.bot, self.service, self.total, self.title = bot, service, total, title
         self.index = 0
         self._update_buttons()
 
     def _update_buttons(self) -> None:
         self.previous.disabled = self.index == 0
-        self.next.disabled = self.index == len(self.pages) - 1
+        self.next.disabled = self.index >= page_count(self.total) - 1
+
+    async def page(self) -> discord.Embed:
+        accounts = await self.bot.store.list_accounts(
+            self.service, limit=PAGE_SIZE, offset=self.index * PAGE_SIZE
+        )
+        services = [self.service] if self.service else list(self.bot.services)
+        return accounts_page(
+            accounts, number=self.index + 1, total=self.total, services=services, title=self.title
+        )
 
     async def _show(self, interaction: discord.Interaction[WardenBot], step: int) -> None:
-        self.index = max(0, min(len(self.pages) - 1, self.index + step))
+        self.index = max(0, min(page_count(self.total) - 1, self.index + step))
         self._update_buttons()
-        await interaction.response.edit_message(embed=self.pages[self.index], view=self)
+        await interaction.response.edit_message(embed=await self.page(), view=self)
 
     @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
     async def previous(
@@ -116,18 +143,16 @@ class AccountsCog(commands.Cog):
         self, interaction: discord.Interaction[WardenBot], service: app_commands.Choice[str] | None = None
     ) -> None:
         # Account emails are team business: approved members only, answered privately.
-        if await refuse_unapproved(
-            interaction, action="accounts", service=service.value if service else None
-        ):
+        key = service.value if service else None
+        if await refuse_unapproved(interaction, action="accounts", service=key):
             return
-        accounts = await self.bot.store.list_accounts(service.value if service else None)
-        keys = [service.value] if service else list(self.bot.services)
         title = f"Tracked {service.name} accounts" if service else "Tracked accounts"
-        pages = accounts_pages(accounts, keys, title=title)
-        if len(pages) == 1:
-            await reply(interaction, embed=pages[0])
+        pager = AccountsPager(self.bot, key, await self.bot.store.count_accounts(key), title)
+        first = await pager.page()
+        if page_count(pager.total) == 1:
+            await reply(interaction, embed=first)
         else:
-            await reply(interaction, embed=pages[0], view=AccountsPager(pages))
+            await reply(interaction, embed=first, view=pager)
 
 
 async def setup(bot: WardenBot) -> None:
