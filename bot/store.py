@@ -605,8 +605,9 @@ class Store:
 
     async def record_details(self, info: AccountInfo, *, checked_at: datetime, noun: str = "session") -> bool:
         """Merge a live `GET /accounts/{account}` answer (Luma's sessionValid, Google Flow's
-        cookie expiry); a field it lacks keeps its stored value. False when the account is not
-        tracked (nothing is added from a details read)."""
+        cookie expiry); a field it lacks keeps its stored value. True when that changed the
+        reason to warn or the expiry; False too when the account is not tracked (nothing is
+        added from a details read)."""
         stamp = to_epoch(checked_at)
 
         async def work(conn: aiosqlite.Connection) -> bool:
@@ -643,7 +644,7 @@ class Store:
             )
             if reason is None and row[4] is not None:
                 await conn.execute(_FORGET_REASON_WARNINGS, (info.service, info.account))
-            return True
+            return reason != row[4] or (expires is not None and expires != row[6])
 
         return await self._transaction(work)
 

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot import settings
 from bot.clock import Clock
@@ -205,21 +206,21 @@ class ExpiryWatch:
         return (await self._sync(service_key, report)).ok
 
     async def _read_stale_details(self) -> int:
-        """Read the live details of the accounts that waited longest (DETAILS_INTERVAL)."""
+        """Read, side by side, the live details of the accounts that waited longest
+        (DETAILS_INTERVAL); the number of accounts whose reason to warn, or expiry, changed."""
         now = self.clock.now()
-        read = 0
+        reads: list[Coroutine[Any, Any, bool]] = []
         for service in self.services.values():
-            if not service.reads_details:
-                continue
-            stale = await self.store.details_due(
-                service.key, before=now - DETAILS_INTERVAL, limit=DETAILS_PER_PASS
-            )
-            for account in stale:
-                read += await self._read_details(service, account)
-        return read
+            if service.reads_details:
+                stale = await self.store.details_due(
+                    service.key, before=now - DETAILS_INTERVAL, limit=DETAILS_PER_PASS
+                )
+                reads.extend(self._read_details(service, account) for account in stale)
+        return sum(await asyncio.gather(*reads))
 
     async def _read_details(self, service: UseapiService, account: str) -> bool:
-        """One details read, merged into the store; a failure changes nothing but the time."""
+        """One details read, merged into the store; a failure changes nothing but the time.
+        True when it changed what the scheduler plans (the reason to warn, or the expiry)."""
         now = self.clock.now()
         try:
             info = await service.account_details(account)
@@ -227,8 +228,7 @@ class ExpiryWatch:
             log.info("%s %s: live details unavailable (%s)", service.key, account, exc.failure.value)
             await self.store.mark_details_checked(service.key, account, at=now)
             return False
-        await self.store.record_details(info, checked_at=now, noun=service.expiry_noun)
-        return True
+        return await self.store.record_details(info, checked_at=now, noun=service.expiry_noun)
 
     async def _sync_notices(self, report: PassReport) -> None:
         for key in self.services:
