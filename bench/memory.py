@@ -26,6 +26,7 @@ from typing import Any
 import _util
 from _util import DISCORD_TOKEN, ROOT, USEAPI_TOKEN, table
 
+from bot.services import KNOWN_SERVICES
 from tests.doubles.discord_double import DiscordDouble
 from tests.doubles.useapi_double import UseapiDouble
 
@@ -89,6 +90,8 @@ async def measure(kind: str, registrations: int) -> dict[str, Any]:
                 "ALERT_CHANNEL_ID": str(dd.alert_channel_id),
                 "REGISTER_RATE": "off",
                 "LOG_LEVEL": "INFO",
+                # Every service switched on: the largest bot a team can run.
+                "SERVICES": ",".join(KNOWN_SERVICES),
             }
             if kind == "warden":
                 argv = [sys.executable, "-m", "bot"]

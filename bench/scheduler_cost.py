@@ -109,7 +109,10 @@ async def measure(size: int, runs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         database = Path(tmp) / "bench.sqlite3"
         await seed(database, size)
-        async with _util.warden(database, clock=FakeClock(START), autostart=False) as (bot, _dd, ua):
+        # Half Luma, half LTX Studio (switched on here: it is off by default).
+        async with _util.warden(
+            database, clock=FakeClock(START), autostart=False, services=("luma", "ltx")
+        ) as (bot, _dd, ua):
             populate(ua, size)
             cog: Any = bot.get_cog("AlertsCog")
             t0 = time.perf_counter()
