@@ -364,11 +364,11 @@ async def test_one_account_is_fetched_on_its_url_encoded_path(
     ua, kling = upstream
     odd = "x#y?z@kl.ai"  # unencoded, `#` and `?` would cut the path short
     ua.kling.set_account(odd, EXPIRES, max_jobs=4)
-    info = await kling.fetch_account(odd)
+    info = await kling.account_details(odd)
     assert (info.account, info.expires_at, info.max_jobs) == (odd, EXPIRES, 4)
     assert ua.unknown_routes == []
     with pytest.raises(UseapiError) as caught:
-        await kling.fetch_account("nobody@kl.ai")
+        await kling.account_details("nobody@kl.ai")
     assert caught.value.failure is Failure.UNAVAILABLE
 
 

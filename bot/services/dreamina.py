@@ -27,7 +27,6 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from bot.cookies import CookieError
 from bot.useapi.base import AccountInfo, EmptyList, UseapiService
@@ -215,11 +214,6 @@ class DreaminaService(UseapiService):
     empty_list = EmptyList.EMPTY_OBJECT
     details_path = "/v1/dreamina/accounts/{account}"
     delete_path = "/v1/dreamina/accounts/{account}"
-
-    @staticmethod
-    def account_path(account: str) -> str:
-        """GET/DELETE path of one account: `US:a@b.com` → `/v1/dreamina/accounts/US%3Aa%40b.com`."""
-        return f"/v1/dreamina/accounts/{quote(account, safe='')}"
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:
         email = parse_email(values.get("email"))

@@ -31,7 +31,6 @@ import logging
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 from bot.cookies import MAX_VALUE_LENGTH, CookieError, clean_paste
 from bot.useapi.base import AccountInfo, EmptyList, UseapiService
@@ -195,11 +194,6 @@ class FlowMusicService(UseapiService):
     empty_list = EmptyList.EMPTY_OBJECT
     details_path = "/v1/flowmusic/accounts/{account}"
     delete_path = "/v1/flowmusic/accounts/{account}"
-
-    @staticmethod
-    def account_path(account: str) -> str:
-        """GET-one / DELETE path: the email is URL-encoded (the pages' `quote(email, safe='')`)."""
-        return "/v1/flowmusic/accounts/" + quote(account, safe="")
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:
         token, others = parse_refresh_token(values.get("refresh_token", ""))

@@ -37,7 +37,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 from bot.cookies import MAX_PASTE_LENGTH, MAX_VALUE_LENGTH, CookieError
 from bot.useapi.base import AccountInfo, EmptyList, UseapiService
@@ -257,11 +256,6 @@ class GoogleFlowService(UseapiService):
     delete_path = "/v1/google-flow/accounts/{account}"
     # "up to 50 Google Flow accounts per single useapi.net subscription": useapi.net enforces it.
     max_accounts: ClassVar[int] = 50
-
-    @staticmethod
-    def account_path(account: str) -> str:
-        """GET/DELETE path of one account: the email URL-encoded (`@` → `%40`)."""
-        return f"/v1/google-flow/accounts/{quote(account, safe='')}"
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:
         table = parse_cookie_table(values.get("cookies", ""), values.get("cookies_more", ""))

@@ -28,13 +28,12 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from bot.cookies import CookieError
 from bot.useapi.base import AccountInfo, EmptyList, UseapiService
 from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.forms import FormField, Submission
-from bot.useapi.parsing import FieldError, optional_int, optional_str, parse_instant, require_object
+from bot.useapi.parsing import FieldError, optional_int, optional_str, parse_instant
 
 log = logging.getLogger(__name__)
 
@@ -212,10 +211,6 @@ class KlingService(UseapiService):
     details_path = "/v1/kling/accounts/{account}"
     delete_path = "/v1/kling/accounts/{account}"  # OpenAPI only; no stored page documents DELETE
 
-    def account_path(self, account: str) -> str:
-        """The per-account path, the email URL-encoded (`@`, `+` and `/` are not path-safe)."""
-        return f"{self.accounts_path}/{quote(account, safe='')}"
-
     def parse_form(self, values: Mapping[str, str]) -> Submission:
         email = parse_kling_email(values.get("email", ""))
         password = parse_kling_password(values.get("password", ""))
@@ -244,13 +239,3 @@ class KlingService(UseapiService):
             raise KlingLoginRefused(
                 exc.failure, service_label=exc.service_label, status=exc.status, detail=exc.detail
             ) from None
-
-    async def fetch_account(self, account: str) -> AccountInfo:
-        """GET one account (adds `balance` upstream). An unknown account is a 404: UNAVAILABLE."""
-        body = await self._transport.request("GET", self.account_path(account), label=self.label)
-        try:
-            info = self.parse_account(require_object(body, "the account"), account)
-        except FieldError as exc:
-            log.warning("useapi kling account: malformed answer: %s", exc)
-            raise UseapiError(Failure.BAD_RESPONSE, service_label=self.label, status=200) from None
-        return info

@@ -280,9 +280,15 @@ class UseapiService(ABC):
     def parse_account(self, obj: dict[str, Any], key: str | None = None) -> AccountInfo:
         """Read one account object; raise FieldError on a malformed field."""
 
-    def account_route(self, template: str, account: str) -> str:
-        """A per-account route with the key URL-encoded (Dreamina's keys hold a colon)."""
+    @staticmethod
+    def account_route(template: str, account: str) -> str:
+        """A per-account route with the key URL-encoded (Dreamina's keys hold a colon, emails `@`)."""
         return template.format(account=quote(account, safe=""))
+
+    @classmethod
+    def account_path(cls, account: str) -> str:
+        """GET-one / DELETE path of one account: `{accounts_path}/{account}`, the key URL-encoded."""
+        return cls.account_route(cls.accounts_path + "/{account}", account)
 
     async def account_details(self, account: str) -> AccountInfo:
         """GET details_path for one account (live data); UseapiError on any failure."""
