@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.cookies import CookieError
+from bot.logins import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, parse_email, parse_password
 from bot.useapi.base import AccountInfo, EmptyList, UseapiService
 from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.forms import FormField, Submission
@@ -38,53 +39,12 @@ log = logging.getLogger(__name__)
 
 REGIONS = (("US", "US"), ("CA", "CA"))
 REGION_CODES = tuple(code for code, _ in REGIONS)
-MAX_EMAIL_LENGTH = 320  # RFC 3696: 64 for the local part, 1 for @, 255 for the domain
-MAX_PASSWORD_LENGTH = 256
 MAX_JOBS_RANGE = (1, 50)
 USEAPI_DEFAULT_MAX_JOBS = 10
 # The longest key useapi.net can send back: "CA:" + the longest email.
 MAX_ACCOUNT_LENGTH = 3 + MAX_EMAIL_LENGTH
 
-# Plausible, not RFC 5322: one @, no spaces or control characters, a dotted domain.
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_EMAIL = re.compile(rf"[^@\s\x00-\x1f\x7f]{{1,64}}@{_LABEL}(?:\.{_LABEL})+")
 _LOGIN_FAILED = re.compile(r"^\s*login failed\b", re.IGNORECASE)
-
-
-def parse_email(raw: str | None) -> str:
-    """A plausible Dreamina sign-in address, stripped of surrounding spaces."""
-    text = (raw or "").strip()
-    if not text:
-        raise CookieError("The email is empty. Type the email address you sign in to Dreamina with.")
-    if len(text) > MAX_EMAIL_LENGTH:
-        raise CookieError(
-            f"That email is {len(text)} characters; an email address has at most {MAX_EMAIL_LENGTH}. "
-            "Type just the address you sign in to Dreamina with."
-        )
-    if not _EMAIL.fullmatch(text) or len(text.rpartition("@")[2]) > 255:
-        raise CookieError(
-            "That does not look like an email address (like `name@example.com`, no spaces). "
-            "Type the address you sign in to Dreamina with."
-        )
-    return text
-
-
-def parse_password(raw: str | None) -> str:
-    """The password exactly as typed (spaces are part of a password); never echoed back."""
-    text = raw or ""
-    if not text.strip():
-        raise CookieError("The password is empty. Type the password of your Dreamina account.")
-    if "\n" in text or "\r" in text:
-        raise CookieError(
-            "The password has a line break in it; a password is one line. Type it again, without "
-            "pressing Enter."
-        )
-    if len(text) > MAX_PASSWORD_LENGTH:
-        raise CookieError(
-            f"That password is {len(text)} characters, longer than the {MAX_PASSWORD_LENGTH} the bot "
-            "accepts. Check that you typed only the password."
-        )
-    return text
 
 
 def parse_region(raw: str | None) -> str:
@@ -216,8 +176,8 @@ class DreaminaService(UseapiService):
     delete_path = "/v1/dreamina/accounts/{account}"
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:
-        email = parse_email(values.get("email"))
-        password = parse_password(values.get("password"))
+        email = parse_email(values.get("email"), site="Dreamina")
+        password = parse_password(values.get("password"), site="Dreamina")
         region = parse_region(values.get("region"))
         max_jobs = parse_dreamina_max_jobs(values.get("max_jobs"))
         body: dict[str, Any] = {"email": email, "password": password, "region": region}

@@ -30,6 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.cookies import CookieError
+from bot.logins import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, parse_email, parse_password
 from bot.useapi.base import AccountInfo, EmptyList, UseapiService
 from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.forms import FormField, Submission
@@ -37,67 +38,14 @@ from bot.useapi.parsing import FieldError, optional_int, optional_str, parse_ins
 
 log = logging.getLogger(__name__)
 
-MAX_EMAIL_LENGTH = 320  # RFC 5321: 64 for the local part, 255 for the domain, and the @
-MAX_LOCAL_PART = 64
-MAX_PASSWORD_LENGTH = 256  # Kling's own limit is not documented; this bounds what a form may send
 MAX_JOBS_LOW, MAX_JOBS_HIGH = 1, 50  # the Jun 19, 2025 POST page (the April copy said 1-10)
 
-# RFC 5322 dot-atom local part (what sign-up forms accept) and a dotted domain of LDH labels.
-_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
-_DOMAIN_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _NUMERIC = re.compile(r"\s*\d+(\.\d+)?\s*")
 
 GOOGLE_APPLE_HINT = (
     "Kling accounts that sign in with Google or Apple can't be used on useapi.net: "
     "only an email and password set on klingai.com work."
 )
-
-
-def parse_kling_email(raw: str) -> str:
-    """A plausible email address, without surrounding spaces. Never echoes what was typed."""
-    text = (raw or "").strip()
-    if not text:
-        raise CookieError("The email is empty. Type the email you sign in to klingai.com with.")
-    if len(text) > MAX_EMAIL_LENGTH:
-        raise CookieError(
-            f"That email is {len(text)} characters; an email address has at most {MAX_EMAIL_LENGTH}. "
-            "Type just the email you sign in to klingai.com with."
-        )
-    local, at, domain = text.rpartition("@")
-    labels = domain.split(".")
-    if (
-        not at
-        or not local
-        or len(local) > MAX_LOCAL_PART
-        or not _LOCAL.fullmatch(local)
-        or len(labels) < 2
-        or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels)
-        or labels[-1].isdigit()
-    ):
-        raise CookieError(
-            "That is not an email address (like name@example.com, no spaces). "
-            "Type the email you sign in to klingai.com with."
-        )
-    return text
-
-
-def parse_kling_password(raw: str) -> str:
-    """The password exactly as typed (spaces may be part of it), on one line, bounded."""
-    text = raw or ""
-    if not text.strip():
-        raise CookieError("The password is empty. Type your Kling password.")
-    if "\n" in text or "\r" in text:
-        raise CookieError("The password has a line break in it. Type it on one line, without Enter.")
-    if len(text) > MAX_PASSWORD_LENGTH:
-        raise CookieError(
-            f"That password is {len(text)} characters, longer than the {MAX_PASSWORD_LENGTH} accepted. "
-            "Type only your Kling password."
-        )
-    if any(not ch.isprintable() for ch in text):
-        raise CookieError(
-            "The password contains control characters (tabs or invisible characters). Type it again by hand."
-        )
-    return text
 
 
 def parse_kling_max_jobs(raw: str | None) -> int:
@@ -212,8 +160,8 @@ class KlingService(UseapiService):
     delete_path = "/v1/kling/accounts/{account}"  # OpenAPI only; no stored page documents DELETE
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:
-        email = parse_kling_email(values.get("email", ""))
-        password = parse_kling_password(values.get("password", ""))
+        email = parse_email(values.get("email", ""), site="klingai.com")
+        password = parse_password(values.get("password", ""), site="klingai.com")
         max_jobs = parse_kling_max_jobs(values.get("max_jobs"))
         return Submission(
             body={"email": email, "password": password, "maxJobs": max_jobs}, secrets=(password,)

@@ -1,0 +1,65 @@
+"""Read an email and password typed into a register form (Dreamina, Kling): the checks every
+login-based service shares. Messages say what is wrong and what to do, and never repeat a
+password."""
+
+from __future__ import annotations
+
+import re
+
+from bot.cookies import CookieError
+
+MAX_EMAIL_LENGTH = 320  # RFC 5321: 64 for the local part, 255 for the domain, and the @
+MAX_LOCAL_PART = 64
+MAX_PASSWORD_LENGTH = 256  # no service documents its own limit; this bounds what a form may send
+
+# RFC 5322 dot-atom local part (what sign-up forms accept) and a dotted domain of LDH labels.
+_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_DOMAIN_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+def parse_email(raw: str | None, *, site: str) -> str:
+    """A plausible email address, without surrounding spaces. `site` is where the member signs in."""
+    text = (raw or "").strip()
+    if not text:
+        raise CookieError(f"The email is empty. Type the email you sign in to {site} with.")
+    if len(text) > MAX_EMAIL_LENGTH:
+        raise CookieError(
+            f"That email is {len(text)} characters; an email address has at most {MAX_EMAIL_LENGTH}. "
+            f"Type just the email you sign in to {site} with."
+        )
+    local, at, domain = text.rpartition("@")
+    labels = domain.split(".")
+    if (
+        not at
+        or not local
+        or len(local) > MAX_LOCAL_PART
+        or not _LOCAL.fullmatch(local)
+        or len(domain) > 255
+        or len(labels) < 2
+        or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels)
+        or labels[-1].isdigit()
+    ):
+        raise CookieError(
+            "That is not an email address (like name@example.com, no spaces). "
+            f"Type the email you sign in to {site} with."
+        )
+    return text
+
+
+def parse_password(raw: str | None, *, site: str) -> str:
+    """The password exactly as typed (spaces may be part of it), on one line, bounded."""
+    text = raw or ""
+    if not text.strip():
+        raise CookieError(f"The password is empty. Type the password you sign in to {site} with.")
+    if "\n" in text or "\r" in text:
+        raise CookieError("The password has a line break in it. Type it on one line, without Enter.")
+    if len(text) > MAX_PASSWORD_LENGTH:
+        raise CookieError(
+            f"That password is {len(text)} characters, longer than the {MAX_PASSWORD_LENGTH} accepted. "
+            "Check that you typed only the password."
+        )
+    if any(not ch.isprintable() for ch in text):
+        raise CookieError(
+            "The password contains control characters (tabs or invisible characters). Type it again by hand."
+        )
+    return text
