@@ -197,3 +197,13 @@ async def dispatch_via(gateway: DiscordDouble, rest: DiscordDouble, payload: dic
     rest._by_token[payload["token"]] = inter
     await gateway.dispatch("INTERACTION_CREATE", payload)
     return str(iid)
+
+
+async def timed(runs: int, work: Any) -> list[float]:
+    """Seconds each of `runs` awaits of `work()` took, one after another."""
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        await work()
+        out.append(time.perf_counter() - t0)
+    return out

@@ -27,7 +27,6 @@ import asyncio
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -96,15 +95,6 @@ def populate(ua: Any, size: int) -> None:
             ua.set_ltx_account(account, expires, expires + timedelta(days=30))
 
 
-async def timed(runs: int, work: Callable[[], Awaitable[Any]]) -> list[float]:
-    out = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        await work()
-        out.append(time.perf_counter() - t0)
-    return out
-
-
 async def measure(size: int, runs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         database = Path(tmp) / "bench.sqlite3"
@@ -135,7 +125,7 @@ async def measure(size: int, runs: int) -> dict[str, Any]:
                 assert report.error is None and not report.sent and set(report.synced) == {"luma", "ltx"}
                 sync_ok.append(all(r.ok and r.seen for r in report.synced.values()))
 
-            await timed(3, steady)  # warm-up
+            await _util.timed(3, steady)  # warm-up
             watch = cog.watch
             stages = await watch.stages()
             now = bot.clock.now()
@@ -149,11 +139,11 @@ async def measure(size: int, runs: int) -> dict[str, Any]:
                 "recorded": len(await bot.store.alert_keys()),
                 "window_accounts": len(window.accounts),
                 "window_recorded": len(window.recorded),
-                "steady": await timed(runs, steady),
-                "sync": await timed(max(3, runs // 3), synced),
+                "steady": await _util.timed(runs, steady),
+                "sync": await _util.timed(max(3, runs // 3), synced),
                 "sync_ok": all(sync_ok),
-                "window": await timed(runs, lambda: bot.store.watch_window(horizons, now=now)),
-                "status": await timed(runs, lambda: watch.plan_everything(now, upcoming_limit=8)),
+                "window": await _util.timed(runs, lambda: bot.store.watch_window(horizons, now=now)),
+                "status": await _util.timed(runs, lambda: watch.plan_everything(now, upcoming_limit=8)),
                 "plan": [],
             }
             for _ in range(runs):

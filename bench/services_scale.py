@@ -22,7 +22,6 @@ import json
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,15 +52,6 @@ def populate(ua: Any, size: int) -> None:
         ua.kling.set_account(f"kling{n}@example.com", expires)
 
 
-async def timed(runs: int, work: Callable[[], Awaitable[Any]]) -> list[float]:
-    out = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        await work()
-        out.append(time.perf_counter() - t0)
-    return out
-
-
 async def measure(size: int, runs: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         database = Path(tmp) / "bench.sqlite3"
@@ -87,11 +77,11 @@ async def measure(size: int, runs: int) -> dict[str, float]:
                 page = await bot.store.list_accounts(limit=PAGE_SIZE)
                 accounts_page(page, number=1, total=total, services=bot.services)
 
-            await timed(2, steady)
+            await _util.timed(2, steady)
             figures = {
-                "steady pass": statistics.median(await timed(runs, steady)),
-                "/alerts status": statistics.median(await timed(runs, status)),
-                "/accounts": statistics.median(await timed(runs, accounts)),
+                "steady pass": statistics.median(await _util.timed(runs, steady)),
+                "/alerts status": statistics.median(await _util.timed(runs, status)),
+                "/accounts": statistics.median(await _util.timed(runs, accounts)),
             }
             # One service's full sync, bot side: the list as JSON (fetched once), parsed and applied.
             service = bot.services["luma"]
