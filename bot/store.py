@@ -22,7 +22,6 @@ import aiosqlite
 from bot.clock import from_epoch, to_epoch
 from bot.followup import (
     MAX_EDIT_ATTEMPTS,
-    REMINDER_PREFIX,
     Claim,
     How,
     LapsedClaim,
@@ -186,6 +185,7 @@ _RESOLVE_REASON_WARNINGS = (
     "UPDATE alert_warnings SET resolved_at = ?, resolution = ?, resolved_by = ? "
     "WHERE service = ? AND account = ? AND stage LIKE 'error:%' AND resolved_at IS NULL"
 )
+# 'remind:%' below is bot.followup's REMINDER_PREFIX: reminders are rows of alert_warnings too.
 # The warnings that count as dealt with, for planning: all but resolved error warnings (w.).
 _RECORDED = "NOT (w.stage LIKE 'error:%' AND w.resolved_at IS NOT NULL)"
 _POSTED_COLUMNS = (
@@ -871,7 +871,7 @@ class Store:
         where = "AND resolved_at IS NULL" if open_only else ""
         rows = await self.db.execute_fetchall(
             f"SELECT {_POSTED_COLUMNS} FROM alert_warnings WHERE status = 'sent' "  # noqa: S608
-            f"AND message_id IS NOT NULL AND stage NOT LIKE '{REMINDER_PREFIX}%' {where} "
+            f"AND message_id IS NOT NULL AND stage NOT LIKE 'remind:%' {where} "
             "ORDER BY recorded_at, service, account, stage"
         )
         return [_posted(r) for r in rows]
@@ -879,7 +879,7 @@ class Store:
     async def warning_by_message(self, message_id: int) -> PostedWarning | None:
         async with self.db.execute(
             f"SELECT {_POSTED_COLUMNS} FROM alert_warnings WHERE message_id = ? AND status = 'sent' "  # noqa: S608
-            f"AND stage NOT LIKE '{REMINDER_PREFIX}%'",
+            f"AND stage NOT LIKE 'remind:%'",
             (message_id,),
         ) as cur:
             row = await cur.fetchone()
@@ -921,7 +921,7 @@ class Store:
         rows = await self.db.execute_fetchall(
             f"SELECT {_POSTED_COLUMNS} FROM alert_warnings WHERE resolved_at IS NOT NULL "  # noqa: S608
             "AND edit_state IS NULL AND message_id IS NOT NULL AND status = 'sent' "
-            f"AND stage NOT LIKE '{REMINDER_PREFIX}%' ORDER BY resolved_at, recorded_at LIMIT ?",
+            f"AND stage NOT LIKE 'remind:%' ORDER BY resolved_at, recorded_at LIMIT ?",
             (limit,),
         )
         return [_posted(r) for r in rows]
@@ -965,7 +965,7 @@ class Store:
         async def read(conn: aiosqlite.Connection) -> PostedWarning | None:
             async with conn.execute(
                 f"SELECT {_POSTED_COLUMNS} FROM alert_warnings WHERE message_id = ? "  # noqa: S608
-                f"AND status = 'sent' AND stage NOT LIKE '{REMINDER_PREFIX}%'",
+                f"AND status = 'sent' AND stage NOT LIKE 'remind:%'",
                 (message_id,),
             ) as cur:
                 row = await cur.fetchone()
@@ -1005,7 +1005,7 @@ class Store:
         """Per (service, account, epoch): how many reminders were posted, and the last one's time."""
         rows = await self.db.execute_fetchall(
             "SELECT service, account, epoch, COUNT(*), MAX(recorded_at) FROM alert_warnings "
-            f"WHERE stage LIKE '{REMINDER_PREFIX}%' AND status = 'sent' GROUP BY service, account, epoch"  # noqa: S608
+            "WHERE stage LIKE 'remind:%' AND status = 'sent' GROUP BY service, account, epoch"
         )
         return {(r[0], r[1], int(r[2])): (int(r[3]), from_epoch(r[4])) for r in rows}  # type: ignore[misc]
 
