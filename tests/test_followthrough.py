@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from bot.app import WardenBot
 from bot.followup import MAX_EDIT_ATTEMPTS
-from tests.harness import Rig
+from tests.clock import FakeClock
+from tests.harness import Rig, running_rig
 from tests.test_alerts import (
     EMAIL,
     EPHEMERAL,
@@ -22,11 +28,18 @@ from tests.test_alerts import (
     cog,
     grant,
     key,
-    manual,  # noqa: F401 - fixture
-    rig,  # noqa: F401 - fixture
     run_pass,
     warnings,
 )
+
+
+@pytest.fixture
+async def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Rig]:
+    """Shipped defaults, a FakeClock, passes driven by hand (as in tests/test_alerts.py)."""
+    monkeypatch.setattr(WardenBot, "alerts_autostart", False, raising=False)
+    async with running_rig(tmp_path, clock=FakeClock(START), start=False) as started:
+        yield started
+
 
 GREEN = 0x2ECC71  # discord.Colour.green()
 OTHER = "second@example.com"
