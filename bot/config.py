@@ -37,6 +37,9 @@ ENV_VARS: dict[str, str | None] = {
     "REGISTER_RATE": str(DEFAULT_RATE),
     "LOG_LEVEL": "INFO",
     "HEALTH_MAX_AGE": "3m",
+    "CLAIM_TIMEOUT": "2h",
+    "REMINDER_INTERVAL": "24h",
+    "RETENTION": "180d",
 }
 
 # Variables earlier releases read, with the sentence that tells an operator what replaced them.
@@ -75,6 +78,9 @@ class Settings:
     register_rate: RegisterRate | None = DEFAULT_RATE
     log_level: str = "INFO"
     health_max_age: timedelta = timedelta(minutes=3)
+    claim_timeout: timedelta = timedelta(hours=2)
+    reminder_interval: timedelta | None = timedelta(hours=24)  # None: no reminders
+    retention: timedelta = timedelta(days=180)
 
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in a log line or a message."""
@@ -197,6 +203,15 @@ def load_settings(
         register_rate = None
     health_max_age = _duration("HEALTH_MAX_AGE", get("HEALTH_MAX_AGE"), problems, timedelta(seconds=10))
 
+    claim_timeout = _duration("CLAIM_TIMEOUT", get("CLAIM_TIMEOUT"), problems, timedelta(minutes=1))
+    reminder_raw = get("REMINDER_INTERVAL").strip().lower()
+    reminder_interval = (
+        None
+        if reminder_raw in ("0", "off")
+        else _duration("REMINDER_INTERVAL", reminder_raw, problems, timedelta(minutes=1))
+    )
+    retention = _duration("RETENTION", get("RETENTION"), problems, timedelta(days=1))
+
     log_level = get("LOG_LEVEL").strip().upper()
     if log_level not in LOG_LEVELS:
         problems.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
@@ -204,7 +219,7 @@ def load_settings(
     if problems:
         raise ConfigError(problems)
     assert useapi_base_url is not None
-    assert sync_interval and useapi_timeout and health_max_age
+    assert sync_interval and useapi_timeout and health_max_age and claim_timeout and retention
     return Settings(
         discord_token=discord_token,
         useapi_token=useapi_token,
@@ -221,4 +236,7 @@ def load_settings(
         register_rate=register_rate,
         log_level=log_level,
         health_max_age=health_max_age,
+        claim_timeout=claim_timeout,
+        reminder_interval=reminder_interval,
+        retention=retention,
     )

@@ -64,6 +64,9 @@ MENTION_ROLE = Setting[int]("alert_mention_role_id", _snowflake, str)
 # `/alerts thresholds`: a service's lead times as typed, e.g. "72h,24h,6h" (unset: the defaults;
 # bot.watch parses them, so an unreadable value falls back there, with a log line).
 STAGES = Setting[str]("stages:{service}", _text, str)
+# `/alerts reminders`: a service's reminder interval as typed ("12h"), or "off" (unset:
+# REMINDER_INTERVAL; bot.watch parses it, an unreadable value falls back there, with a log line).
+REMINDERS = Setting[str]("reminders:{service}", _text, str)
 # Unix seconds of the scheduler's last pass; `python -m bot healthcheck` reads it with sqlite3.
 HEARTBEAT = Setting[int](
     "scheduler_heartbeat", lambda raw: int(raw) if raw.lstrip("-").isdigit() else None, str
@@ -78,6 +81,7 @@ ALL: tuple[Setting[int] | Setting[str], ...] = (
     ALERT_CHANNEL,
     MENTION_ROLE,
     STAGES,
+    REMINDERS,
     HEARTBEAT,
     SYNC_STATE,
     SYNCED_COMMANDS,

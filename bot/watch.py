@@ -22,11 +22,11 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot import settings
 from bot.clock import Clock
-from bot.durations import DurationError
+from bot.durations import DurationError, parse_duration
 from bot.expiry import (
     DEFAULT_STAGES,
     Alert,
@@ -36,6 +36,13 @@ from bot.expiry import (
     horizon,
     parse_stages,
     plan,
+)
+from bot.followup import (
+    PostedWarning,
+    Reminder,
+    lapsed_claims,
+    reminders_due,
+    resolutions,
 )
 from bot.lease import Lease
 from bot.models import WarningKey, WatchWindow
@@ -63,19 +70,43 @@ DETAILS_INTERVAL = timedelta(hours=4)
 DETAILS_PER_PASS = 3
 DETAILS_BEFORE_WARNING = 10  # accounts per pass re-read just before their stage warning
 
+# Follow-through, per pass: resolved warnings' messages edited, reminders posted, claims lapsed.
+EDITS_PER_PASS = 10
+REMINDERS_PER_PASS = 5
+PRUNE_BATCH = 500
+PRUNE_EVERY = timedelta(hours=1)  # once a batch comes back short: nothing more is old enough
+
+
+class Posted(NamedTuple):
+    """What posting a warning gave: the message, where, and its embed (JSON) for later edits."""
+
+    message_id: int
+    channel_id: int | None = None
+    embed: str | None = None
+
+
 # Posts one warning; the flag is False when upstream could not be re-read just before. Returns
-# the message's id, raises DeliveryError.
-WarningSender = Callable[[Alert, bool], Awaitable[int | None]]
+# the message (or its id), raises DeliveryError.
+WarningSender = Callable[[Alert, bool], Awaitable[Posted | int | None]]
 # Tells the channel that a service's sync is failing, or works again; raises DeliveryError.
 NoticeSender = Callable[[str, Notice, SyncState], Awaitable[None]]
+# Redraws a warning's message as it stands (claimed, lapsed, resolved); raises DeliveryError.
+WarningEditor = Callable[[PostedWarning], Awaitable[None]]
+# Posts a reminder as a reply to its warning; raises DeliveryError.
+ReminderSender = Callable[[Reminder], Awaitable[Posted]]
 
 
 class DeliveryError(Exception):
-    """A post to the alert channel failed; the message says why, for people and the log."""
+    """Posting to (or editing in) the alert channel failed; the message says why, for people
+    and the log. The one error every Discord answer about the alert channel becomes."""
 
-    def __init__(self, reason: str, *, channel_wide: bool) -> None:
+    def __init__(
+        self, reason: str, *, channel_wide: bool, message_gone: bool = False, unconfigured: bool = False
+    ) -> None:
         super().__init__(reason)
         self.channel_wide = channel_wide  # later posts this pass would fail the same way
+        self.message_gone = message_gone  # the message (or its channel) no longer exists
+        self.unconfigured = unconfigured  # no alert channel is set at all
 
 
 @dataclass
@@ -92,6 +123,12 @@ class PassReport:
     notices: list[tuple[str, Notice]] = field(default_factory=list)
     next_due: datetime | None = None
     channel_problem: str | None = None  # posting failed for every warning this pass, and why
+    resolved: list[WarningKey] = field(default_factory=list)
+    edited: list[WarningKey] = field(default_factory=list)
+    edit_failed: list[tuple[WarningKey, str]] = field(default_factory=list)
+    lapsed: list[WarningKey] = field(default_factory=list)
+    reminded: list[WarningKey] = field(default_factory=list)
+    pruned: tuple[int, int] = (0, 0)  # audit entries, warning records
     error: str | None = None
 
 
@@ -120,6 +157,11 @@ class ExpiryWatch:
         sync_interval: timedelta,
         send_warning: WarningSender,
         send_notice: NoticeSender,
+        edit_warning: WarningEditor | None = None,
+        send_reminder: ReminderSender | None = None,
+        claim_timeout: timedelta = timedelta(hours=2),
+        reminder_interval: timedelta | None = timedelta(hours=24),
+        retention: timedelta = timedelta(days=180),
         lease: Lease | None = None,
     ) -> None:
         self.store = store
@@ -128,8 +170,14 @@ class ExpiryWatch:
         self.sync_interval = sync_interval
         self.send_warning = send_warning
         self.send_notice = send_notice
+        self.edit_warning = edit_warning
+        self.send_reminder = send_reminder
+        self.claim_timeout = claim_timeout
+        self.reminder_interval = reminder_interval  # REMINDER_INTERVAL; /alerts reminders overrides
+        self.retention = retention
         self.lease = lease or Lease(store)
         self._lock = asyncio.Lock()
+        self._next_prune: datetime | None = None
 
     async def run_pass(self) -> PassReport:
         """One pass; passes never overlap. A database failure is raised, for the caller to log."""
@@ -154,6 +202,8 @@ class ExpiryWatch:
         read = await self._read_stale_details()
         if (due or read) and (await self.lease.renew(self.clock.now())).held:
             await self._deliver(report)
+        await self._follow_through(report)
+        await self._prune(report)
 
     # -- what to plan ---------------------------------------------------------------------------
 
@@ -167,6 +217,26 @@ class ExpiryWatch:
             except DurationError:
                 log.warning("stored stages for %s are unreadable (%r); using the defaults", key, raw)
                 out[key] = DEFAULT_STAGES
+        return out
+
+    async def reminder_intervals(self) -> dict[str, timedelta | None]:
+        """Each switched-on service's reminder interval (None: off), as `/alerts reminders`
+        stored it, else REMINDER_INTERVAL."""
+        out: dict[str, timedelta | None] = {}
+        for key in self.services:
+            raw = await settings.REMINDERS.raw(self.store, key)
+            if raw is None:
+                out[key] = self.reminder_interval
+            elif raw == "off":
+                out[key] = None
+            else:
+                try:
+                    out[key] = parse_duration(raw)
+                except DurationError:
+                    log.warning(
+                        "stored reminder interval for %s is unreadable (%r); using the default", key, raw
+                    )
+                    out[key] = self.reminder_interval
         return out
 
     async def plan_window(self, now: datetime) -> Plan:
@@ -288,13 +358,20 @@ class ExpiryWatch:
             now = self.clock.now()
             if channel_problem is None:
                 try:
-                    message_id = await self.send_warning(alert, rechecked.get(alert.key.service, True))
+                    sent = await self.send_warning(alert, rechecked.get(alert.key.service, True))
                 except DeliveryError as exc:
                     reason = str(exc)
                     if exc.channel_wide:
                         channel_problem = report.channel_problem = reason
                 else:
-                    await self.store.record_alert_sent(alert.key, now=now, message_id=message_id)
+                    posted = Posted(sent) if isinstance(sent, int) else sent
+                    await self.store.record_alert_sent(
+                        alert.key,
+                        now=now,
+                        message_id=posted.message_id if posted else None,
+                        channel_id=posted.channel_id if posted else None,
+                        embed=posted.embed if posted else None,
+                    )
                     report.sent.append(alert.key)
                     log.info("warned about %s %s: %s", alert.key.service, alert.key.account, alert.key.stage)
                     continue
@@ -309,3 +386,129 @@ class ExpiryWatch:
             )
             await self.store.record_alert_failure(alert.key, reason=reason, now=now)
             report.failed.append((alert.key, reason))
+
+    # -- follow-through -------------------------------------------------------------------------
+
+    async def _follow_through(self, report: PassReport) -> None:
+        """Resolve what no longer holds and edit its messages, lapse old claims, remind."""
+        now = self.clock.now()
+        open_warnings = await self.store.posted_warnings()
+        accounts = {}
+        for where in sorted({(w.key.service, w.key.account) for w in open_warnings}):
+            found = await self.store.get_account(*where)
+            if found is not None:
+                accounts[where] = found
+        resolved = resolutions(open_warnings, accounts)
+        if resolved:
+            await self.store.resolve_warnings(((w.key, r) for w, r in resolved), now=now)
+            report.resolved.extend(w.key for w, _ in resolved)
+            for warning, resolution in resolved:
+                log.info(
+                    "%s %s: the %s warning is resolved (%s)",
+                    warning.key.service, warning.key.account, warning.key.stage, resolution.how.value,
+                )  # fmt: skip
+        if self.edit_warning is None or report.channel_problem is not None:
+            return
+        if not await self._edit_resolved(report):
+            return  # the channel can't be written to: no claim edits or reminders this pass
+        still_open = [w for w in open_warnings if w.key not in set(report.resolved)]
+        for warning in lapsed_claims(still_open, now, self.claim_timeout):
+            assert warning.claim is not None
+            if not await self.store.lapse_claim(warning.key, claimed_by=warning.claim.by, now=now):
+                continue  # claimed again meanwhile
+            report.lapsed.append(warning.key)
+            log.info(
+                "%s %s: the claim by %s lapsed", warning.key.service, warning.key.account, warning.claim.by
+            )
+            fresh = await self.store.warning_by_message(warning.message_id)
+            if fresh is not None and not await self._edit(fresh, report):
+                return
+        if self.send_reminder is not None:
+            await self._remind(report, now)
+
+    async def _edit(self, warning: PostedWarning, report: PassReport) -> bool:
+        """Redraw one message; False when the channel itself refused (stop for this pass)."""
+        assert self.edit_warning is not None
+        try:
+            await self.edit_warning(warning)
+        except DeliveryError as exc:
+            log.warning(
+                "could not edit the %s warning message for %s %s: %s",
+                warning.key.stage, warning.key.service, warning.key.account, exc,
+            )  # fmt: skip
+            report.edit_failed.append((warning.key, str(exc)))
+            return not exc.channel_wide
+        return True
+
+    async def _edit_resolved(self, report: PassReport) -> bool:
+        for warning in await self.store.pending_edits(EDITS_PER_PASS):
+            assert self.edit_warning is not None
+            try:
+                await self.edit_warning(warning)
+            except DeliveryError as exc:
+                final = await self.store.record_edit(warning.key, ok=False, final=exc.message_gone)
+                log.warning(
+                    "could not mark the %s warning for %s %s resolved: %s (%s)",
+                    warning.key.stage, warning.key.service, warning.key.account, exc,
+                    "given up" if final else "will retry",
+                )  # fmt: skip
+                report.edit_failed.append((warning.key, str(exc)))
+                if exc.channel_wide and not exc.message_gone:
+                    return False
+                continue
+            await self.store.record_edit(warning.key, ok=True)
+            report.edited.append(warning.key)
+        return True
+
+    async def _remind(self, report: PassReport, now: datetime) -> None:
+        assert self.send_reminder is not None
+        accounts = {}
+        open_warnings = await self.store.posted_warnings()
+        for where in sorted({(w.key.service, w.key.account) for w in open_warnings}):
+            found = await self.store.get_account(*where)
+            if found is not None:
+                accounts[where] = found
+        due = reminders_due(
+            open_warnings,
+            accounts,
+            await self.store.reminder_counts(),
+            await self.reminder_intervals(),
+            await self.stages(),
+            now,
+        )
+        for reminder in due[:REMINDERS_PER_PASS]:
+            try:
+                posted = await self.send_reminder(reminder)
+            except DeliveryError as exc:
+                log.warning(
+                    "could not post the reminder for %s %s: %s (will retry)",
+                    reminder.key.service, reminder.key.account, exc,
+                )  # fmt: skip
+                if exc.channel_wide:
+                    return
+                continue
+            await self.store.record_alert_sent(
+                reminder.key,
+                now=self.clock.now(),
+                message_id=posted.message_id,
+                channel_id=posted.channel_id,
+                reply_to=reminder.about.message_id,
+            )
+            report.reminded.append(reminder.key)
+            log.info(
+                "reminded about %s %s (%s)", reminder.key.service, reminder.key.account, reminder.key.stage
+            )
+
+    async def _prune(self, report: PassReport) -> None:
+        """Old audit entries and warning records go, a batch at a time, then once an hour."""
+        now = self.clock.now()
+        if self._next_prune is not None and now < self._next_prune:
+            return
+        audit, warnings = await self.store.prune(before=now - self.retention, limit=PRUNE_BATCH)
+        report.pruned = (audit, warnings)
+        if audit or warnings:
+            log.info(
+                "pruned %d audit entries and %d warning records older than the retention", audit, warnings
+            )
+        if audit < PRUNE_BATCH and warnings < PRUNE_BATCH:
+            self._next_prune = now + PRUNE_EVERY

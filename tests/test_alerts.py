@@ -575,6 +575,7 @@ async def test_alerts_commands_are_admin_only_and_synced_that_way(rig: Rig) -> N
     assert {o["name"] for o in synced["alerts"]["options"]} == {
         "channel",
         "thresholds",
+        "reminders",
         "mention",
         "status",
         "test",

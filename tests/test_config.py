@@ -171,3 +171,17 @@ def test_without_tokens_the_process_explains_and_exits(tmp_path: Path) -> None:
     done = run_command(tmp_path)
     assert done.returncode == 1 and "TOKEN" not in done.stderr
     assert done.stdout.startswith("unhealthy: no database at")
+
+
+def test_follow_through_variables_have_defaults_and_are_checked() -> None:
+    base = {"DISCORD_TOKEN": "a", "USEAPI_TOKEN": "b"}
+    defaults = load_settings(base, read_dotenv=False)
+    assert defaults.claim_timeout == timedelta(hours=2)
+    assert defaults.reminder_interval == timedelta(hours=24)
+    assert defaults.retention == timedelta(days=180)
+    off = load_settings({**base, "REMINDER_INTERVAL": "0", "CLAIM_TIMEOUT": "30m"}, read_dotenv=False)
+    assert off.reminder_interval is None and off.claim_timeout == timedelta(minutes=30)
+    with pytest.raises(ConfigError) as bad:
+        load_settings({**base, "REMINDER_INTERVAL": "soon", "RETENTION": "1h"}, read_dotenv=False)
+    assert any(p.startswith("REMINDER_INTERVAL") for p in bad.value.problems)
+    assert any(p.startswith("RETENTION must be at least") for p in bad.value.problems)

@@ -558,3 +558,39 @@ async def test_useapi_faults(ua: tuple[UseapiDouble, httpx.AsyncClient]) -> None
     with pytest.raises(httpx.ReadTimeout):
         await client.get(path, timeout=0.2)
     assert len(double.requests_to("GET", path)) == 12
+
+
+@pytest.mark.asyncio
+async def test_replies_and_edits_behave_like_discord(env: tuple[DiscordDouble, SmokeBot]) -> None:
+    dd, bot = env
+    channel = bot.get_channel(dd.alert_channel_id)
+    first = await channel.send("warning", embed=discord.Embed(title="Expires soon"), view=RenewView())
+
+    # Edit Message: only the fields sent change; null clears; an unknown message is 404 10008.
+    edited = await first.edit(content="resolved")
+    assert edited.content == "resolved" and dd.messages[first.id]["embeds"][0]["title"] == "Expires soon"
+    assert dd.messages[first.id]["components"] and dd.messages[first.id]["edited_timestamp"]
+    await first.edit(view=None, embed=None)
+    assert dd.messages[first.id]["components"] == [] and dd.messages[first.id]["embeds"] == []
+    with pytest.raises(discord.NotFound) as unknown:
+        await channel.get_partial_message(first.id + 1).edit(content="x")
+    assert unknown.value.code == 10008
+    dd.fail_channel_messages(dd.alert_channel_id, 403, times=1)
+    with pytest.raises(discord.Forbidden):
+        await first.edit(content="refused")
+    assert dd.messages[first.id]["content"] == "resolved"
+
+    # Replies: type 19 with the reference; an unknown message is 400 50035 unless told otherwise.
+    answer = await channel.send("reminder", reference=first)
+    stored = dd.messages[answer.id]
+    assert stored["type"] == 19 and stored["message_reference"]["message_id"] == str(first.id)
+    assert stored["referenced_message"]["id"] == str(first.id)
+    missing = discord.MessageReference(message_id=first.id + 1, channel_id=dd.alert_channel_id)
+    with pytest.raises(discord.HTTPException) as bad:
+        await channel.send("reminder", reference=missing)
+    assert bad.value.status == 400 and bad.value.code == 50035
+    lenient = discord.MessageReference(
+        message_id=first.id + 1, channel_id=dd.alert_channel_id, fail_if_not_exists=False
+    )
+    plain = await channel.send("reminder", reference=lenient)
+    assert dd.messages[plain.id]["type"] == 0 and "message_reference" not in dd.messages[plain.id]

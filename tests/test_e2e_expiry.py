@@ -96,8 +96,9 @@ async def test_each_stage_warns_once_on_time_and_a_restart_sends_none_again(tmp_
             embed = rec.json["embeds"][0]
             assert embed["title"] == title
             assert EMAIL in embed["description"] and f"<t:{expires}:F>" in json.dumps(embed)
-            (button,) = rec.json["components"][0]["components"]
+            button, claim = rec.json["components"][0]["components"]
             assert button["custom_id"] == "warden:renew:luma" and button["label"] == "Renew Luma"
+            assert claim["custom_id"] == "warden:claim:luma" and claim["label"] == "I'm on it"
             assert rec.json["allowed_mentions"]["parse"] == [] and not rec.json.get("content")
             lateness = rec.at + wall_minus_monotonic - (expires - lead)
             assert -0.05 < lateness < MAX_LATENESS, (title, lateness)

@@ -47,7 +47,7 @@ async def test_start_up_syncs_every_command_to_the_guild_with_the_right_permissi
     assert {c["value"] for c in option["choices"]} == {"luma", "ltx"}
     assert set(subcommands("access")) == {"grant", "revoke", "list"}
     alerts = subcommands("alerts")
-    assert set(alerts) == {"channel", "thresholds", "mention", "status", "test"}
+    assert set(alerts) == {"channel", "thresholds", "reminders", "mention", "status", "test"}
     service = next(o for o in alerts["thresholds"]["options"] if o["name"] == "service")
     assert {c["value"] for c in service["choices"]} == {"luma", "ltx"}
 

@@ -4,34 +4,42 @@ The loop runs a pass of `bot.watch.ExpiryWatch` at least every 30 s, right when 
 falls due, and at once when woken (settings changed, an account was registered). The pass itself
 (sync, re-check, what to warn about, the bookkeeping) is in bot/watch.py and knows nothing of
 Discord; this cog hands it the two ways to post (a warning, a sync notice). What the posts look
-like is in cogs/alert_embeds.py; the Renew button under each warning is cogs/renew.py.
+like is in _embeds.py; the buttons under each warning are cogs/register/_renew.py (Renew) and
+_claim.py (I'm on it); every post and edit goes through cogs/_alert_channel.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import json
 import logging
 from datetime import timedelta
 from typing import Any
 
-import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot import settings
 from bot.app import WardenBot
-from bot.durations import DurationError
+from bot.durations import DurationError, format_duration, parse_duration
 from bot.expiry import DEFAULT_STAGES, Alert, format_stages, next_wake, parse_stages
-from bot.services import REGISTRY
+from bot.followup import How, PostedWarning, Reminder, Resolution
 from bot.store import StoreError
 from bot.sync import Notice, SyncState, load_state
 from bot.useapi import AccountInfo
-from bot.watch import DeliveryError, ExpiryWatch, PassReport
+from bot.watch import DeliveryError, ExpiryWatch, PassReport, Posted
+from cogs import _alert_channel as alert_channel
 from cogs._format import safe
-from cogs.alerts._embeds import sample_alert, status_embed, sync_notice_embed, warning_embed
-from cogs.common import admin_only, reply
+from cogs.alerts._claim import ClaimButton, TakeOverButton, redraw, warning_view
+from cogs.alerts._embeds import (
+    reminder_embed,
+    sample_alert,
+    status_embed,
+    sync_notice_embed,
+    warning_embed,
+)
+from cogs.common import admin_only, every_service_choice, offer_switched_on_services, reply
 from cogs.register import renew_view
 
 log = logging.getLogger(__name__)
@@ -40,24 +48,7 @@ MAX_SLEEP = timedelta(seconds=30)
 MIN_SLEEP = timedelta(seconds=1)
 WAKE_PAD = timedelta(milliseconds=100)
 STATUS_UPCOMING = 8  # upcoming warnings /alerts status lists one by one
-# Every known service, for the decorator; each bot then offers only its switched-on ones.
-SERVICE_CHOICES = [app_commands.Choice(name=cls.label, value=key) for key, cls in REGISTRY.items()]
-
-
-def offer_switched_on_services(cog: commands.Cog, bot: WardenBot) -> None:
-    """Narrow every `service` choice of this cog's commands to the services switched on here.
-
-    Choices are fixed when the class is defined; the cog's own copies of its commands (one per
-    bot) get the narrowed list, so a team never picks a service it doesn't run.
-    """
-    choices: list[app_commands.Choice[str | int | float]] = [
-        app_commands.Choice(name=s.label, value=s.key) for s in bot.services.values()
-    ]
-    for command in cog.walk_app_commands():
-        if isinstance(command, app_commands.Command):
-            param = command._params.get("service")
-            if param is not None and param.choices:
-                command._params["service"] = dataclasses.replace(param, choices=choices)
+SERVICE_CHOICES = every_service_choice()  # narrowed per bot by offer_switched_on_services
 
 
 @app_commands.guild_only()
@@ -72,6 +63,11 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
             sync_interval=bot.settings.sync_interval,
             send_warning=self._send_warning,
             send_notice=self._send_notice,
+            edit_warning=self._edit_warning,
+            send_reminder=self._send_reminder,
+            claim_timeout=bot.settings.claim_timeout,
+            reminder_interval=bot.settings.reminder_interval,
+            retention=bot.settings.retention,
         )
         self.lease = self.watch.lease
         self.last_report: PassReport | None = None  # the last pass that ended
@@ -82,10 +78,12 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
     async def cog_load(self) -> None:
         # Tests that drive run_pass by hand set `WardenBot.alerts_autostart = False`. (An attribute
         # of this module would not do: loading an extension executes the module afresh.)
+        self.bot.add_dynamic_items(ClaimButton, TakeOverButton)
         if getattr(self.bot, "alerts_autostart", True):
             self.scheduler.start()
 
     async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(ClaimButton, TakeOverButton)
         task = self.scheduler.get_task()
         self.scheduler.cancel()
         if task is not None and not task.done():
@@ -104,6 +102,16 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
         """Dispatched by cogs/register.py. A renewal re-arms the account's stages, and a new
         expiry may be inside a stage already: plan again now, not at the next tick."""
         self.wake()
+
+    @commands.Cog.listener()
+    async def on_account_removed(self, service_key: str, account: str, actor_id: int | None) -> None:
+        """Dispatched once an account is no longer tracked (`/<service> remove`): its open
+        warnings are resolved as removed by that admin, and the next pass edits them."""
+        resolved = await self.bot.store.resolve_account_warnings(
+            service_key, account, Resolution(How.REMOVED, actor_id), now=self.bot.clock.now()
+        )
+        if resolved:
+            self.wake()
 
     # -- the scheduler --------------------------------------------------------------------------
 
@@ -141,17 +149,45 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
 
     # -- talking to Discord ---------------------------------------------------------------------
 
-    async def _send_warning(self, alert: Alert, rechecked: bool) -> int:
+    async def _send_warning(self, alert: Alert, rechecked: bool) -> Posted:
         embed = warning_embed(alert, rechecked=rechecked)
         # The nonce makes a repeat of this very warning (see WarningKey.nonce) return the first post.
-        message = await self.post(embed=embed, view=renew_view(alert.key.service), nonce=alert.key.nonce)
-        return message.id
+        message = await self.post(embed=embed, view=warning_view(alert.key.service), nonce=alert.key.nonce)
+        return Posted(message.id, message.channel.id, json.dumps(embed.to_dict()))
+
+    async def _edit_warning(self, warning: PostedWarning) -> None:
+        await redraw(self.bot, warning)
+
+    async def _send_reminder(self, reminder: Reminder) -> Posted:
+        about = reminder.about
+        message = await alert_channel.reply(
+            self.bot,
+            about.channel_id,
+            about.message_id,
+            **await self._ping(),
+            embed=reminder_embed(reminder),
+            view=renew_view(reminder.key.service),
+            nonce=reminder.key.nonce,
+        )
+        return Posted(message.id, message.channel.id)
 
     async def _send_notice(self, service: str, notice: Notice, state: SyncState) -> None:
         await self.post(embed=sync_notice_embed(service, notice, state), ping=notice == "failing")
 
     async def mention_role_id(self) -> int | None:
         return await settings.MENTION_ROLE.get(self.bot.store)
+
+    async def _ping(self, ping: bool = True) -> dict[str, Any]:
+        """The content and allowed mentions of a post: the role mention alone (when set and
+        `ping`), and only that role may be pinged, whatever the embed contains."""
+        role_id = await self.mention_role_id() if ping else None
+        allowed = discord.AllowedMentions(
+            everyone=False,
+            users=False,
+            roles=[discord.Object(role_id)] if role_id else False,
+            replied_user=False,
+        )
+        return {"content": f"<@&{role_id}>" if role_id else None, "allowed_mentions": allowed}
 
     async def post(
         self,
@@ -161,47 +197,15 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
         ping: bool = True,
         nonce: str | None = None,
     ) -> discord.Message:
-        """Post to the alert channel. The content is the role mention alone (when set and `ping`),
-        and only that role may be pinged, whatever the embed contains. With a `nonce`, Discord
-        answers a repeat within its dedup window with the message already posted."""
-        role_id = await self.mention_role_id() if ping else None
-        allowed = discord.AllowedMentions(
-            everyone=False,
-            users=False,
-            roles=[discord.Object(role_id)] if role_id else False,
-            replied_user=False,
-        )
-        kwargs: dict[str, Any] = {
-            "content": f"<@&{role_id}>" if role_id else None,
-            "embed": embed,
-            "allowed_mentions": allowed,
-        }
+        """Post to the alert channel, pinging the mention role (when set and `ping`). With a
+        `nonce`, Discord answers a repeat within its dedup window with the message already
+        posted. Raises DeliveryError."""
+        kwargs: dict[str, Any] = {**await self._ping(ping), "embed": embed}
         if view is not None:
             kwargs["view"] = view
         if nonce is not None:
             kwargs["nonce"] = nonce
-        try:
-            return await self.bot.send_to_alert_channel(**kwargs)
-        except LookupError as exc:
-            raise DeliveryError(str(exc), channel_wide=True) from None
-        except discord.Forbidden as exc:
-            raise DeliveryError(
-                f"the bot lacks permission in the alert channel (needs View Channel, Send Messages, "
-                f"Embed Links; Discord said: {exc.text or exc.status})",
-                channel_wide=True,
-            ) from None
-        except discord.NotFound:
-            raise DeliveryError(
-                "the alert channel no longer exists; set another with /alerts channel", channel_wide=True
-            ) from None
-        except discord.HTTPException as exc:
-            raise DeliveryError(
-                f"Discord answered HTTP {exc.status}: {exc.text or 'no detail'}"[:300], channel_wide=False
-            ) from None
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise DeliveryError(
-                f"could not reach Discord ({type(exc).__name__})", channel_wide=True
-            ) from None
+        return await alert_channel.post(self.bot, **kwargs)
 
     async def _audit(
         self,
@@ -302,6 +306,46 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
                 "Mention All Roles in the alert channel; `/alerts test` shows whether it works.",
             )
 
+    @app_commands.command(name="reminders", description="How often to remind about a warning nobody took")
+    @app_commands.describe(
+        service="The service", interval="Such as 12h or 2d; 'off' for none; 'default' for REMINDER_INTERVAL"
+    )
+    @app_commands.choices(service=SERVICE_CHOICES)
+    @admin_only()
+    async def reminders(
+        self, interaction: discord.Interaction[WardenBot], service: app_commands.Choice[str], interval: str
+    ) -> None:
+        raw = interval.strip().lower()
+        if raw in ("default", "reset"):
+            await settings.REMINDERS.set(self.bot.store, None, service.value)
+            default = self.bot.settings.reminder_interval
+            text = f"every {format_duration(default)} (the default)" if default else "off (the default)"
+        elif raw in ("off", "0", "none"):
+            await settings.REMINDERS.set(self.bot.store, "off", service.value)
+            text = "off"
+        else:
+            try:
+                value = parse_duration(raw, allow_bare_seconds=False)
+                if value < timedelta(minutes=1):
+                    raise DurationError(f"{interval.strip()[:40]!r} is shorter than a minute")
+            except DurationError as exc:
+                await reply(
+                    interaction,
+                    f"❌ {safe(str(exc), 300)}\nExample: `12h`, `2d`, `off` or `default`. Nothing was changed.",
+                )
+                return
+            await settings.REMINDERS.set(self.bot.store, format_duration(value), service.value)
+            text = f"every {format_duration(value)}"
+        await self._audit(
+            interaction, "alerts_reminders", service.value, "ok" if raw != "default" else "reset"
+        )
+        self.wake()
+        await reply(
+            interaction,
+            f"✅ {service.name} reminders: {text}. A reminder answers an expired or last-stage warning "
+            "nobody has renewed or claimed.",
+        )
+
     @app_commands.command(name="status", description="Channel, stages, next warnings and the last sync")
     @admin_only()
     async def status(self, interaction: discord.Interaction[WardenBot]) -> None:
@@ -317,7 +361,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
         service = next(iter(self.bot.services), "luma")
         alert = sample_alert(service, user_id=interaction.user.id, now=now)
         try:
-            message = await self.post(embed=warning_embed(alert, test=True), view=renew_view(service))
+            message = await self.post(embed=warning_embed(alert, test=True), view=warning_view(service))
         except DeliveryError as exc:
             await self._audit(interaction, "alerts_test", None, "failed")
             await reply(interaction, f"❌ The sample warning could not be posted: {exc}")
@@ -340,6 +384,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
             sync_states={key: await load_state(store, key) for key in self.bot.services},
             standing_by=self.lease.standing_by,
             last_error=report.error if report is not None else None,
+            open_warnings=await store.posted_warnings(),
         )
 
 

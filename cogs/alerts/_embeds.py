@@ -6,6 +6,7 @@ so it can't ping or format anything.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -13,6 +14,7 @@ import discord
 from discord.utils import format_dt
 
 from bot.expiry import Alert, Kind, Plan, format_stages, stage_label
+from bot.followup import How, PostedWarning, Reminder, Resolution
 from bot.models import AlertFailure, TrackedAccount, WarningKey
 from bot.services import REGISTRY
 from bot.sync import Notice, SyncState
@@ -123,6 +125,7 @@ def status_embed(
     sync_states: Mapping[str, SyncState],
     standing_by: bool,
     last_error: str | None,
+    open_warnings: Sequence[PostedWarning] = (),
 ) -> discord.Embed:
     """`/alerts status`: channel, mention, stages, what is due and next (as many upcoming warnings
     as `plan` holds, then how many more), each service's last sync, and what went wrong."""
@@ -157,6 +160,7 @@ def status_embed(
     if plan.more_upcoming:
         lines.append(f"…and {plan.more_upcoming} more")
     embed.add_field(name="Next warnings", value=_clip("\n".join(lines) or "none scheduled"), inline=False)
+    embed.add_field(name="Open warnings", value=open_warnings_text(open_warnings), inline=False)
 
     sync_lines = []
     for key, state in sync_states.items():
@@ -191,3 +195,128 @@ def _stage_text(alert: Alert) -> str:
 
 def _clip(text: str, limit: int = 1024) -> str:
     return text if len(text) <= limit else text[: limit - 2] + "\n…"
+
+
+# -- follow-through: claimed, lapsed, resolved, reminded ---------------------------------------
+
+COLOUR_RESOLVED = discord.Colour.green()
+RESOLVED_PREFIX = "✅ Resolved · "
+# The fields this module adds to a posted warning; a redraw replaces them.
+_FOLLOW_FIELDS = ("On it", "Claim", "Resolved", "Expires now")
+
+
+def resolution_text(resolution: Resolution, account: TrackedAccount | None) -> str:
+    """How a warning was resolved, for people."""
+    how, by = resolution.how, resolution.by
+    if how is How.RENEWED:
+        return f"Renewed by <@{by}>" if by else "Renewed through the bot"
+    if how is How.REFRESHED:
+        if account is not None and account.self_renewing:
+            return "Refreshed by useapi.net"
+        return "Renewed outside the bot or refreshed by useapi.net"
+    if how is How.CLEARED:
+        return "useapi.net no longer reports a problem"
+    if how is How.RETURNED:
+        return "The account is listed on useapi.net again"
+    if how is How.REMOVED:
+        return f"Removed by <@{by}>; no longer tracked" if by else "No longer tracked by the bot"
+    return "Replaced by a newer warning about this account"
+
+
+def followup_embed(warning: PostedWarning, account: TrackedAccount | None) -> discord.Embed:
+    """The warning as posted, redrawn with who is on it, a lapsed claim, or how it was resolved."""
+    if warning.embed:
+        embed = discord.Embed.from_dict(json.loads(warning.embed))
+    else:  # posted before the bot kept embeds: enough to read on its own
+        embed = discord.Embed(
+            title=f"{label(warning.key.service)} warning", description=f"**{safe(warning.key.account)}**"
+        )
+    kept = [f for f in embed.fields if f.name not in _FOLLOW_FIELDS]
+    embed.clear_fields()
+    for f in kept:
+        embed.add_field(name=f.name or "", value=f.value or "", inline=f.inline)
+    title = embed.title or ""
+    if title.startswith(RESOLVED_PREFIX):
+        title = title[len(RESOLVED_PREFIX) :]
+    embed.title = title
+    if warning.resolution is not None and warning.resolved_at is not None:
+        embed.title = (RESOLVED_PREFIX + title)[:256]
+        embed.colour = COLOUR_RESOLVED
+        embed.add_field(
+            name="Resolved",
+            value=f"{resolution_text(warning.resolution, account)} {format_dt(warning.resolved_at, 'R')}",
+            inline=False,
+        )
+        if (
+            account is not None
+            and account.expires_at
+            and warning.resolution.how in (How.RENEWED, How.REFRESHED)
+        ):
+            embed.add_field(name="Expires now", value=when(account.expires_at), inline=False)
+        embed.set_footer(text="Resolved: nothing to do.")
+    elif warning.claim is not None:
+        took = f", took over from <@{warning.claim.took_over_from}>" if warning.claim.took_over_from else ""
+        embed.add_field(
+            name="On it",
+            value=f"<@{warning.claim.by}> since {format_dt(warning.claim.at, 'R')}{took}",
+            inline=False,
+        )
+    elif warning.lapsed is not None:
+        embed.add_field(
+            name="Claim",
+            value=f"<@{warning.lapsed.by}>'s claim lapsed {format_dt(warning.lapsed.at, 'R')} without a "
+            "renewal; anyone can take it.",
+            inline=False,
+        )
+    return embed
+
+
+def reminder_embed(reminder: Reminder) -> discord.Embed:
+    """A reminder, posted as a reply to the open warning it is about."""
+    warning, acc = reminder.about, reminder.account
+    stage = warning.key.stage
+    if stage.startswith("error:"):
+        what = "useapi.net still reports a problem with it"
+    elif acc.expires_at is not None and acc.expires_at <= reminder.quiet_since:
+        what = f"its {_noun(acc.service)} expired {format_dt(acc.expires_at, 'R')}"
+    else:
+        what = f"its {_noun(acc.service)} expires {format_dt(acc.expires_at, 'R')}" if acc.expires_at \
+            else "it still needs someone"  # fmt: skip
+    embed = discord.Embed(
+        title=f"Reminder: {label(acc.service)} account still needs someone",
+        description=f"**{safe(acc.account)}**: {what}, and nobody has renewed or claimed it since "
+        f"{format_dt(warning.recorded_at, 'R')}.",
+        colour=COLOUR_URGENT,
+    )
+    if acc.expires_at:
+        embed.add_field(name="Expires", value=when(acc.expires_at), inline=False)
+    embed.set_footer(
+        text=f"Renew with the button below or /{acc.service} register; or press I'm on it on the warning."
+    )
+    return embed
+
+
+def open_warnings_text(warnings: Sequence[PostedWarning], *, limit: int = 10) -> str:
+    """`/alerts status`: the open warnings, newest first (account, stage, since when, claimed by)."""
+    lines = []
+    for warning in sorted(warnings, key=lambda w: w.recorded_at, reverse=True)[:limit]:
+        claim = (
+            f" · 🙋 <@{warning.claim.by}> since {format_dt(warning.claim.at, 'R')}" if warning.claim else ""
+        )
+        lines.append(
+            f"• {label(warning.key.service)} · {safe(warning.key.account, 60)} · "
+            f"{_stage_of(warning.key.stage)} · since {format_dt(warning.recorded_at, 'R')}{claim}"
+        )
+    if len(warnings) > limit:
+        lines.append(f"…and {len(warnings) - limit} more")
+    return _clip("\n".join(lines) or "none")
+
+
+def _stage_of(stage: str) -> str:
+    if stage == "gone":
+        return "disappeared upstream"
+    if stage.startswith("error:"):
+        return "error reported upstream"
+    if stage == "expired":
+        return "expired"
+    return f"expires within {stage}"

@@ -20,6 +20,8 @@ from bot.app import WardenBot
 from bot.cookies import CookieError
 from bot.registration import RecordingFailed, register_account
 from bot.useapi import AccountInfo, FormField, UseapiError, UseapiService
+from bot.watch import DeliveryError
+from cogs import _alert_channel as alert_channel
 from cogs._format import safe, when
 from cogs.common import refuse_unapproved, reply, warden
 from cogs.errors import answer_error
@@ -169,16 +171,10 @@ async def _finish_registration(
 async def post_renewal_notice(bot: WardenBot, user_id: int, info: Any) -> str | None:
     """Tell the team in the alert channel; return why it failed, or None."""
     try:
-        await bot.send_to_alert_channel(content=renewal_notice(user_id, info))
-    except LookupError:
-        return None  # no alert channel configured: nothing to tell
-    except discord.Forbidden:
-        log.warning("cannot post the renewal notice: missing permission in the alert channel")
-        return "The public notice could not be posted: the bot lacks permission in the alert channel."
-    except discord.NotFound:
-        log.warning("cannot post the renewal notice: the alert channel no longer exists")
-        return "The public notice could not be posted: the alert channel no longer exists."
-    except discord.HTTPException as exc:
-        log.warning("cannot post the renewal notice: Discord answered %s", exc.status)
-        return "The public notice could not be posted (Discord error); the registration itself worked."
+        await alert_channel.post(bot, content=renewal_notice(user_id, info))
+    except DeliveryError as exc:
+        if exc.unconfigured:
+            return None  # no alert channel configured: nothing to tell
+        log.warning("cannot post the renewal notice: %s", exc)
+        return f"The public notice could not be posted: {exc}. The registration itself worked."
     return None

@@ -39,6 +39,14 @@ Faults: `fail_channel_messages(channel_id, status, times=None, retry_after=None,
 come_back()` (REST and gateway unreachable, then back on the same port),
 `slow_channel_answers(channel_id, seconds)` (the message is created, the answer comes late).
 
+Edits: PATCH /channels/{id}/messages/{id} updates only the fields sent (null clears one), 404
+Unknown Message (10008) for a message it doesn't hold, and answers a channel fault first (so
+`fail_channel_messages(channel, 403)` refuses edits too). `edits` lists the accepted ones.
+
+Replies: a `message_reference` on create must name a message of that channel; otherwise 400
+Invalid Form Body (50035, `errors.message_reference`), unless `fail_if_not_exists` is false:
+then a plain message is created. A reply is type 19 with `referenced_message`.
+
 Nonces: POST /channels/{id}/messages with `enforce_nonce` and a `nonce` (at most 25 characters,
 else 400) that the bot already used in that channel within `nonce_window` seconds (300) answers
 200 with that existing message and creates none, as Discord documents; such requests are listed
@@ -299,6 +307,7 @@ class DiscordDouble:
         self.messages: dict[int, JSONDict] = {}
         self.channel_messages: dict[int, list[JSONDict]] = {}
         self._channel_faults: dict[int, _ChannelFault] = {}
+        self.edits: list[Recorded] = []  # accepted PATCH /channels/{id}/messages/{id}
         self._interactions: dict[int, _Interaction] = {}
         self._by_token: dict[str, _Interaction] = {}
 
@@ -685,9 +694,13 @@ class DiscordDouble:
         return out
 
     def _edit_message(self, msg: JSONDict, body: JSONDict, files: list[JSONDict]) -> JSONDict:
-        for key in ("content", "embeds", "components", "flags"):
-            if key in body and body[key] is not None:
-                msg[key] = body[key]
+        # Discord's Edit Message: every field is optional and nullable; a field left out stays,
+        # null clears it (content to "", embeds and components to []). Flags keep their value.
+        for key, cleared in (("content", ""), ("embeds", []), ("components", [])):
+            if key in body:
+                msg[key] = cleared if body[key] is None else body[key]
+        if body.get("flags") is not None:
+            msg["flags"] = body["flags"]
         if files:
             msg["attachments"] = self._attachments(int(msg["channel_id"]), body, files)
         elif "attachments" in body:
@@ -1422,7 +1435,27 @@ class DiscordDouble:
                 # message instead of creating another.
                 self.deduplicated.append(rec)
                 return json_response(self.messages[seen[1]])
-        msg = self._message(int(cid), body, rec.files, type_=19 if body.get("message_reference") else 0)
+        reference = body.get("message_reference")
+        if reference:
+            problem = self._reference_problem(int(cid), reference)
+            if problem is not None and reference.get("fail_if_not_exists", True) is not False:
+                return json_response(
+                    {
+                        "message": "Invalid Form Body",
+                        "code": 50035,
+                        "errors": {"message_reference": {"_errors": [problem]}},
+                    },
+                    400,
+                )
+            if problem is not None:  # Discord then sends a plain message, not a reply
+                body = {k: v for k, v in body.items() if k != "message_reference"}
+                reference = None
+            else:
+                reference = {**reference, "message_id": str(reference["message_id"]), "channel_id": cid}
+                body = {**body, "message_reference": {**reference, "guild_id": str(self.guild_id)}}
+        msg = self._message(int(cid), body, rec.files, type_=19 if reference else 0)
+        if reference:
+            msg["referenced_message"] = dict(self.messages[int(reference["message_id"])])
         if nonce is not None:
             self._nonces[seen_key] = (rec.at, int(msg["id"]))
         self.channel_messages.setdefault(int(cid), []).append(msg)
@@ -1431,6 +1464,15 @@ class DiscordDouble:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._answer_now.wait(), self._slow_answers[int(cid)])
         return json_response(msg)
+
+    def _reference_problem(self, cid: int, reference: JSONDict) -> JSONDict | None:
+        """Why a reply's `message_reference` can't be honoured (Discord's error entry), or None."""
+        mid = reference.get("message_id")
+        target = self.messages.get(int(mid)) if str(mid or "").isdigit() else None
+        where = str(reference.get("channel_id") or cid)
+        if target is None or target["channel_id"] != where or where != str(cid):
+            return {"code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "message": "Unknown message"}
+        return None
 
     async def _list_messages(self, rec: Recorded, cid: str) -> web.Response:
         _, err = self._channel_or_error(cid)
@@ -1444,6 +1486,10 @@ class DiscordDouble:
         _, err = self._channel_or_error(cid)
         if err:
             return err
+        if rec.method == "PATCH":
+            fault = self._channel_fault(int(cid))
+            if fault:
+                return fault
         msg = self.messages.get(int(mid))
         if msg is None or msg["channel_id"] != cid:
             return _error(404, "Unknown Message", 10008)
@@ -1452,6 +1498,7 @@ class DiscordDouble:
             return web.Response(status=204)
         if rec.method == "PATCH":
             msg = self._edit_message(msg, rec.json or {}, rec.files)
+            self.edits.append(rec)
         return json_response(msg)
 
     async def _typing(self, rec: Recorded, cid: str) -> web.Response:

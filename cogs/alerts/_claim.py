@@ -1,0 +1,172 @@
+"""The "I'm on it" button under every warning, and the take-over button it offers.
+
+Both are `DynamicItem`s, so buttons on messages posted before a restart keep working once the
+alerts cog registered them. A claim is kept on the warning's row (bot/store.py `claim_warning`);
+the public message then shows who is on it, and the scheduler lapses the claim after
+CLAIM_TIMEOUT (bot/watch.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord.utils import format_dt
+
+from bot.followup import PostedWarning
+from bot.watch import DeliveryError
+from cogs import _alert_channel as alert_channel
+from cogs._format import label, safe
+from cogs.alerts._embeds import followup_embed
+from cogs.common import ACCESS_HELP, is_approved, outside_reason, reply, warden
+from cogs.errors import answer_error
+from cogs.register import RenewButton
+
+if TYPE_CHECKING:
+    from bot.app import WardenBot
+
+log = logging.getLogger(__name__)
+
+
+def warning_view(service: str) -> discord.ui.View:
+    """Renew and I'm on it, under a warning."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(RenewButton(service))
+    view.add_item(ClaimButton(service))
+    return view
+
+
+async def redraw(bot: WardenBot, warning: PostedWarning) -> None:
+    """Edit the warning's message to show it as it stands; raises DeliveryError."""
+    account = await bot.store.get_account(warning.key.service, warning.key.account)
+    view = None if warning.resolved_at is not None else warning_view(warning.key.service)
+    await alert_channel.edit(
+        bot, warning.channel_id, warning.message_id, embed=followup_embed(warning, account), view=view
+    )
+
+
+async def _refused(interaction: discord.Interaction[WardenBot]) -> bool:
+    reason = outside_reason(interaction)
+    if reason is None and await is_approved(interaction):
+        return False
+    bot = warden(interaction)
+    await bot.store.audit(
+        now=bot.clock.now(), actor_id=interaction.user.id, action="claim",
+        outcome="refused:outside" if reason else "refused:not_approved",
+    )  # fmt: skip
+    await reply(
+        interaction,
+        reason or f"Only members approved to register accounts can claim a warning. {ACCESS_HELP}",
+    )
+    return True
+
+
+async def claim(
+    interaction: discord.Interaction[WardenBot], message_id: int, *, take_over_from: int | None = None
+) -> None:
+    """Claim (or take over) the warning posted as `message_id`, answer privately, then redraw it."""
+    if await _refused(interaction):
+        return
+    bot = warden(interaction)
+    now = bot.clock.now()
+    outcome, warning = await bot.store.claim_warning(
+        message_id, interaction.user.id, now=now, take_over_from=take_over_from
+    )
+    if warning is None:
+        await reply(
+            interaction, "This message isn't an open warning (a sample from `/alerts test`, or a reminder)."
+        )
+        return
+    what = f"{label(warning.key.service)} **{safe(warning.key.account, 100)}**"
+    if outcome == "resolved":
+        await reply(interaction, f"The warning about {what} is resolved already: nothing to do.")
+        return
+    assert warning.claim is not None
+    since = format_dt(warning.claim.at, "R")
+    if outcome == "mine":
+        await reply(interaction, f"You're on {what} already (since {since}).")
+        return
+    if outcome == "taken":
+        view = discord.ui.View(timeout=300)
+        view.add_item(TakeOverButton(message_id, warning.claim.by))
+        await reply(
+            interaction, f"<@{warning.claim.by}> is on {what} since {since}. Take it over?", view=view
+        )
+        return
+    await bot.store.audit(
+        now=now, actor_id=interaction.user.id, action="claim" if outcome == "claimed" else "take_over",
+        service=warning.key.service, target=warning.key.account, outcome="ok",
+    )  # fmt: skip
+    lapses = format_dt(now + bot.settings.claim_timeout, "R")
+    took = f" from <@{take_over_from}>" if outcome == "took_over" else ""
+    done = f"✅ You took {what} over{took}." if took else f"✅ You're on {what}; the team sees it."
+    await reply(
+        interaction,
+        f"{done} Renew it with the Renew button; the claim lapses {lapses} if it isn't renewed by then.",
+    )
+    try:
+        await redraw(bot, warning)
+    except DeliveryError as exc:
+        log.warning("could not show the claim on the warning message: %s", exc)
+
+
+class ClaimButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"warden:claim:(?P<service>[a-z]+)"
+):
+    """I'm on it: claims the warning it is under. Dynamic, so it outlives restarts."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="I'm on it",
+                emoji="🙋",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"warden:claim:{service}",
+            )
+        )
+        self.service = service
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls, interaction: discord.Interaction[WardenBot], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ClaimButton:
+        return cls(match["service"])
+
+    async def callback(self, interaction: discord.Interaction[WardenBot]) -> None:  # type: ignore[override]
+        try:
+            assert interaction.message is not None
+            await claim(interaction, interaction.message.id)
+        except Exception as exc:
+            await answer_error(interaction, exc)
+
+
+class TakeOverButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"warden:takeover:(?P<message>\d+):(?P<holder>\d+)",
+):
+    """Offered privately to a member who pressed I'm on it while someone else had it."""
+
+    def __init__(self, message_id: int, holder: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Take it over",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"warden:takeover:{message_id}:{holder}",
+            )
+        )
+        self.message_id = message_id
+        self.holder = holder
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls, interaction: discord.Interaction[WardenBot], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> TakeOverButton:
+        return cls(int(match["message"]), int(match["holder"]))
+
+    async def callback(self, interaction: discord.Interaction[WardenBot]) -> None:  # type: ignore[override]
+        try:
+            await claim(interaction, self.message_id, take_over_from=self.holder)
+        except Exception as exc:
+            await answer_error(interaction, exc)
