@@ -780,6 +780,42 @@ class Store:
                 later_expiries[service] = expiry
         return WatchWindow(list(accounts.values()), recorded, later_expiries)
 
+    async def soonest_past(
+        self, service: str, after: datetime, *, limit: int, stage: str
+    ) -> tuple[list[TrackedAccount], int]:
+        """For `/alerts status`: the `limit` present accounts of `service` expiring soonest after
+        `after` whose `stage` warning for that expiry is not recorded, and how many there are."""
+        where = (
+            "a.service = ? AND a.gone_at IS NULL AND a.expires_at > ? AND NOT EXISTS ("  # noqa: S608 - constant fragments only
+            "SELECT 1 FROM alert_warnings w WHERE w.service = a.service AND w.account = a.account "
+            f"AND w.epoch = a.expires_at AND w.stage = ? AND {_RECORDED})"
+        )
+        params = (service, to_epoch(after), stage)
+        columns = ", ".join(f"a.{name.strip()}" for name in _ACCOUNT_COLUMNS.split(","))
+        rows = await self.db.execute_fetchall(
+            f"SELECT {columns} FROM accounts a WHERE {where} ORDER BY a.expires_at, a.account LIMIT ?",  # noqa: S608
+            (*params, limit),
+        )
+        counted = await self.db.execute_fetchall(
+            f"SELECT COUNT(*) FROM accounts a WHERE {where}",  # noqa: S608 - constant fragments only
+            params,
+        )
+        return [_account(row) for row in rows], int(next(iter(counted))[0])
+
+    async def alert_keys_of(self, accounts: Iterable[tuple[str, str]]) -> set[WarningKey]:
+        """The recorded warnings (see `alert_keys`) of these (service, account) pairs only."""
+        wanted = list(accounts)
+        found: set[WarningKey] = set()
+        for start in range(0, len(wanted), 400):  # SQLite's parameter limit, with room to spare
+            chunk = wanted[start : start + 400]
+            pairs = " OR ".join("(w.service = ? AND w.account = ?)" for _ in chunk)
+            rows = await self.db.execute_fetchall(
+                f"SELECT service, account, epoch, stage FROM alert_warnings w WHERE ({pairs}) AND {_RECORDED}",  # noqa: S608
+                [value for pair in chunk for value in pair],
+            )
+            found.update(WarningKey(r[0], r[1], int(r[2]), r[3]) for r in rows)
+        return found
+
     async def alert_keys(self) -> set[WarningKey]:
         """Every warning already sent or deliberately skipped."""
         async with self.db.execute(

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -36,6 +36,8 @@ from bot.expiry import (
     horizon,
     parse_stages,
     plan,
+    stage_name,
+    stages_for,
 )
 from bot.followup import (
     PostedWarning,
@@ -45,7 +47,7 @@ from bot.followup import (
     resolutions,
 )
 from bot.lease import Lease
-from bot.models import WarningKey, WatchWindow
+from bot.models import TrackedAccount, WarningKey, WatchWindow
 from bot.store import Store
 from bot.sync import (
     Notice,
@@ -245,6 +247,34 @@ class ExpiryWatch:
         stages = await self.stages()
         horizons = {key: horizon(stages, key, now) for key in self.services}
         return plan_of_window(await self.store.watch_window(horizons, now=now), stages, now)
+
+    async def plan_for_status(self, now: datetime, *, upcoming_limit: int) -> Plan:
+        """What `/alerts status` shows, without planning every account: what is due now (the
+        scheduler's own window), the soonest `upcoming_limit` stage warnings, and how many more.
+
+        For one stage, the soonest upcoming moments belong to the accounts with the soonest
+        expiries past it, so the soonest few of each stage are the only candidates; the count of
+        the rest is read in SQL.
+        """
+        stages = await self.stages()
+        window = await self.plan_window(now)
+        candidates: dict[tuple[str, str], TrackedAccount] = {}
+        total = 0
+        for key in self.services:
+            for lead in stages_for(stages, key):
+                soonest, count = await self.store.soonest_past(
+                    key, now + lead, limit=upcoming_limit, stage=stage_name(lead)
+                )
+                total += count
+                candidates.update(((a.service, a.account), a) for a in soonest)
+        recorded = await self.store.alert_keys_of(list(candidates))
+        upcoming = plan(list(candidates.values()), stages, recorded, now, upcoming_limit=upcoming_limit)
+        return replace(
+            window,
+            upcoming=upcoming.upcoming,
+            more_upcoming=max(0, total - len(upcoming.upcoming)),
+            later=None,
+        )
 
     async def plan_everything(self, now: datetime, *, upcoming_limit: int | None = None) -> Plan:
         """Every tracked account planned (for /alerts status); `upcoming_limit` as in `plan()`."""

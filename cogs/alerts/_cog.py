@@ -379,7 +379,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
             channel_is_default=not await settings.ALERT_CHANNEL.raw(store),
             mention_role_id=await self.mention_role_id(),
             stages=await self.watch.stages(),
-            plan=await self.watch.plan_everything(now, upcoming_limit=STATUS_UPCOMING),
+            plan=await self.watch.plan_for_status(now, upcoming_limit=STATUS_UPCOMING),
             failures={f.key: f for f in await store.alert_failures()},
             sync_states={key: await load_state(store, key) for key in self.bot.services},
             standing_by=self.lease.standing_by,
