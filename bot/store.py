@@ -212,6 +212,24 @@ class Store:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
+    async def quick_check(self) -> str:
+        """SQLite's `PRAGMA quick_check` verdict: "ok", or the first problem it found."""
+        async with self.db.execute("PRAGMA quick_check") as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else "?"
+
+    async def probe_write(self) -> None:
+        """Prove the file can be written without changing it: one write, rolled back.
+        Raises sqlite3.Error (read-only file, disk full, locked)."""
+        async with self._write_lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                await self.db.execute(
+                    "INSERT OR REPLACE INTO settings (key, value) VALUES ('check_write_probe', '')"
+                )
+            finally:
+                await self.db.rollback()
+
     async def migrate(self) -> int:
         current = await self.schema_version()
         for version, sql in migrations():
