@@ -195,7 +195,7 @@ async def test_without_a_delete_route_the_bot_stops_tracking_only_and_sync_does_
     await start(rig)
     assert await tracked(rig, "ltx") == [EMAIL]
 
-    iid, cb = await ask(rig, "ltx", EMAIL, rig.discord.admin_id)
+    iid, _ = await ask(rig, "ltx", EMAIL, rig.discord.admin_id)
     confirmation = rig.discord.messages_for(iid)[0]["embeds"][0]["description"]
     assert "no delete route" in confirmation and "keeps" in confirmation
 
