@@ -136,7 +136,9 @@ class ConfirmRemoval(discord.ui.View):
         await interaction.response.edit_message(
             content=f"Removing **{safe(self.account, 100)}**…", embed=None, view=None
         )
-        text = await remove_account(warden(interaction), self.service, self.account, interaction.user.id)
+        bot = warden(interaction)
+        with bot.in_flight():  # a shutdown lets it finish: DELETE done upstream, then recorded
+            text = await remove_account(bot, self.service, self.account, interaction.user.id)
         await interaction.edit_original_response(content=text)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
