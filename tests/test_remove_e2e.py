@@ -256,3 +256,21 @@ async def test_an_untracked_account_or_cancel_changes_nothing(rig: Rig) -> None:
     assert cb.type == 7 and cb.data["content"] == "Nothing was removed."
     assert rig.useapi.requests_to("DELETE", ".*") == []
     assert await tracked(rig, "luma") == [EMAIL]
+
+
+async def test_an_unanswered_confirmation_times_out_and_removes_nothing(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cogs.register import _remove
+
+    monkeypatch.setattr(_remove, "CONFIRM_TIMEOUT", 0.3)
+    rig.useapi.set_luma_account(EMAIL, START + timedelta(days=3))
+    await start(rig)
+    iid, cb = await ask(rig, "luma", EMAIL, rig.discord.admin_id)
+    token = cb.request.path.split("/")[3]
+    edit = await rig.discord.wait_for(lambda r: r.method == "PATCH" and token in r.path, timeout=5)
+    assert edit.json["content"] == "Nothing was removed: the confirmation timed out."
+    assert edit.json["components"] == [] and edit.json["embeds"] == []
+    assert rig.discord.messages_for(iid)[0]["components"] == []  # no button left to press
+    assert rig.useapi.requests_to("DELETE", ".*") == []
+    assert await tracked(rig, "luma") == [EMAIL]
