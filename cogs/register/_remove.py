@@ -88,7 +88,7 @@ async def ask_to_remove(
         )
     embed = discord.Embed(
         title=f"Remove {service.label} account {safe(account, 100)}?",
-        description=f"{effect}\nIts session expires {when(tracked.expires_at)}. Its audit entries stay.",
+        description=f"{effect}\nIts {service.expiry_noun} expires {when(tracked.expires_at)}. Its audit entries stay.",
         colour=COLOUR_WARN,
     )
     view = ConfirmRemoval(service, account, interaction.user.id)
