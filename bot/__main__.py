@@ -1,4 +1,4 @@
-"""Entry point: `python -m bot [run|check|healthcheck|backup PATH]` (also the `session-warden` script).
+"""Entry point: `python -m bot [run|check|healthcheck|backup PATH|audit …]` (also the `session-warden` script).
 
 Exit status: 0 fine, 1 something is wrong (the output says what), 2 the
 configuration or the command line is invalid. `healthcheck` answers 0 or 1
@@ -11,9 +11,14 @@ import asyncio
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
+from bot.durations import DurationError, parse_duration
+
+if TYPE_CHECKING:
+    from bot.ops._audit import AuditQuery
 
 USAGE = """\
 usage: {prog} [COMMAND]
@@ -24,10 +29,17 @@ commands:
   healthcheck     exit 0 while the running bot's scheduler has a recent heartbeat (no network)
   backup PATH     copy the database to PATH: a file, or a directory (an existing one, or PATH
                   ending in /, created if missing) that receives a dated copy
+  audit [OPTIONS] print the audit trail, newest first (read-only); options:
+                  --since 7d     only entries this recent (s, m, h, d)
+                  --limit N      at most N entries (default 50); the last line gives --before
+                  --before ID    the page after an earlier one: entries older than entry ID
+                  --member ID    entries by or about this Discord user id
+                  --service KEY  entries of one service (luma, ltx, …)
+                  --json         one JSON object per line instead of a table
 
-healthcheck and backup need DATABASE_PATH only (no token); check and run need both tokens.
+healthcheck, backup and audit need DATABASE_PATH only (no token); check and run need both tokens.
 exit status: 0 fine, 1 something is wrong, 2 invalid configuration or command line"""
-COMMANDS = ("run", "check", "healthcheck", "backup")
+COMMANDS = ("run", "check", "healthcheck", "backup", "audit")
 log = logging.getLogger("bot")
 
 
@@ -53,6 +65,54 @@ def _configure_logging(settings: Settings, level: str | None = None) -> None:
         logs.add_secret(secret)
 
 
+def _audit_query(options: list[str], usage: str) -> AuditQuery:
+    """`audit`'s options; a wrong one exits 2 with what was wrong and the usage."""
+    from bot.ops._audit import MAX_LIMIT, AuditQuery
+    from bot.services import KNOWN_SERVICES
+
+    def fail(problem: str) -> NoReturn:
+        print(f"audit: {problem}\n{usage}", file=sys.stderr)
+        raise SystemExit(2)
+
+    def positive(name: str, raw: str, most: int | None = None) -> int:
+        if not raw.isdigit() or int(raw) < 1:
+            fail(f"{name} takes a whole number above 0, not {raw[:30]!r}")
+        if most is not None and int(raw) > most:
+            fail(f"{name} is at most {most}")
+        return int(raw)
+
+    values: dict[str, Any] = {}
+    rest = list(options)
+    while rest:
+        option = rest.pop(0)
+        if option == "--json":
+            values["as_json"] = True
+            continue
+        name, has_value, raw = option.partition("=")
+        if name not in ("--since", "--limit", "--before", "--member", "--service"):
+            fail(f"unknown option {option[:40]!r}")
+        if not has_value:
+            if not rest:
+                fail(f"{name} needs a value")
+            raw = rest.pop(0)
+        if name == "--since":
+            try:
+                values["since"] = parse_duration(raw)
+            except DurationError as exc:
+                fail(f"--since: {exc}")
+        elif name == "--limit":
+            values["limit"] = positive(name, raw, MAX_LIMIT)
+        elif name == "--before":
+            values["before_id"] = positive(name, raw)
+        elif name == "--member":
+            values["member_id"] = positive(name, raw)
+        elif raw not in KNOWN_SERVICES:
+            fail(f"--service {raw[:30]!r} is not a service; known: {', '.join(KNOWN_SERVICES)}")
+        else:
+            values["service"] = raw
+    return AuditQuery(**values)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     usage = USAGE.format(prog=program_name(sys.argv[0] if argv is None and sys.argv else ""))
@@ -64,6 +124,12 @@ def main(argv: list[str] | None = None) -> None:
         print(f"unknown command {command!r}\n{usage}", file=sys.stderr)
         raise SystemExit(2)
     expected = 2 if command == "backup" else 1
+    if command == "audit":
+        from bot.ops import audit
+
+        query = _audit_query(args[1:], usage)
+        settings = _settings_or_exit(need_tokens=False)
+        raise SystemExit(asyncio.run(audit(settings, query, sys.stdout, sys.stderr)))
     if len(args) != expected and not (command == "run" and not args):
         print(f"wrong arguments for {command!r}\n{usage}", file=sys.stderr)
         raise SystemExit(2)

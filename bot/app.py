@@ -20,7 +20,7 @@ from bot import settings
 from bot.approvals import ApprovalCache
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.services import build_services
+from bot.services import open_useapi
 from bot.store import Store, StoreError
 from bot.throttle import RegisterThrottle
 from bot.useapi import UseapiService
@@ -126,18 +126,7 @@ class WardenBot(commands.Bot):
         except StoreError as exc:  # a read-only database: the bot still runs, as it would later
             log.warning("could not clear the last run's scheduler heartbeat: %s", exc)
         self.approvals = ApprovalCache(self.store)
-        self.http_client = httpx.AsyncClient(
-            transport=self._useapi_transport,
-            timeout=self.settings.useapi_timeout.total_seconds(),
-            headers={"User-Agent": "session-warden/0.1"},
-        )
-        self.services = build_services(
-            self.http_client,
-            base_url=self.settings.useapi_base_url,
-            token=self.settings.useapi_token,
-            timeout=self.settings.useapi_timeout.total_seconds(),
-            enabled=self.settings.services,
-        )
+        self.http_client, self.services = open_useapi(self.settings, transport=self._useapi_transport)
 
     async def setup_hook(self) -> None:
         await self.open_resources()

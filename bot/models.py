@@ -72,6 +72,7 @@ class AuditEntry:
     target: str | None
     outcome: str
     detail: str | None
+    id: int = 0  # the row id: the cursor `/access audit` and `python -m bot audit` page with
 
 
 @dataclass(frozen=True)

@@ -219,6 +219,22 @@ def _posted(row: aiosqlite.Row) -> PostedWarning:
     )
 
 
+_REMOVED_PREFIX = "removed:"
+
+
+def _removed_key(service: str, account: str) -> str:
+    # Service keys hold no colon, so everything after the second one is the account.
+    return f"{_REMOVED_PREFIX}{service}:{account}"
+
+
+async def _removed(conn: aiosqlite.Connection, service: str) -> set[str]:
+    prefix = _removed_key(service, "")
+    rows = await conn.execute_fetchall(
+        "SELECT key FROM settings WHERE substr(key, 1, ?) = ?", (len(prefix), prefix)
+    )
+    return {str(r[0])[len(prefix) :] for r in rows}
+
+
 class Store:
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self.db = db
@@ -247,6 +263,31 @@ class Store:
             raise StoreError(f"cannot prepare the database at {path}: {exc}") from exc
         return store
 
+    @classmethod
+    async def open_read_only(cls, path: Path | str) -> Store:
+        """Open an existing database for reading only: nothing is created, migrated or written
+        (`python -m bot audit`). StoreError when there is no database or it can't be read."""
+        path = Path(path)
+        if not path.is_file():
+            raise StoreError(f"no database at {path}: the bot has not run here (check DATABASE_PATH)")
+        try:
+            db = await aiosqlite.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        except (OSError, aiosqlite.Error) as exc:
+            raise StoreError(f"cannot open {path} read-only: {exc}") from exc
+        db.row_factory = aiosqlite.Row
+        store = cls(db, path)
+        try:
+            await db.execute("PRAGMA busy_timeout=5000")
+            if await store.schema_version() == 0:
+                raise StoreError(f"{path} is not a Session Warden database (no schema)")
+        except aiosqlite.Error as exc:
+            await db.close()
+            raise StoreError(f"cannot read {path}: {exc}") from exc
+        except StoreError:
+            await db.close()
+            raise
+        return store
+
     async def close(self) -> None:
         await self.db.close()
 
@@ -254,6 +295,24 @@ class Store:
         async with self.db.execute("PRAGMA user_version") as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
+
+    async def quick_check(self) -> str:
+        """SQLite's `PRAGMA quick_check` verdict: "ok", or the first problem it found."""
+        async with self.db.execute("PRAGMA quick_check") as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else "?"
+
+    async def probe_write(self) -> None:
+        """Prove the file can be written without changing it: one write, rolled back.
+        Raises sqlite3.Error (read-only file, disk full, locked)."""
+        async with self._write_lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                await self.db.execute(
+                    "INSERT OR REPLACE INTO settings (key, value) VALUES ('check_write_probe', '')"
+                )
+            finally:
+                await self.db.rollback()
 
     async def migrate(self) -> int:
         current = await self.schema_version()
@@ -357,6 +416,10 @@ class Store:
                     _RESOLVE_REASON_WARNINGS,
                     (to_epoch(now), How.RENEWED.value, user_id, info.service, info.account),
                 )
+            # Registered again through the bot after a removal: tracked again, synced again.
+            await conn.execute(
+                "DELETE FROM settings WHERE key = ?", (_removed_key(info.service, info.account),)
+            )
 
         await self._transaction(work)
 
@@ -456,23 +519,107 @@ class Store:
         )
 
     async def recent_audit(self, limit: int = 50) -> list[AuditEntry]:
-        async with self.db.execute(
-            "SELECT at, actor_id, action, service, target, outcome, detail FROM audit ORDER BY id DESC LIMIT ?",
-            (limit,),
-        ) as cur:
-            rows = await cur.fetchall()
-        return [
+        return await self.audit_entries(limit=limit)
+
+    async def audit_entries(
+        self,
+        *,
+        limit: int,
+        before_id: int | None = None,
+        after_id: int | None = None,
+        since: datetime | None = None,
+        member_id: int | None = None,
+        service: str | None = None,
+    ) -> list[AuditEntry]:
+        """Audit entries newest first, at most `limit`, matching every filter given.
+
+        `before_id`: only entries older than that one (the next page); `after_id`: the `limit`
+        entries just newer than it (the previous page), still returned newest first.
+        `member_id`: entries the member did or that were about them (`target` "user:<id>").
+        """
+        where: list[str] = []
+        params: list[Any] = []
+        if before_id is not None:
+            where.append("id < ?")
+            params.append(before_id)
+        if after_id is not None:
+            where.append("id > ?")
+            params.append(after_id)
+        if since is not None:
+            where.append("at >= ?")
+            params.append(to_epoch(since))
+        if member_id is not None:
+            where.append("(actor_id = ? OR target = ?)")
+            params.extend((member_id, f"user:{member_id}"))
+        if service is not None:
+            where.append("service = ?")
+            params.append(service)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        # The previous page is the `limit` rows just above after_id: read upwards, then flip.
+        order = "ASC" if after_id is not None and before_id is None else "DESC"
+        rows = await self.db.execute_fetchall(
+            "SELECT id, at, actor_id, action, service, target, outcome, detail FROM audit "  # noqa: S608
+            f"{clause} ORDER BY id {order} LIMIT ?",
+            (*params, limit),
+        )
+        entries = [
             AuditEntry(
-                from_epoch(r["at"]),  # type: ignore[arg-type]
-                r["actor_id"],
-                r["action"],
-                r["service"],
-                r["target"],
-                r["outcome"],
-                r["detail"],
+                from_epoch(r[1]),  # type: ignore[arg-type]
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                id=int(r[0]),
             )
             for r in rows
         ]
+        return entries[::-1] if order == "ASC" else entries
+
+    # -- removing an account ---------------------------------------------------------------------
+
+    async def remove_account(
+        self,
+        service: str,
+        account: str,
+        *,
+        now: datetime,
+        actor_id: int,
+        outcome: str,
+        detail: str | None = None,
+    ) -> bool:
+        """Stop tracking an account and audit it, in one transaction; False when it wasn't tracked.
+
+        Its audit rows and warning records stay (the alerts cog resolves the warnings). The removal
+        is remembered (`removed_accounts`), so a sync whose list still shows the account (useapi.net
+        has no DELETE route for it, or a list read before the DELETE) does not add it back; the
+        mark goes when a list no longer shows the account, or when it is registered again.
+        """
+
+        async def work(conn: aiosqlite.Connection) -> bool:
+            cur = await conn.execute(
+                "DELETE FROM accounts WHERE service = ? AND account = ?", (service, account)
+            )
+            removed = cur.rowcount > 0
+            if removed:
+                await conn.execute(
+                    "INSERT INTO settings (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (_removed_key(service, account), str(to_epoch(now))),
+                )
+            await conn.execute(
+                "INSERT INTO audit (at, actor_id, action, service, target, outcome, detail) "
+                "VALUES (?, ?, 'account_remove', ?, ?, ?, ?)",
+                (to_epoch(now), actor_id, service, account, outcome if removed else "not_tracked", detail),
+            )
+            return removed
+
+        return await self._transaction(work)
+
+    async def removed_accounts(self, service: str) -> set[str]:
+        """Accounts removed through the bot that a sync must not add back (see remove_account)."""
+        return await _removed(self.db, service)
 
     # -- expiry watch ---------------------------------------------------------------------------
     # Warnings sent or skipped, delivery failures, upstream account lists, the scheduler lease.
@@ -535,6 +682,7 @@ class Store:
                 (service,),
             )
             current = {r[0]: _Stored(*r[1:]) for r in rows}
+            removed = await _removed(conn, service)
             added: list[str] = []
             changed: list[str] = []
             returned: list[str] = []
@@ -546,6 +694,8 @@ class Store:
                 if info.account in seen:
                     continue
                 seen.add(info.account)
+                if info.account in removed and info.account not in current:
+                    continue  # removed through the bot; useapi.net still lists it
                 old = current.get(info.account)
                 self_renewing = False
                 session_valid = info.session_valid
@@ -639,6 +789,11 @@ class Store:
             await conn.executemany(
                 _RESOLVE_REASON_WARNINGS, [(stamp, How.CLEARED.value, None, *where) for where in cleared]
             )
+            if not held:  # a list trusted for its disappearances: removals it no longer shows are done
+                await conn.executemany(
+                    "DELETE FROM settings WHERE key = ?",
+                    [(_removed_key(service, account),) for account in removed - seen],
+                )
             return SyncChanges(
                 tuple(added),
                 tuple(changed),

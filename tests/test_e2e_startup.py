@@ -40,12 +40,15 @@ async def test_start_up_syncs_every_command_to_the_guild_with_the_right_permissi
     def subcommands(name: str) -> dict[str, dict[str, Any]]:
         return {o["name"]: o for o in synced[name]["options"] if o["type"] == 1}
 
-    assert set(subcommands("luma")) == {"register"} and set(subcommands("ltx")) == {"register"}
+    assert set(subcommands("luma")) == {"register", "remove"} and set(subcommands("ltx")) == {
+        "register",
+        "remove",
+    }
     # One optional filter (issue 13): the switched-on services only.
     (option,) = synced["accounts"]["options"]
     assert option["name"] == "service" and option["required"] is False
     assert {c["value"] for c in option["choices"]} == {"luma", "ltx"}
-    assert set(subcommands("access")) == {"grant", "revoke", "list"}
+    assert set(subcommands("access")) == {"grant", "revoke", "list", "audit"}
     alerts = subcommands("alerts")
     assert set(alerts) == {"channel", "thresholds", "reminders", "mention", "status", "test"}
     service = next(o for o in alerts["thresholds"]["options"] if o["name"] == "service")

@@ -55,7 +55,7 @@ async def assert_no_secret_leaked(rig: Rig) -> None:
 async def test_command_tree_is_synced_to_the_guild(rig: Rig) -> None:
     commands = {c["name"]: c for c in rig.discord.synced_guild_commands[rig.discord.guild_id]}
     assert {"luma", "ltx", "accounts", "access"} <= set(commands)
-    assert [o["name"] for o in commands["luma"]["options"]] == ["register"]
+    assert [o["name"] for o in commands["luma"]["options"]] == ["register", "remove"]
     assert str(commands["access"]["default_member_permissions"]) == str(1 << 5)  # Manage Server
     assert commands["luma"]["default_member_permissions"] is None
     assert rig.discord.synced_commands == []  # no duplicate global copies

@@ -245,7 +245,7 @@ async def test_flowmusic_is_off_by_default_and_on_when_named_in_services(tmp_pat
         assert "flowmusic" not in {c["name"] for c in rig.discord.synced_guild_commands[rig.discord.guild_id]}
     async with running_rig(tmp_path / "on", services=SERVICES) as rig:
         commands = {c["name"]: c for c in rig.discord.synced_guild_commands[rig.discord.guild_id]}
-        assert [o["name"] for o in commands["flowmusic"]["options"]] == ["register"]
+        assert [o["name"] for o in commands["flowmusic"]["options"]] == ["register", "remove"]
 
 
 async def test_registration_end_to_end_sends_the_documented_body(tmp_path: Path) -> None:

@@ -397,7 +397,7 @@ async def test_kling_is_off_by_default_and_on_when_named_in_services(tmp_path: P
         assert "luma" in names and "kling" not in names
     async with running_rig(tmp_path / "on", services=("luma", "kling")) as rig:
         commands = {c["name"]: c for c in rig.discord.synced_guild_commands[rig.discord.guild_id]}
-        assert [o["name"] for o in commands["kling"]["options"]] == ["register"]
+        assert [o["name"] for o in commands["kling"]["options"]] == ["register", "remove"]
 
 
 async def test_kling_registration_end_to_end(tmp_path: Path) -> None:

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import httpx
 
 from bot.useapi.base import Transport, UseapiService
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 def _discover() -> dict[str, type[UseapiService]]:
@@ -52,3 +57,24 @@ def build_services(
     """The switched-on services, sharing one transport (one HTTP client, one token)."""
     transport = Transport(http, base_url, token, timeout)
     return {key: REGISTRY[key](transport) for key in enabled}
+
+
+def open_useapi(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    enabled: Iterable[str] | None = None,
+    user_agent: str = "session-warden/0.1",
+) -> tuple[httpx.AsyncClient, dict[str, UseapiService]]:
+    """The HTTP client (USEAPI_TIMEOUT) and the services built on it (default: SERVICES), for the
+    bot and `check` alike; the caller closes the client."""
+    timeout = settings.useapi_timeout.total_seconds()
+    http = httpx.AsyncClient(transport=transport, timeout=timeout, headers={"User-Agent": user_agent})
+    services = build_services(
+        http,
+        base_url=settings.useapi_base_url,
+        token=settings.useapi_token,
+        timeout=timeout,
+        enabled=tuple(settings.services if enabled is None else enabled),
+    )
+    return http, services

@@ -304,6 +304,22 @@ class UseapiService(ABC):
             raise UseapiError(Failure.BAD_RESPONSE, service_label=self.label, status=200) from None
         return info if info.account == account else replace(info, account=account)
 
+    async def delete_account(self, account: str) -> bool:
+        """DELETE delete_path for one account: True when useapi.net deleted it, False when it
+        answered 404 "no such account" (an empty or JSON body). Raises UseapiError on any other
+        answer, including a 404 page that is not JSON (a moved or retired route), and
+        UNAVAILABLE when the service has no DELETE route.
+
+        Answers differ per service (Luma `{account, deleted: true, remaining}`, Flow Music 204
+        with no body, Google Flow `{message}`): any 2xx is a deletion.
+        """
+        if self.delete_path is None:
+            raise UseapiError(Failure.UNAVAILABLE, service_label=self.label)
+        status, _ = await self._transport.request_with_status(
+            "DELETE", self.account_route(self.delete_path, account), label=self.label, empty_on_404=True
+        )
+        return status != 404
+
     async def register(self, submission: Submission) -> AccountInfo:
         secrets = submission.secrets
         status, body = await self._transport.request_with_status(

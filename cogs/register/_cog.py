@@ -19,6 +19,7 @@ from bot.app import WardenBot
 from bot.useapi import UseapiService
 from cogs.errors import answer_error
 from cogs.register._form import MODAL_ID_PREFIX, open_register_modal, submit_registration
+from cogs.register._remove import account_choices, ask_to_remove
 from cogs.register._renew import RenewButton
 
 log = logging.getLogger(__name__)
@@ -40,9 +41,27 @@ class ServiceGroup(app_commands.Group):
             name="register", description=service.register_description, callback=self._register
         )
         self.add_command(register)
+        # Admins only, checked when run: Discord's default permissions apply to the whole group,
+        # which members need for `register`.
+        remove: app_commands.Command[ServiceGroup, [str], None] = app_commands.Command(
+            name="remove",
+            description=f"Admins: stop tracking a {service.label} account (and delete it on useapi.net)",
+            callback=self._remove,
+        )
+        remove._params["account"].description = f"The tracked {service.label} account"
+        remove.autocomplete("account")(self._account_choices)
+        self.add_command(remove)
 
     async def _register(self, interaction: discord.Interaction[WardenBot]) -> None:
         await open_register_modal(interaction, self.service)
+
+    async def _remove(self, interaction: discord.Interaction[WardenBot], account: str) -> None:
+        await ask_to_remove(interaction, self.service, account)
+
+    async def _account_choices(
+        self, interaction: discord.Interaction[WardenBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await account_choices(interaction, self.service, current)
 
 
 class RegisterCog(commands.Cog):

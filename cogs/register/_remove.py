@@ -1,0 +1,204 @@
+"""`/<service> remove <account>`: admins stop tracking an account, deleting it on useapi.net where
+the service has a DELETE route; private, with a confirm button.
+
+The confirm is a plain `View` with a timeout, not a DynamicItem: a confirmation must not
+outlive the moment it was asked for (a restart or two minutes drop it). Only a DELETE that
+worked, or a 404 (useapi.net doesn't have the account), stops tracking; any other answer
+leaves the account tracked. Without a DELETE route the bot stops tracking only, and the store
+remembers the removal so the next sync doesn't add the account back (bot.store.remove_account).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.app import WardenBot
+from bot.store import StoreError
+from bot.useapi import UseapiError, UseapiService
+from cogs._format import COLOUR_WARN, safe, when
+from cogs.common import is_admin, outside_reason, reply, warden
+from cogs.errors import answer_error
+
+log = logging.getLogger(__name__)
+
+ADMINS_ONLY = "Only server admins (Manage Server) or the bot's listed admins can remove accounts."
+CONFIRM_TIMEOUT = 120.0  # seconds
+# Discord's limit for an autocomplete choice's name and value.
+CHOICE_LIMIT = 100
+
+
+async def refuse_non_admin(interaction: discord.Interaction[WardenBot], service: UseapiService) -> bool:
+    """Refuse privately and audit when the member may not remove accounts; True when refused."""
+    reason = outside_reason(interaction)
+    if reason is None and is_admin(interaction):
+        return False
+    bot = warden(interaction)
+    await bot.store.audit(
+        now=bot.clock.now(),
+        actor_id=interaction.user.id,
+        action="account_remove",
+        service=service.key,
+        outcome="refused:outside" if reason else "refused:not_admin",
+    )
+    await reply(interaction, reason or ADMINS_ONLY)
+    return True
+
+
+async def account_choices(
+    interaction: discord.Interaction[WardenBot], service: UseapiService, current: str
+) -> list[app_commands.Choice[str]]:
+    """The tracked accounts of the service matching what was typed; none for non-admins."""
+    if outside_reason(interaction) or not is_admin(interaction):
+        return []
+    typed = current.casefold()
+    accounts = await warden(interaction).store.list_accounts(service.key)
+    return [
+        app_commands.Choice(name=acc.account, value=acc.account)
+        for acc in accounts
+        if typed in acc.account.casefold() and len(acc.account) <= CHOICE_LIMIT
+    ][:25]
+
+
+async def ask_to_remove(
+    interaction: discord.Interaction[WardenBot], service: UseapiService, account: str
+) -> None:
+    if await refuse_non_admin(interaction, service):
+        return
+    tracked = await warden(interaction).store.get_account(service.key, account)
+    if tracked is None:
+        await reply(
+            interaction,
+            f"No {service.label} account **{safe(account, 100)}** is tracked, so nothing was removed. "
+            f"Pick one from the list `/{service.command_group} remove` offers.",
+        )
+        return
+    if service.delete_path is not None:
+        effect = (
+            f"useapi.net will **delete** the account, so {service.label} jobs can no longer use it, "
+            "and the bot stops watching it."
+        )
+    else:
+        effect = (
+            f"useapi.net has no delete route for {service.label}: the bot only stops watching it, and "
+            "useapi.net **keeps** the account (delete it on useapi.net yourself if it must go)."
+        )
+    embed = discord.Embed(
+        title=f"Remove {service.label} account {safe(account, 100)}?",
+        description=f"{effect}\nIts {service.expiry_noun} expires {when(tracked.expires_at)}. Its audit entries stay.",
+        colour=COLOUR_WARN,
+    )
+    view = ConfirmRemoval(service, account, interaction.user.id)
+    await reply(interaction, embed=embed, view=view)
+    view.message_interaction = interaction
+
+
+class ConfirmRemoval(discord.ui.View):
+    def __init__(self, service: UseapiService, account: str, invoker_id: int) -> None:
+        super().__init__(timeout=CONFIRM_TIMEOUT)
+        self.service = service
+        self.account = account
+        self.invoker_id = invoker_id
+        self.message_interaction: discord.Interaction[WardenBot] | None = None
+
+    async def interaction_check(self, interaction: discord.Interaction[WardenBot]) -> bool:  # type: ignore[override]
+        if interaction.user.id != self.invoker_id:
+            await reply(interaction, "Only the admin who asked can confirm this removal.")
+            return False
+        return True
+
+    async def on_timeout(self) -> None:
+        if self.message_interaction is None:
+            return
+        try:
+            await self.message_interaction.edit_original_response(
+                content="Nothing was removed: the confirmation timed out.", embed=None, view=None
+            )
+        except discord.HTTPException as exc:
+            log.info("could not close an expired removal confirmation: %s", exc.status)
+
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction[WardenBot], error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        await answer_error(interaction, error)
+
+    @discord.ui.button(label="Remove", style=discord.ButtonStyle.danger, emoji="🗑️")
+    async def confirm(
+        self, interaction: discord.Interaction[WardenBot], button: discord.ui.Button[Any]
+    ) -> None:
+        self.stop()
+        if await refuse_non_admin(interaction, self.service):  # rights may have changed meanwhile
+            return
+        # Answer within Discord's 3 s: the DELETE may take up to USEAPI_TIMEOUT.
+        await interaction.response.edit_message(
+            content=f"Removing **{safe(self.account, 100)}**…", embed=None, view=None
+        )
+        bot = warden(interaction)
+        with bot.in_flight():  # a shutdown lets it finish: DELETE done upstream, then recorded
+            text = await remove_account(bot, self.service, self.account, interaction.user.id)
+        await interaction.edit_original_response(content=text)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(
+        self, interaction: discord.Interaction[WardenBot], button: discord.ui.Button[Any]
+    ) -> None:
+        self.stop()
+        await interaction.response.edit_message(content="Nothing was removed.", embed=None, view=None)
+
+
+async def remove_account(bot: WardenBot, service: UseapiService, account: str, actor_id: int) -> str:
+    """DELETE upstream where there is a route, then stop tracking; the answer for the admin."""
+    shown = f"**{safe(account, 100)}**"
+    now = bot.clock.now()
+    if service.delete_path is None:
+        outcome, detail = "ok", "no DELETE route: still on useapi.net"
+        done = (
+            f"✅ The bot no longer watches {service.label} account {shown}. useapi.net has no delete route "
+            f"for {service.label}, so the account **is still configured there**: delete it on useapi.net "
+            f"if it must go. The bot won't add it back while useapi.net keeps it; `/{service.command_group} "
+            "register` it again to resume watching."
+        )
+    else:
+        try:
+            deleted = await service.delete_account(account)
+        except UseapiError as exc:
+            await bot.store.audit(
+                now=now,
+                actor_id=actor_id,
+                action="account_remove",
+                service=service.key,
+                target=account,
+                outcome=f"upstream:{exc.failure.value}",
+                detail=f"HTTP {exc.status}" if exc.status else None,
+            )
+            return (
+                f"❌ {shown} was not removed: {exc.user_message()} "
+                "The account is still tracked and still configured on useapi.net."
+            )
+        if deleted:
+            outcome, detail = "ok", "deleted on useapi.net"
+            done = f"✅ Deleted {service.label} account {shown} on useapi.net; the bot no longer watches it."
+        else:
+            outcome, detail = "ok", "useapi.net did not have it (404)"
+            done = (
+                f"✅ useapi.net no longer had {service.label} account {shown} (404), so there was nothing to "
+                "delete there; the bot no longer watches it."
+            )
+    try:
+        removed = await bot.store.remove_account(
+            service.key, account, now=now, actor_id=actor_id, outcome=outcome, detail=detail
+        )
+    except StoreError as exc:
+        log.error("could not stop tracking %s account after removal: %s", service.key, exc)
+        upstream = "It was deleted on useapi.net, but the" if detail == "deleted on useapi.net" else "The"
+        return (
+            f"⚠️ {upstream} bot could not update its database, so it still lists {shown}. "
+            "Tell the bot's operator (the disk may be full or read-only)."
+        )
+    if not removed:
+        return f"{shown} was no longer tracked (someone removed it meanwhile); nothing else changed."
+    bot.dispatch("account_removed", service.key, account, actor_id)
+    return done
