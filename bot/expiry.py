@@ -50,7 +50,7 @@ class Alert:
     kind: Kind
     account: TrackedAccount
     due_at: datetime  # when it fell due
-    threshold: timedelta | None = None  # for stage warnings; ZERO is "expired"
+    lead: timedelta | None = None  # for stage warnings; ZERO is "expired"
 
     @property
     def urgency(self) -> tuple[int, datetime]:
@@ -67,7 +67,7 @@ class Upcoming:
 
     key: WarningKey
     account: TrackedAccount
-    threshold: timedelta
+    lead: timedelta
     due_at: datetime
 
 
@@ -91,24 +91,24 @@ class Plan:
 # -- stages -------------------------------------------------------------------------------------
 
 
-def format_stage(threshold: timedelta) -> str:
+def format_stage(lead: timedelta) -> str:
     """Whole days from two days up (3d), else whole hours (24h, 6h), else exact (1h30m)."""
-    seconds = int(threshold.total_seconds())
+    seconds = int(lead.total_seconds())
     if seconds >= 2 * 86400 and seconds % 86400 == 0:
         return f"{seconds // 86400}d"
     if seconds > 0 and seconds % 3600 == 0:
         return f"{seconds // 3600}h"
-    return format_duration(threshold)
+    return format_duration(lead)
 
 
-def stage_name(threshold: timedelta) -> str:
+def stage_name(lead: timedelta) -> str:
     """The stage's part of a WarningKey: '3d', '24h', '6h', 'expired'."""
-    return EXPIRED if threshold <= ZERO else format_stage(threshold)
+    return EXPIRED if lead <= ZERO else format_stage(lead)
 
 
-def stage_label(threshold: timedelta) -> str:
+def stage_label(lead: timedelta) -> str:
     """For people: 'expires within 24h' / 'expired'."""
-    return "expired" if threshold <= ZERO else f"expires within {format_stage(threshold)}"
+    return "expired" if lead <= ZERO else f"expires within {format_stage(lead)}"
 
 
 def parse_stages(raw: str) -> tuple[timedelta, ...]:
@@ -150,7 +150,7 @@ _SOONEST = operator.itemgetter(0, 1)  # due moment, then key: the order of Plan.
 
 
 def _ladder(stages: Mapping[str, Sequence[timedelta]], service: str) -> _Ladder:
-    return tuple((threshold, stage_name(threshold)) for threshold in stages_for(stages, service))
+    return tuple((lead, stage_name(lead)) for lead in stages_for(stages, service))
 
 
 def plan(
@@ -195,18 +195,18 @@ def plan(
         if ladder is None:
             ladder = ladders[service] = _ladder(stages, service)
         crossed: list[tuple[timedelta, tuple[str, str, int, str]]] = []
-        for threshold, stage in ladder:  # longest first
+        for lead, stage in ladder:  # longest first
             # Plain tuples: they equal WarningKeys; the few kept become WarningKeys below.
             plain = (service, name, expiry_epoch, stage)
-            moment = expires - threshold
+            moment = expires - lead
             if moment <= now:
-                crossed.append((threshold, plain))
+                crossed.append((lead, plain))
             elif plain not in recorded:
-                upcoming.append((moment, plain, threshold, acc))
+                upcoming.append((moment, plain, lead, acc))
         if crossed:
-            threshold, plain = crossed[-1]  # the most urgent crossed stage
+            lead, plain = crossed[-1]  # the most urgent crossed stage
             if plain not in recorded:
-                due.append(Alert(WarningKey(*plain), Kind.STAGE, acc, expires - threshold, threshold))
+                due.append(Alert(WarningKey(*plain), Kind.STAGE, acc, expires - lead, lead))
             skipped.extend(WarningKey(*k) for _, k in crossed[:-1] if k not in recorded)
     due.sort(key=lambda a: (a.urgency, a.key))
     if upcoming_limit is None:
@@ -221,7 +221,7 @@ def plan(
     return Plan(
         tuple(due),
         tuple(skipped),
-        tuple(Upcoming(WarningKey(*k), acc, threshold, moment) for moment, k, threshold, acc in kept),
+        tuple(Upcoming(WarningKey(*k), acc, lead, moment) for moment, k, lead, acc in kept),
         more_upcoming=len(upcoming) - len(kept),
         later=later,
     )
@@ -260,9 +260,9 @@ def after_recheck(before: Plan, after: Plan) -> tuple[Plan, tuple[WarningKey, ..
         if (
             old is not None
             and alert.kind is Kind.STAGE
-            and alert.threshold is not None
-            and old.threshold is not None
-            and alert.threshold > old.threshold
+            and alert.lead is not None
+            and old.lead is not None
+            and alert.lead > old.lead
         ):
             skipped.append(alert.key)
         else:

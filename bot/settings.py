@@ -61,7 +61,7 @@ class Setting(Generic[T]):
 ALERT_CHANNEL = Setting[int]("alert_channel_id", _snowflake, str)
 # `/alerts mention`: the role a warning pings (unset: nobody).
 MENTION_ROLE = Setting[int]("alert_mention_role_id", _snowflake, str)
-# `/alerts thresholds`: a service's lead times as typed, e.g. "72h,24h,6h" (unset: the defaults;
+# `/alerts stages`: a service's lead times as typed, e.g. "72h,24h,6h" (unset: the defaults;
 # bot.watch parses them, so an unreadable value falls back there, with a log line).
 STAGES = Setting[str]("stages:{service}", _text, str)
 # `/alerts reminders`: a service's reminder interval as typed ("12h"), or "off" (unset:

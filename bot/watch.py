@@ -210,7 +210,7 @@ class ExpiryWatch:
     # -- what to plan ---------------------------------------------------------------------------
 
     async def stages(self) -> dict[str, tuple[timedelta, ...]]:
-        """Each switched-on service's lead times, as `/alerts thresholds` stored them."""
+        """Each switched-on service's lead times, as `/alerts stages` stored them."""
         out: dict[str, tuple[timedelta, ...]] = {}
         for key in self.services:
             raw = await settings.STAGES.raw(self.store, key)

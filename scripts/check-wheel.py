@@ -29,7 +29,10 @@ def main(dist: Path) -> int:
     }
     missing = sorted(wanted - inside)
     if missing:
-        print(f"check-wheel: {wheels[0].name} lacks {len(missing)} file(s): {', '.join(missing)}", file=sys.stderr)
+        print(
+            f"check-wheel: {wheels[0].name} lacks {len(missing)} file(s): {', '.join(missing)}",
+            file=sys.stderr,
+        )
         return 1
     print(f"check-wheel: {wheels[0].name} holds all {len(wanted)} files of bot/ and cogs/")
     return 0

@@ -574,7 +574,7 @@ async def test_alerts_commands_are_admin_only_and_synced_that_way(rig: Rig) -> N
     assert str(synced["alerts"]["default_member_permissions"]) == str(1 << 5)
     assert {o["name"] for o in synced["alerts"]["options"]} == {
         "channel",
-        "thresholds",
+        "stages",
         "reminders",
         "mention",
         "status",
@@ -590,11 +590,11 @@ async def test_thresholds_are_validated_stored_and_used(rig: Rig) -> None:
     rig.useapi.set_luma_account(EMAIL, expires)
     await rig.start_bot()
     admin = rig.discord.admin_id
-    bad = await rig.slash("alerts", "thresholds", user=admin, service="luma", stages="7d,2x")
+    bad = await rig.slash("alerts", "stages", user=admin, service="luma", stages="7d,2x")
     assert bad.data["flags"] & EPHEMERAL and "not a duration" in bad.data["content"]
     assert await rig.bot.store.get_setting("stages:luma") is None  # type: ignore[union-attr]
 
-    good = await rig.slash("alerts", "thresholds", user=admin, service="luma", stages="7d, 2d,12h")
+    good = await rig.slash("alerts", "stages", user=admin, service="luma", stages="7d, 2d,12h")
     assert "7d, 2d, 12h" in good.data["content"]
     assert await rig.bot.store.get_setting("stages:luma") == "7d,2d,12h"  # type: ignore[union-attr]
     report = await run_pass(rig)
@@ -611,7 +611,7 @@ async def test_thresholds_are_validated_stored_and_used(rig: Rig) -> None:
     assert "expires within 2d" in fields["Next warnings"]
     assert f"<#{rig.discord.alert_channel_id}>" in fields["Channel"] and fields["Mention"] == "nobody"
 
-    reset = await rig.slash("alerts", "thresholds", user=admin, service="luma", stages="default")
+    reset = await rig.slash("alerts", "stages", user=admin, service="luma", stages="default")
     assert "3d, 24h, 6h" in reset.data["content"]
     assert await rig.bot.store.get_setting("stages:luma") is None  # type: ignore[union-attr]
 

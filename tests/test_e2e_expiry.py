@@ -1,7 +1,7 @@
 """The expiry watch in real time: no FakeClock, the scheduler's own loop, the bot's own commands.
 
 The useapi.net double gives a registered Luma session an expiry a few seconds ahead; an admin
-sets stages of a few seconds with `/alerts thresholds` and a channel with `/alerts channel`.
+sets stages of a few seconds with `/alerts stages` and a channel with `/alerts channel`.
 The scheduler must post exactly one warning per stage (and one when expired), each on time,
 and a bot restarted on the same database must post none of them again.
 """
@@ -71,7 +71,7 @@ async def test_each_stage_warns_once_on_time_and_a_restart_sends_none_again(tmp_
         admin, member = rig.discord.admin_id, rig.discord.member_ids[0]
         channel = rig.discord.general_channel_id
 
-        set_stages = await rig.slash("alerts", "thresholds", user=admin, service="luma", stages="4s,2s")
+        set_stages = await rig.slash("alerts", "stages", user=admin, service="luma", stages="4s,2s")
         assert set_stages.data["flags"] & EPHEMERAL
         assert "4s, 2s before expiry, and when expired" in set_stages.data["content"]
         granted = await rig.slash("access", "grant", user=admin, target=member)

@@ -212,14 +212,14 @@ def test_next_wake_sleeps_until_due_but_never_longer_than_allowed() -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(
-    thresholds=st.sets(st.integers(min_value=1, max_value=10 * 86400), min_size=1, max_size=5),
+    leads=st.sets(st.integers(min_value=1, max_value=10 * 86400), min_size=1, max_size=5),
     expiry_offset=st.integers(min_value=-86400, max_value=12 * 86400),
     gaps=st.lists(st.integers(min_value=1, max_value=3 * 86400), min_size=1, max_size=40),
 )
 def test_any_pass_schedule_fires_each_stage_at_most_once_never_early(
-    thresholds: set[int], expiry_offset: int, gaps: list[int]
+    leads: set[int], expiry_offset: int, gaps: list[int]
 ) -> None:
-    stages = {"luma": tuple(timedelta(seconds=t) for t in thresholds)}
+    stages = {"luma": tuple(timedelta(seconds=t) for t in leads)}
     acc = account(expires=NOW + timedelta(seconds=expiry_offset))
     times = [NOW]
     for gap in gaps:
@@ -236,30 +236,30 @@ def test_any_pass_schedule_fires_each_stage_at_most_once_never_early(
     assert all(count == 1 for count in per_pass.values())
     # Every stage whose moment has passed by the last pass is resolved (sent or skipped).
     assert acc.expires_at is not None
-    for threshold in stages_for(stages, "luma"):
-        if acc.expires_at - threshold <= times[-1]:
-            assert key(acc, stage_name(threshold)) in recorded
+    for lead in stages_for(stages, "luma"):
+        if acc.expires_at - lead <= times[-1]:
+            assert key(acc, stage_name(lead)) in recorded
     # The final pass came after expiry: the last thing said is "expired".
     if acc.expires_at <= times[-1]:
         assert keys[-1].stage == EXPIRED
 
 
 @settings(max_examples=50, deadline=None)
-@given(thresholds=st.sets(st.integers(min_value=61, max_value=5 * 86400), min_size=1, max_size=6))
-def test_passes_every_minute_post_every_stage_within_a_minute(thresholds: set[int]) -> None:
+@given(leads=st.sets(st.integers(min_value=61, max_value=5 * 86400), min_size=1, max_size=6))
+def test_passes_every_minute_post_every_stage_within_a_minute(leads: set[int]) -> None:
     # Stages at least a minute apart each get their own warning, each within 60 s of falling due.
-    spaced = sorted(thresholds)
+    spaced = sorted(leads)
     if any(b - a < 60 for a, b in itertools.pairwise(spaced)):
         return
-    stages = {"luma": tuple(timedelta(seconds=t) for t in thresholds)}
-    acc = account(expires=NOW + timedelta(seconds=max(thresholds) + 120))
+    stages = {"luma": tuple(timedelta(seconds=t) for t in leads)}
+    acc = account(expires=NOW + timedelta(seconds=max(leads) + 120))
     assert acc.expires_at is not None
-    moments = sorted({acc.expires_at - timedelta(seconds=t) for t in (*thresholds, 0)})
+    moments = sorted({acc.expires_at - timedelta(seconds=t) for t in (*leads, 0)})
     times = [NOW]
     for moment in moments:  # a pass a minute, modelled by passes just after each due moment
         times.extend(moment + timedelta(seconds=s) for s in (0, 59))
     sent, _ = simulate([acc], stages, sorted(set(times)))
-    assert len(sent) == len(thresholds) + 1
+    assert len(sent) == len(leads) + 1
     for _key, due_at, at in sent:
         assert at - due_at < timedelta(minutes=1)
 

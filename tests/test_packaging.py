@@ -78,4 +78,3 @@ def test_docker_smoke_runs_with_composes_hardening() -> None:
         "--security-opt",
         "no-new-privileges:true",
     ]
-

@@ -251,19 +251,19 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
                 "⚠️ No alert channel is set now, so no warning can be posted. Pick one with `/alerts channel`.",
             )
 
-    @app_commands.command(name="thresholds", description="When to warn before a service's sessions expire")
+    @app_commands.command(name="stages", description="When to warn before a service's sessions expire")
     @app_commands.describe(
         service="The service", stages="Lead times such as 7d,2d,12h (units s, m, h, d), or 'default'"
     )
     @app_commands.choices(service=SERVICE_CHOICES)
     @admin_only()
-    async def thresholds(
+    async def stages(
         self, interaction: discord.Interaction[WardenBot], service: app_commands.Choice[str], stages: str
     ) -> None:
         if stages.strip().lower() in ("default", "reset"):
             await settings.STAGES.set(self.bot.store, None, service.value)
             text = format_stages(DEFAULT_STAGES)
-            await self._audit(interaction, "alerts_thresholds", service.value, "reset")
+            await self._audit(interaction, "alerts_stages", service.value, "reset")
         else:
             try:
                 parsed = parse_stages(stages)
@@ -274,7 +274,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
                 return
             text = format_stages(parsed)
             await settings.STAGES.set(self.bot.store, text, service.value)
-            await self._audit(interaction, "alerts_thresholds", service.value)
+            await self._audit(interaction, "alerts_stages", service.value)
         self.wake()
         off = (
             ""

@@ -47,10 +47,10 @@ def warning_embed(alert: Alert, *, rechecked: bool = True, test: bool = False) -
         stage = "error reported upstream"
         colour = COLOUR_URGENT
     else:
-        threshold = alert.threshold or timedelta(0)
-        stage = stage_label(threshold)
+        lead = alert.lead or timedelta(0)
+        stage = stage_label(lead)
         title = f"{service} {_noun(acc.service)} {stage}"
-        colour = COLOUR_URGENT if threshold <= timedelta(hours=6) else COLOUR_WARN
+        colour = COLOUR_URGENT if lead <= timedelta(hours=6) else COLOUR_WARN
     if test:
         title = f"[Test] {title}"
     embed = discord.Embed(title=title, description=f"**{safe(acc.account)}**", colour=colour)
@@ -155,7 +155,7 @@ def status_embed(
     for upcoming in plan.upcoming:
         lines.append(
             f"• {format_dt(upcoming.due_at, 'R')} · {label(upcoming.key.service)} · "
-            f"{safe(upcoming.key.account, 60)} · {stage_label(upcoming.threshold)}"
+            f"{safe(upcoming.key.account, 60)} · {stage_label(upcoming.lead)}"
         )
     if plan.more_upcoming:
         lines.append(f"…and {plan.more_upcoming} more")
@@ -190,7 +190,7 @@ def _stage_text(alert: Alert) -> str:
         return "disappeared upstream"
     if alert.kind is Kind.ERROR:
         return "error reported upstream"
-    return stage_label(alert.threshold or timedelta(0))
+    return stage_label(alert.lead or timedelta(0))
 
 
 def _clip(text: str, limit: int = 1024) -> str:
