@@ -65,8 +65,41 @@ async def capture() -> dict[str, Any]:
             await _sync_all(rig.bot)
             listing = await rig.slash("accounts", user=member)
             captured["accounts"] = _stable(listing.data)
-            captured["alert"] = _stable(await _capture_alert(rig))
+            alert = await _capture_alert(rig)
+            captured["alert"] = _stable(alert)
+            if alert is not None:
+                captured.update(await _capture_follow_through(rig, alert, member))
     return captured
+
+
+async def _capture_follow_through(rig: Any, alert: dict[str, Any], member: int) -> dict[str, Any]:
+    """The same warning as the channel shows it later: claimed with "I'm on it", then resolved
+    when the member renewed the account through its Renew button."""
+    dd, ua = rig.discord, rig.useapi
+    message_id = int(alert["id"])
+
+    async def click(custom_id: str, on: int) -> Any:
+        return await dd.wait_for_callback(
+            await dd.dispatch_interaction(dd.button_click(custom_id, on, user=member))
+        )
+
+    async def edits() -> int:
+        return sum(1 for r in dd.edits if r.path.endswith(f"/messages/{message_id}"))
+
+    before = await edits()
+    await click("warden:claim:luma", message_id)
+    for _ in range(50):  # the click answers privately first, then edits the public message
+        if await edits() > before:
+            break
+        await asyncio.sleep(0.05)
+    claimed = _stable(dd.messages[message_id])
+    renewal = "Rn7wQ2bX5cV8zK3mL6pT9yHf"
+    ua.add_luma_session(renewal, "backup@example.com", NOW + timedelta(days=30))
+    opened = await click("warden:renew:luma", message_id)
+    submitted = await rig.submit(opened, {"cookie": renewal}, user=member)
+    await rig.followup(submitted)
+    await rig.bot.get_cog("AlertsCog").run_pass()  # the pass that resolves it
+    return {"alert_claimed": claimed, "alert_resolved": _stable(dd.messages[message_id])}
 
 
 async def _sync_all(bot: Any) -> None:
@@ -127,6 +160,7 @@ code { background: #1e1f22; border-radius: 3px; padding: 0 3px; font-size: 85%; 
 .modal label { display: block; font-size: 12px; font-weight: 700; text-transform: uppercase; color: #b5bac1;
                margin: 12px 0 8px; }
 .modal .req { color: #f23f42; margin-left: 2px; }
+.modal .about { font-size: 14px; color: #b5bac1; margin: -4px 0 8px; }
 .modal .input { background: #1e1f22; border-radius: 3px; padding: 10px; color: #87898c; font-size: 15px; }
 .modal .input.para { min-height: 80px; }
 .modal .foot { background: #2b2d31; padding: 16px; display: flex; justify-content: flex-end; gap: 16px;
@@ -249,14 +283,14 @@ def message_html(message: dict[str, Any], ctx: dict[str, Any], *, ephemeral: boo
     )
 
 
-def _text_inputs(components: list[dict[str, Any]]) -> list[tuple[str | None, dict[str, Any]]]:
-    """(label, text input) pairs from action rows (type 1) or labels (type 18)."""
-    found: list[tuple[str | None, dict[str, Any]]] = []
+def _text_inputs(components: list[dict[str, Any]]) -> list[tuple[str | None, str | None, dict[str, Any]]]:
+    """(label, description, input) from action rows (type 1) or labels (type 18)."""
+    found: list[tuple[str | None, str | None, dict[str, Any]]] = []
     for comp in components:
-        if comp.get("type") == 4:
-            found.append((comp.get("label"), comp))
+        if comp.get("type") in (3, 4):
+            found.append((comp.get("label"), None, comp))
         elif comp.get("type") == 18 and isinstance(comp.get("component"), dict):
-            found.append((comp.get("label"), comp["component"]))
+            found.append((comp.get("label"), comp.get("description"), comp["component"]))
         else:
             found.extend(_text_inputs(comp.get("components", [])))
     return found
@@ -264,11 +298,12 @@ def _text_inputs(components: list[dict[str, Any]]) -> list[tuple[str | None, dic
 
 def modal_html(modal: dict[str, Any]) -> str:
     fields = []
-    for label, comp in _text_inputs(modal.get("components", [])):
+    for label, description, comp in _text_inputs(modal.get("components", [])):
         req = '<span class="req">*</span>' if comp.get("required", True) else ""
         para = " para" if comp.get("style") == 2 else ""
+        about = f'<div class="about">{html.escape(description)}</div>' if description else ""
         fields.append(
-            f"<label>{html.escape(label or '')}{req}</label>"
+            f"<label>{html.escape(label or '')}{req}</label>{about}"
             f'<div class="input{para}">{html.escape(comp.get("placeholder") or "")}</div>'
         )
     return (
@@ -347,6 +382,9 @@ def draw(captured: dict[str, Any]) -> None:
         pictures["renewal-notice.png"] = message_html(captured["renewal_notice"], ctx, ephemeral=False)
     if captured.get("alert"):
         pictures["alert.png"] = message_html(captured["alert"], ctx, ephemeral=False)
+    for name in ("alert_claimed", "alert_resolved"):
+        if captured.get(name):
+            pictures[f"{name.replace('_', '-')}.png"] = message_html(captured[name], ctx, ephemeral=False)
     for name, body in pictures.items():
         screenshot(page(body, note), DOCS / name)
 
