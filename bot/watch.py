@@ -66,6 +66,10 @@ log = logging.getLogger(__name__)
 
 # An account list read this recently counts as fresh for the check before a warning.
 RECHECK_MAX_AGE = timedelta(seconds=60)
+# Open warnings are followed through (resolved, claims lapsed, reminders) at least this often,
+# and at once after a sync, a registration or a removal. Claims lapse after hours and reminders
+# come daily, so a minute is nothing to them; reading every open warning every 30 s would be.
+FOLLOW_THROUGH_EVERY = timedelta(minutes=1)
 # Live account details (Luma's sessionValid, Google Flow's cookie expiry) are read at most this
 # often per account, a few accounts per pass, and again right before a stage warning.
 DETAILS_INTERVAL = timedelta(hours=4)
@@ -179,6 +183,10 @@ class ExpiryWatch:
         self.retention = retention
         self.lease = lease or Lease(store)
         self._lock = asyncio.Lock()
+        # The follow-through (resolutions, claim lapses, reminders) reads every open warning: it
+        # runs when something may have changed, and otherwise once a FOLLOW_THROUGH_EVERY.
+        self._follow_up_now = True
+        self._followed_at: datetime | None = None
         self._next_prune: datetime | None = None
 
     async def run_pass(self) -> PassReport:
@@ -204,8 +212,23 @@ class ExpiryWatch:
         read = await self._read_stale_details()
         if (due or read) and (await self.lease.renew(self.clock.now())).held:
             await self._deliver(report)
-        await self._follow_through(report)
+        now = self.clock.now()
+        if (
+            self._follow_up_now
+            or due
+            or read
+            or self._followed_at is None
+            or now - self._followed_at >= FOLLOW_THROUGH_EVERY
+        ):
+            self._follow_up_now = False
+            self._followed_at = now
+            await self._follow_through(report)
         await self._prune(report)
+
+    def follow_up_soon(self) -> None:
+        """Something outside a pass changed an account (a registration, a removal): the next
+        pass follows its open warnings through at once."""
+        self._follow_up_now = True
 
     # -- what to plan ---------------------------------------------------------------------------
 
@@ -423,11 +446,7 @@ class ExpiryWatch:
         """Resolve what no longer holds and edit its messages, lapse old claims, remind."""
         now = self.clock.now()
         open_warnings = await self.store.posted_warnings()
-        accounts = {}
-        for where in sorted({(w.key.service, w.key.account) for w in open_warnings}):
-            found = await self.store.get_account(*where)
-            if found is not None:
-                accounts[where] = found
+        accounts = await self.store.accounts_of({(w.key.service, w.key.account) for w in open_warnings})
         resolved = resolutions(open_warnings, accounts)
         if resolved:
             await self.store.resolve_warnings(((w.key, r) for w, r in resolved), now=now)

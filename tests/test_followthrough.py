@@ -15,6 +15,7 @@ import pytest
 
 from bot.app import WardenBot
 from bot.followup import MAX_EDIT_ATTEMPTS
+from bot.watch import FOLLOW_THROUGH_EVERY
 from tests.clock import FakeClock
 from tests.harness import Rig, running_rig
 from tests.test_alerts import (
@@ -304,7 +305,9 @@ async def test_a_reminder_posted_but_not_recorded_is_not_posted_twice(rig: Rig) 
     # A crash between the post and its record: the record is missing, the message is not.
     await bot.store.db.execute("DELETE FROM alert_warnings WHERE stage LIKE 'remind:%'")
     await bot.store.db.commit()
-    clock(rig).advance(timedelta(seconds=30))
+    # The next follow-through (a restarted bot runs one at its first pass; a running one within
+    # FOLLOW_THROUGH_EVERY).
+    clock(rig).advance(FOLLOW_THROUGH_EVERY)
     report = await run_pass(rig)
     assert [k.stage for k in report.reminded] == ["remind:1"]
     assert len(warnings(rig)) == count and rig.discord.deduplicated  # Discord returned the first

@@ -160,6 +160,22 @@ class AlertLogTable(Database):
         )
         return [account_from_row(row) for row in rows], int(next(iter(counted))[0])
 
+    async def accounts_of(self, accounts: Iterable[tuple[str, str]]) -> dict[tuple[str, str], TrackedAccount]:
+        """The tracked accounts among these (service, account) pairs, in few queries."""
+        wanted = sorted(set(accounts))
+        found: dict[tuple[str, str], TrackedAccount] = {}
+        for start in range(0, len(wanted), 400):  # SQLite's parameter limit, with room to spare
+            chunk = wanted[start : start + 400]
+            pairs = " OR ".join("(service = ? AND account = ?)" for _ in chunk)
+            rows = await self.db.execute_fetchall(
+                f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE {pairs}",  # noqa: S608 - placeholders only
+                [value for pair in chunk for value in pair],
+            )
+            for row in rows:
+                account = account_from_row(row)
+                found[account.service, account.account] = account
+        return found
+
     async def alert_keys_of(self, accounts: Iterable[tuple[str, str]]) -> set[WarningKey]:
         """The recorded warnings (see `alert_keys`) of these (service, account) pairs only."""
         wanted = list(accounts)

@@ -101,6 +101,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
     async def on_account_registered(self, info: AccountInfo) -> None:
         """Dispatched by cogs/register.py. A renewal re-arms the account's stages, and a new
         expiry may be inside a stage already: plan again now, not at the next tick."""
+        self.watch.follow_up_soon()  # its open warnings are resolved by the renewal
         self.wake()
 
     @commands.Cog.listener()
@@ -111,6 +112,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
             service_key, account, Resolution(How.REMOVED, actor_id), now=self.bot.clock.now()
         )
         if resolved:
+            self.watch.follow_up_soon()
             self.wake()
 
     # -- the scheduler --------------------------------------------------------------------------
@@ -339,6 +341,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
         await self._audit(
             interaction, "alerts_reminders", service.value, "ok" if raw != "default" else "reset"
         )
+        self.watch.follow_up_soon()  # a new interval may make a reminder due now
         self.wake()
         await reply(
             interaction,
