@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from bot.cookies import CookieError
+from bot.useapi.forms import FormField
 
 MAX_EMAIL_LENGTH = 320  # RFC 5321: 64 for the local part, 255 for the domain, and the @
 MAX_LOCAL_PART = 64
@@ -63,3 +64,26 @@ def parse_password(raw: str | None, *, site: str) -> str:
             "The password contains control characters (tabs or invisible characters). Type it again by hand."
         )
     return text
+
+
+def login_fields(service: str, email_says: str, secret_says: str, /) -> tuple[FormField, FormField]:
+    """The email and password inputs of a login-based register form (`*_says`: where the value
+    comes from). The email is the account's key, shown back on purpose: not a secret."""
+    return (
+        FormField(
+            id="email",
+            secret=False,
+            label=f"{service} email",
+            description=email_says,
+            placeholder="name@example.com",
+            min_length=3,
+            max_length=MAX_EMAIL_LENGTH,
+        ),
+        FormField(
+            id="password",
+            label=f"{service} password",
+            description=secret_says,
+            min_length=1,
+            max_length=MAX_PASSWORD_LENGTH,
+        ),
+    )

@@ -30,7 +30,20 @@ def test_every_documented_shape_reads_as_the_same_instant(value: object) -> None
     assert parse_instant(value, "expires") == AT
 
 
-@pytest.mark.parametrize("value", [123456789, "soon", True, [], {}, float("nan"), "2026-13-40T00:00:00Z"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        123456789,
+        "soon",
+        True,
+        [],
+        {},
+        float("nan"),
+        "2026-13-40T00:00:00Z",
+        "0001-01-01T00:00:00.0",
+        "2999-01-01T00:00:00Z",
+    ],
+)
 def test_placeholders_and_garbage_are_field_errors(value: object) -> None:
     with pytest.raises(FieldError):
         parse_instant(value, "expires")

@@ -15,10 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.cookies import CookieError
+from bot.logins import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH
 from bot.services import build_services
 from bot.services.dreamina import (
-    MAX_EMAIL_LENGTH,
-    MAX_PASSWORD_LENGTH,
     DreaminaError,
     DreaminaService,
 )

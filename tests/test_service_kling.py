@@ -14,11 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.cookies import CookieError
-from bot.logins import parse_email
+from bot.logins import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, parse_email
 from bot.services import build_services
 from bot.services.kling import (
-    MAX_EMAIL_LENGTH,
-    MAX_PASSWORD_LENGTH,
     KlingLoginRefused,
     KlingService,
     kling_session_expiry,

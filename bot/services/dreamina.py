@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.cookies import CookieError
-from bot.logins import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, parse_email, parse_password
+from bot.logins import MAX_EMAIL_LENGTH, login_fields, parse_email, parse_password
 from bot.useapi.base import AccountInfo, EmptyList, UseapiService
 from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.forms import FormField, Submission
@@ -138,21 +138,10 @@ class DreaminaService(UseapiService):
     credential_noun = "login"
     expiry_noun = "session"
     form_fields = (
-        FormField(
-            id="email",
-            secret=False,  # the account key: shown in answers and /accounts
-            label="Dreamina email",
-            description="The email address you sign in to dreamina.capcut.com with",
-            placeholder="name@example.com",
-            min_length=3,
-            max_length=MAX_EMAIL_LENGTH,
-        ),
-        FormField(
-            id="password",
-            label="Dreamina password",
-            description="The password of that Dreamina account; passed to useapi.net, never stored",
-            min_length=1,
-            max_length=MAX_PASSWORD_LENGTH,
+        *login_fields(
+            "Dreamina",
+            "The email address you sign in to dreamina.capcut.com with",
+            "The password of that Dreamina account; passed to useapi.net, never stored",
         ),
         FormField(
             id="region",

@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.cookies import CookieError
-from bot.logins import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, parse_email, parse_password
+from bot.logins import MAX_EMAIL_LENGTH, login_fields, parse_email, parse_password
 from bot.useapi.base import AccountInfo, EmptyList, UseapiService
 from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.forms import FormField, Submission
@@ -129,21 +129,10 @@ class KlingService(UseapiService):
     credential_noun = "login"
     expiry_noun = "session"
     form_fields = (
-        FormField(
-            id="email",
-            secret=False,  # the account key: shown in answers and /accounts
-            label="Kling email",
-            description="The email you sign in to klingai.com with (Google/Apple sign-in accounts can't be used)",
-            placeholder="name@example.com",
-            min_length=3,
-            max_length=MAX_EMAIL_LENGTH,
-        ),
-        FormField(
-            id="password",
-            label="Kling password",
-            description="Your klingai.com password; passed to useapi.net only, never stored or shown",
-            min_length=1,
-            max_length=MAX_PASSWORD_LENGTH,
+        *login_fields(
+            "Kling",
+            "The email you sign in to klingai.com with (Google/Apple sign-in accounts can't be used)",
+            "Your klingai.com password; passed to useapi.net only, never stored or shown",
         ),
         FormField(
             id="max_jobs",

@@ -146,6 +146,8 @@ def parse_instant(value: Any, field: str) -> datetime | None:
             digits = zone[1:].replace(":", "")
             offset = sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
             built = datetime.fromtimestamp(built.timestamp() - offset, tz=UTC)
+        if not _MIN_S <= built.timestamp() <= _MAX_S:  # "0001-01-01T00:00:00" is a placeholder
+            raise FieldError(f"{field}: {value[:40]!r} is not a plausible time")
         return built
     if not isinstance(value, int | float) or not math.isfinite(value):
         raise FieldError(f"{field} should be a time, got {type(value).__name__}")
