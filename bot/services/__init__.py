@@ -7,13 +7,12 @@ forms, labels, `/alerts` choices, `check` and the README test all read from `REG
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import httpx
 
+from bot.discovery import subclasses_in
 from bot.useapi.base import Transport, UseapiService
 
 if TYPE_CHECKING:
@@ -21,17 +20,7 @@ if TYPE_CHECKING:
 
 
 def _discover() -> dict[str, type[UseapiService]]:
-    found: list[type[UseapiService]] = []
-    for module_info in pkgutil.iter_modules(__path__):
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
-        found.extend(
-            obj
-            for obj in vars(module).values()
-            if isinstance(obj, type)
-            and issubclass(obj, UseapiService)
-            and obj is not UseapiService
-            and obj.__module__ == module.__name__
-        )
+    found = subclasses_in(__name__, __path__, UseapiService)
     found.sort(key=lambda cls: (cls.order, cls.key))
     registry = {cls.key: cls for cls in found}
     if len(registry) != len(found):

@@ -10,12 +10,12 @@ works for every service.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import pkgutil
 from collections.abc import Callable
 from typing import Any, ClassVar
 
 from aiohttp import web
+
+from bot.discovery import subclasses_in
 
 from .._common import Recorded, json_response
 
@@ -58,15 +58,4 @@ class ServiceDouble:
 
 
 def discover() -> list[type[ServiceDouble]]:
-    found: list[type[ServiceDouble]] = []
-    for info in pkgutil.iter_modules(__path__):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        found.extend(
-            obj
-            for obj in vars(module).values()
-            if isinstance(obj, type)
-            and issubclass(obj, ServiceDouble)
-            and obj is not ServiceDouble
-            and obj.__module__ == module.__name__
-        )
-    return found
+    return subclasses_in(__name__, __path__, ServiceDouble)
