@@ -81,14 +81,25 @@ def parse_cookie_pairs(text: str) -> dict[str, str]:
     return pairs
 
 
-def parse_max_jobs(raw: str | None, *, low: int = 1, high: int = 100, default: int = 20) -> int:
-    """An optional max-jobs field: blank means useapi.net's default."""
+def read_max_jobs(raw: str | None, *, low: int, high: int, when_blank: str | None) -> int | None:
+    """A max-jobs field, every service's: a whole number from `low` to `high`. Blank is None
+    (useapi.net's own default applies; `when_blank` ends the sentence saying which), or refused
+    when `when_blank` is None (the service requires the field)."""
     text = (raw or "").strip()
     if not text:
-        return default
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise CookieError(
-            f"Max jobs must be a whole number from {low} to {high} (got {text[:20]!r}). "
-            f"Leave it blank for {default}."
-        )
+        if when_blank is None:
+            raise CookieError(
+                f"Max jobs is required: a whole number from {low} to {high}, how many "
+                "jobs useapi.net may run at once on this account."
+            )
+        return None
+    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+        tail = f" Leave it blank for {when_blank}." if when_blank else ""
+        raise CookieError(f"Max jobs must be a whole number from {low} to {high} (got {text[:20]!r}).{tail}")
     return int(text)
+
+
+def parse_max_jobs(raw: str | None, *, low: int = 1, high: int = 100, default: int = 20) -> int:
+    """An optional max-jobs field whose blank the bot fills in with `default` (LTX sends one)."""
+    value = read_max_jobs(raw, low=low, high=high, when_blank=str(default))
+    return default if value is None else value

@@ -20,7 +20,6 @@ from bot.services import REGISTRY, build_services
 from bot.services.flowmusic import (
     FlowMusicService,
     created_for_status,
-    parse_flowmusic_max_jobs,
     parse_refresh_token,
 )
 from bot.store import Store
@@ -159,7 +158,7 @@ def test_a_whole_json_session_sends_only_the_refresh_token_and_scrubs_the_rest()
 
 @pytest.mark.parametrize(("raw", "expected"), [("", None), ("  ", None), ("1", 1), ("16", 16), (" 7 ", 7)])
 def test_max_jobs_is_optional_and_within_one_to_sixteen(raw: str, expected: int | None) -> None:
-    assert parse_flowmusic_max_jobs(raw) == expected
+    assert service().parse_form({"refresh_token": TOKEN, "max_jobs": raw}).body.get("maxJobs") == expected
 
 
 @pytest.mark.parametrize("raw", ["0", "17", "-1", "x", "1.5", "100"])

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.cookies import CookieError
+from bot.cookies import CookieError, read_max_jobs
 from bot.logins import MAX_EMAIL_LENGTH, login_fields, parse_email, parse_password
 from bot.useapi.base import AccountInfo, EmptyList, UseapiService
 from bot.useapi.errors import Failure, UseapiError
@@ -58,21 +58,6 @@ def parse_region(raw: str | None) -> str:
             "out of date. Open it again and choose a region."
         )
     return text
-
-
-def parse_dreamina_max_jobs(raw: str | None) -> int | None:
-    """1-50, or None for blank: the body then leaves maxJobs out and useapi.net applies its own
-    default (10), instead of the bot overwriting a value the team set elsewhere on a renewal."""
-    text = (raw or "").strip()
-    if not text:
-        return None
-    low, high = MAX_JOBS_RANGE
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise CookieError(
-            f"Max jobs must be a whole number from {low} to {high} (got {text[:20]!r}). "
-            f"Leave it blank for useapi.net's default, {USEAPI_DEFAULT_MAX_JOBS}."
-        )
-    return int(text)
 
 
 class DreaminaError(UseapiError):
@@ -168,7 +153,12 @@ class DreaminaService(UseapiService):
         email = parse_email(values.get("email"), site="Dreamina")
         password = parse_password(values.get("password"), site="Dreamina")
         region = parse_region(values.get("region"))
-        max_jobs = parse_dreamina_max_jobs(values.get("max_jobs"))
+        max_jobs = read_max_jobs(
+            values.get("max_jobs"),
+            low=MAX_JOBS_RANGE[0],
+            high=MAX_JOBS_RANGE[1],
+            when_blank=f"useapi.net's default, {USEAPI_DEFAULT_MAX_JOBS}",
+        )
         body: dict[str, Any] = {"email": email, "password": password, "region": region}
         if max_jobs is not None:
             body["maxJobs"] = max_jobs

@@ -32,7 +32,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.cookies import MAX_VALUE_LENGTH, CookieError, clean_paste
+from bot.cookies import MAX_VALUE_LENGTH, CookieError, clean_paste, read_max_jobs
 from bot.useapi.base import AccountInfo, EmptyList, UseapiService
 from bot.useapi.forms import FormField, Submission
 from bot.useapi.parsing import optional_int, optional_str, parse_instant
@@ -143,20 +143,6 @@ def parse_refresh_token(raw: str) -> tuple[str, tuple[str, ...]]:
     return value, others
 
 
-def parse_flowmusic_max_jobs(raw: str | None) -> int | None:
-    """The optional max-jobs field: blank leaves it to useapi.net (the plan tier's default)."""
-    text = (raw or "").strip()
-    if not text:
-        return None
-    low, high = MAX_JOBS_RANGE
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise CookieError(
-            f"Max jobs must be a whole number from {low} to {high} (got {text[:20]!r}). "
-            "Leave it blank for your Flow Music plan's default."
-        )
-    return int(text)
-
-
 def created_for_status(status: int) -> bool | None:
     """POST /accounts answers 201 for a new account and 200 for an updated one (same body)."""
     return {201: True, 200: False}.get(status)
@@ -197,7 +183,12 @@ class FlowMusicService(UseapiService):
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:
         token, others = parse_refresh_token(values.get("refresh_token", ""))
-        max_jobs = parse_flowmusic_max_jobs(values.get("max_jobs"))
+        max_jobs = read_max_jobs(
+            values.get("max_jobs"),
+            low=MAX_JOBS_RANGE[0],
+            high=MAX_JOBS_RANGE[1],
+            when_blank="your Flow Music plan's default",
+        )
         body: dict[str, Any] = {"refresh_token": token}
         if max_jobs is not None:
             body["maxJobs"] = max_jobs

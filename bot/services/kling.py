@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.cookies import CookieError
+from bot.cookies import read_max_jobs
 from bot.logins import MAX_EMAIL_LENGTH, login_fields, parse_email, parse_password
 from bot.useapi.base import AccountInfo, EmptyList, UseapiService
 from bot.useapi.errors import Failure, UseapiError
@@ -46,21 +46,6 @@ GOOGLE_APPLE_HINT = (
     "Kling accounts that sign in with Google or Apple can't be used on useapi.net: "
     "only an email and password set on klingai.com work."
 )
-
-
-def parse_kling_max_jobs(raw: str | None) -> int:
-    """Required: the page says maxJobs is required and gives no default, so the bot picks none."""
-    text = (raw or "").strip()
-    if not text:
-        raise CookieError(
-            f"Max jobs is required: a whole number from {MAX_JOBS_LOW} to {MAX_JOBS_HIGH}, how many "
-            "jobs useapi.net may run at once on this account."
-        )
-    if not text.isascii() or not text.isdigit() or not MAX_JOBS_LOW <= int(text) <= MAX_JOBS_HIGH:
-        raise CookieError(
-            f"Max jobs must be a whole number from {MAX_JOBS_LOW} to {MAX_JOBS_HIGH} (got {text[:10]!r})."
-        )
-    return int(text)
 
 
 def kling_session_expiry(session: Any) -> datetime | None:
@@ -151,7 +136,9 @@ class KlingService(UseapiService):
     def parse_form(self, values: Mapping[str, str]) -> Submission:
         email = parse_email(values.get("email", ""), site="klingai.com")
         password = parse_password(values.get("password", ""), site="klingai.com")
-        max_jobs = parse_kling_max_jobs(values.get("max_jobs"))
+        max_jobs = read_max_jobs(
+            values.get("max_jobs"), low=MAX_JOBS_LOW, high=MAX_JOBS_HIGH, when_blank=None
+        )
         return Submission(
             body={"email": email, "password": password, "maxJobs": max_jobs}, secrets=(password,)
         )
