@@ -5,12 +5,14 @@ The services themselves, one module each, live in `bot.services`.
 
 from __future__ import annotations
 
-from bot.useapi.base import AccountInfo, EmptyList, Transport, UseapiService
+from bot.useapi.base import AccountInfo, Credit, CreditSource, EmptyList, Transport, UseapiService
 from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.forms import FormField, Submission
 
 __all__ = [
     "AccountInfo",
+    "Credit",
+    "CreditSource",
     "EmptyList",
     "Failure",
     "FormField",

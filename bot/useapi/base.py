@@ -30,6 +30,36 @@ MAX_LIST_BODY_BYTES = 16_000_000
 
 
 @dataclass(frozen=True)
+class Credit:
+    """One figure of what an account has left (credits, points, seconds of video, a quota
+    window's percent), in its service's own unit. Services differ: see each module's
+    `credit_source` and how its `parse_account` fills `AccountInfo.credits`.
+
+    `key` is stable per service and figure ("credits", "video", "5h", "weekly"): thresholds
+    (`/alerts credits`) and stored figures are keyed by it. `remaining` is what is left; `limit`
+    the allowance it counts down from, when the service says (a percent threshold needs it);
+    `resets_at` when a window or allowance refills by itself (Gemini Notebook's 5-hour window,
+    Google Vids' monthly allowance): a low figure then passes without a person.
+    """
+
+    key: str
+    label: str  # what people read: "credits", "video seconds", "5-hour window"
+    unit: str  # "credits", "points", "seconds", "%", "tokens", "images"
+    remaining: float | None = None
+    limit: float | None = None
+    resets_at: datetime | None = None
+
+
+class CreditSource(enum.Enum):
+    """Where a service's credit figures come from (see `UseapiService.credit_source`)."""
+
+    NONE = "none"  # the service exposes no credit figure (say why in the module docstring)
+    LIST = "list"  # the account list carries them: read at every sync, no extra call
+    DETAILS = "details"  # the per-account GET the scheduler already makes (reads_details)
+    REGISTRATION = "registration"  # only the POST answer shows them
+
+
+@dataclass(frozen=True)
 class AccountInfo:
     """One account as useapi.net describes it. Every field but the key may be unknown."""
 
@@ -54,6 +84,8 @@ class AccountInfo:
     # without being refreshed. `next_refresh_at`: when useapi.net says it will refresh it.
     self_renewing_expires_at: datetime | None = None
     next_refresh_at: datetime | None = None
+    # What the account has left, each figure in its own unit (empty: nothing known).
+    credits: tuple[Credit, ...] = ()
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -268,6 +300,8 @@ class UseapiService(ABC):
     # The expiry may be renewed by useapi.net itself (LTX's tokenExpire): watch for it moving
     # forward with no registration, and then warn by refresh_expires_at instead (bot.store).
     detects_self_renewal: ClassVar[bool] = False
+    # Where `parse_account` finds the account's credit or quota figures (AccountInfo.credits).
+    credit_source: ClassVar[CreditSource] = CreditSource.NONE
 
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
