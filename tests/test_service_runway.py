@@ -209,7 +209,9 @@ JSON = SCALAR | st.lists(SCALAR, max_size=2) | st.dictionaries(st.text(max_size=
 INSTANT = (
     st.integers(-1, 10**13) | st.floats() | st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat())
 )
-JWT = st.dictionaries(st.sampled_from(["exp", "iat", "expUTC", "exp_Expire", "token", "id"]), JSON | INSTANT, max_size=3)
+JWT = st.dictionaries(
+    st.sampled_from(["exp", "iat", "expUTC", "exp_Expire", "token", "id"]), JSON | INSTANT, max_size=3
+)
 
 
 @given(
