@@ -183,7 +183,7 @@ class MiniMaxService(UseapiService):
             id="url",
             label="The /cursor request URL",
             description="DevTools → Network, filter /cursor on hailuoai.video: Headers → General → Request URL",
-            placeholder="https://hailuoai.video/…/cursor?…",
+            placeholder="https://…/cursor?type=…",
             paragraph=True,
             min_length=1,
             max_length=TEXT_INPUT_LIMIT,

@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from aiohttp import web
 
@@ -91,6 +91,15 @@ class MiniMaxDouble(ServiceDouble):
 
     def remove_account(self, account: str) -> None:
         self.accounts.pop(account, None)
+
+    def posted_secrets(self, body: dict[str, Any]) -> list[str]:
+        """The url and the token, and each long value of the url's query (the browser's uuid and
+        device id): the sweep looks for every one of them on its own."""
+        found = super().posted_secrets(body)
+        url = body.get("url")
+        if isinstance(url, str):
+            found.extend(value for _, value in parse_qsl(urlsplit(url).query) if len(value) >= 8)
+        return found
 
     def taught_secrets(self) -> list[str]:
         return [*self._tokens, *(a.token for a in self.accounts.values() if a.token)]
