@@ -8,6 +8,7 @@ when its block ends.
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,12 +16,14 @@ from typing import Any
 
 import pytest
 
+from bot import ops
 from bot.app import WardenBot
+from bot.config import Settings
 from bot.watch import PassReport
 from tests.clock import FakeClock
 from tests.conftest import services_marked
 from tests.doubles.discord_double import CallbackResult
-from tests.harness import Rig, running_rig
+from tests.harness import USEAPI_TOKEN, Rig, running_rig
 
 EPHEMERAL = 64
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -145,3 +148,21 @@ async def remove(rig: Rig, group: str, account: str) -> str:
 
 async def tracked(rig: Rig, service: str) -> list[str]:
     return [a.account for a in await rig.bot.store.list_accounts(service)]  # type: ignore[union-attr]
+
+
+# -- check ---------------------------------------------------------------------------------------
+
+
+async def run_check(tmp_path: Path, base_url: str, services: tuple[str, ...]) -> tuple[int, str]:
+    """`check` in-process against a useapi.net double at `base_url` (the real HTTP client)."""
+    out = io.StringIO()
+    settings = Settings(
+        discord_token="MTMwMDAwMDAwMDAwMDAwMDAwMQ.Gx7Kq2.check-test-discord-token-Qw8Zx9",
+        useapi_token=USEAPI_TOKEN,
+        useapi_base_url=base_url,
+        database_path=tmp_path / "check" / "warden.sqlite3",
+        useapi_timeout=timedelta(seconds=3),
+        services=services,
+    )
+    status = await ops.check(settings, out, now=START)
+    return status, out.getvalue()

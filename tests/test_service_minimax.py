@@ -8,6 +8,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -33,6 +34,7 @@ from tests.service_flows import (
     refused_upstream,
     remove,
     renew_buttons,
+    run_check,
     run_pass,
     titles,
     tracked,
@@ -493,3 +495,18 @@ async def test_remove_deletes_on_useapi(watched: Rig) -> None:
     assert "Deleted" in answer
     assert [r.path for r in rig.useapi.requests_to("DELETE", ".*")] == [f"/v1/minimax/accounts/{ACCOUNT}"]
     assert await tracked(rig, "minimax") == []
+
+
+# -- check ---------------------------------------------------------------------------------------
+
+
+async def test_check_reads_the_minimax_list_and_shows_its_deadline(tmp_path: Path) -> None:
+    async with UseapiDouble(token=USEAPI_TOKEN) as ua:
+        ua.minimax.exp_shape = "page"
+        ua.minimax.set_account(ACCOUNT, START + 50 * H)
+        status, out = await run_check(tmp_path, ua.base_url, ("luma", "minimax"))
+        assert ua.requests_to("GET", "/v1/minimax/accounts")
+    assert status == 0, out
+    assert "MiniMax: token accepted, 1 account(s) configured" in out
+    row = next(line for line in out.splitlines() if line.startswith("MiniMax "))
+    assert ACCOUNT in row and "2026-11-25T14:00:00Z" in row  # exp_Expire, not exp

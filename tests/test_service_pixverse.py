@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -33,6 +34,7 @@ from tests.service_flows import (
     refused_upstream,
     remove,
     renew_buttons,
+    run_check,
     run_pass,
     titles,
     tracked,
@@ -506,3 +508,17 @@ async def test_remove_deletes_on_useapi(watched: Rig) -> None:
     assert "Deleted" in answer
     assert [r.path for r in rig.useapi.requests_to("DELETE", ".*")] == [f"/v2/pixverse/accounts/{EMAIL}"]
     assert rig.useapi.pixverse.accounts == {} and await tracked(rig, "pixverse") == []
+
+
+# -- check ---------------------------------------------------------------------------------------
+
+
+async def test_check_reads_the_pixverse_list_and_shows_its_deadline(tmp_path: Path) -> None:
+    async with UseapiDouble(token=USEAPI_TOKEN) as ua:
+        ua.pixverse.set_account(EMAIL, START + 50 * H)
+        status, out = await run_check(tmp_path, ua.base_url, ("luma", "pixverse"))
+        assert ua.requests_to("GET", "/v2/pixverse/accounts")
+    assert status == 0, out
+    assert "PixVerse: token accepted, 1 account(s) configured" in out
+    row = next(line for line in out.splitlines() if line.startswith("PixVerse "))
+    assert EMAIL in row and "2026-11-25T14:00:00Z" in row

@@ -8,6 +8,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,6 +37,7 @@ from tests.service_flows import (
     refused_upstream,
     remove,
     renew_buttons,
+    run_check,
     run_pass,
     titles,
     tracked,
@@ -662,3 +664,17 @@ async def test_remove_deletes_on_useapi_and_a_404_still_stops_tracking(watched: 
     rig.useapi.runway.remove_account("other@studio.io")  # gone upstream before the bot noticed
     answer = await remove(rig, "runway", "other@studio.io")
     assert "no longer had" in answer and await tracked(rig, "runway") == []
+
+
+# -- check ---------------------------------------------------------------------------------------
+
+
+async def test_check_reads_the_runway_list_and_shows_its_deadline(tmp_path: Path) -> None:
+    async with UseapiDouble(token=USEAPI_TOKEN) as ua:
+        ua.runway.set_account(EMAIL, START + 50 * H, error="Session refresh failed")
+        status, out = await run_check(tmp_path, ua.base_url, ("luma", "runway"))
+        assert ua.requests_to("GET", "/v1/runwayml/accounts")
+    assert status == 0, out
+    assert "Runway: token accepted, 1 account(s) configured" in out
+    row = next(line for line in out.splitlines() if line.startswith("Runway "))
+    assert EMAIL in row and "2026-11-25T14:00:00Z" in row and "Session refresh failed" in row
