@@ -32,6 +32,7 @@ from tests.service_flows import (
     open_form,
     refused_before_sending,
     refused_upstream,
+    register,
     remove,
     renew_buttons,
     run_check,
@@ -447,6 +448,18 @@ async def test_each_error_is_explained_privately_and_stores_nothing(
     said = await refused_upstream(rig, "minimax", form(), status)
     assert says in said and URL not in said and TOKEN not in said
     assert rig.useapi.minimax.accounts == {}
+
+
+@pytest.mark.services("luma", "minimax")
+async def test_an_accepted_account_whose_error_echoes_the_url_or_token_is_scrubbed(rig: Rig) -> None:
+    body = {"account": ACCOUNT, "maxJobs": 2, "error": f"token {TOKEN} near expiry for device {DEVICE}"}
+    rig.useapi.inject("POST", "/v1/minimax/accounts", 201, body)
+    answer = await register(rig, "minimax", form())
+    shown = json.dumps(answer)
+    assert "token [redacted] near expiry for device [redacted]" in shown
+    assert TOKEN not in shown and DEVICE not in shown
+    stored = await rig.bot.store.get_account("minimax", ACCOUNT)  # type: ignore[union-attr]
+    assert stored is not None and stored.last_error == "token [redacted] near expiry for device [redacted]"
 
 
 # -- (e) what is warned about, through the scheduler ---------------------------------------------------

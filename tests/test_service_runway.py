@@ -35,6 +35,7 @@ from tests.service_flows import (
     open_form,
     refused_before_sending,
     refused_upstream,
+    register,
     remove,
     renew_buttons,
     run_check,
@@ -564,6 +565,20 @@ async def test_the_password_is_scrubbed_from_upstream_error_text(rig: Rig) -> No
     )
     said = await refused_upstream(rig, "runway", form(), 401)
     assert PASSWORD not in said and "[redacted]" in said and "could not sign in" in said
+
+
+@pytest.mark.services("luma", "runway")
+async def test_an_accepted_login_whose_error_echoes_the_password_is_scrubbed(rig: Rig) -> None:
+    body = {"email": EMAIL, "maxJobs": 5, "jwt": {"exp": int(EXPIRES.timestamp()) + 0.864}}
+    body |= {"error": "Login retried", "errorDetails": f"password {PASSWORD} refused once"}
+    rig.useapi.inject("POST", "/v1/runwayml/accounts/.*", 200, body)
+    answer = await register(rig, "runway", form())
+    shown = json.dumps(answer)
+    assert "Login retried (password [redacted] refused once)" in shown
+    assert PASSWORD not in shown
+    stored = await rig.bot.store.get_account("runway", EMAIL)  # type: ignore[union-attr]
+    assert stored is not None and stored.last_error and PASSWORD not in stored.last_error
+    # The sweep at the end of the rig looks for the password in every byte.
 
 
 # -- (e) what is warned about, through the scheduler ---------------------------------------------------

@@ -64,7 +64,7 @@ from bot.services._email_login import (
     parse_email_login,
 )
 from bot.services._lenient import Lenient
-from bot.services._refusals import reword
+from bot.services._refusals import reword, without_secrets
 from bot.useapi.base import AccountInfo, Credit, CreditSource, EmptyList, UseapiService
 from bot.useapi.errors import UseapiError
 from bot.useapi.forms import Submission
@@ -153,7 +153,7 @@ class RunwayService(UseapiService):
 
     async def register(self, submission: Submission) -> AccountInfo:
         try:
-            return await super().register(submission)
+            return without_secrets(await super().register(submission), submission.secrets)
         except UseapiError as exc:
             raise reword(
                 exc,
