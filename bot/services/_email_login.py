@@ -10,15 +10,21 @@ service now refuses the account (see `fetch_features`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.cookies import read_max_jobs
 from bot.logins import login_fields, parse_email, parse_password
+from bot.services._lenient import Lenient
 from bot.services._refusals import is_about_the_account
-from bot.useapi.base import Transport, UseapiService
+from bot.useapi.base import AccountInfo, Credit, Transport, UseapiService
 from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.forms import FormField, Submission
+
+# What `health` says after the service answered its features route for the account.
+HEALTHY = "OK"
+
+CreditReader = Callable[[dict[str, Any], Lenient], tuple[Credit, ...]]
 
 
 def email_login_fields(
@@ -76,3 +82,17 @@ async def fetch_features(transport: Transport, path: str, *, label: str) -> dict
     if not isinstance(body, dict):
         raise UseapiError(Failure.BAD_RESPONSE, service_label=label, status=200)
     return body
+
+
+async def features_details(
+    service: UseapiService, transport: Transport, account: str, credits: CreditReader
+) -> AccountInfo:
+    """`account_details` of a service whose details are its features route (`details_path`):
+    the credits and health "OK", or health = the service's refusal of the account (kept by the
+    list's syncs until a later read says otherwise). UseapiError on any other failure."""
+    path = service.account_route(str(service.details_path), account)
+    found = await fetch_features(transport, path, label=service.label)
+    if isinstance(found, str):
+        return AccountInfo(service=service.key, account=account, health=found)
+    figures = credits(found, Lenient(service.key, account))
+    return AccountInfo(service=service.key, account=account, health=HEALTHY, credits=figures)

@@ -47,7 +47,6 @@ OPEN points and what is assumed (to check against the live API):
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -59,8 +58,6 @@ from bot.services._refusals import reword, without_secrets
 from bot.useapi.base import AccountInfo, CreditSource, EmptyList, UseapiService
 from bot.useapi.errors import UseapiError
 from bot.useapi.forms import TEXT_INPUT_LIMIT, FormField, Submission
-
-log = logging.getLogger(__name__)
 
 SITE = "hailuoai.video"
 MAX_JOBS_RANGE = (1, 10)

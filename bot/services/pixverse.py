@@ -50,7 +50,6 @@ error text, never stored, logged or shown. `jwt.token` is never read.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,7 +57,7 @@ from bot.logins import MAX_EMAIL_LENGTH
 from bot.services._email_login import (
     email_login_fields,
     email_register_path,
-    fetch_features,
+    features_details,
     parse_email_login,
 )
 from bot.services._lenient import Lenient
@@ -67,12 +66,9 @@ from bot.useapi.base import AccountInfo, Credit, CreditSource, EmptyList, Useapi
 from bot.useapi.errors import UseapiError
 from bot.useapi.forms import Submission
 
-log = logging.getLogger(__name__)
-
 SITE = "pixverse.ai"
 MAX_JOBS_RANGE = (1, 8)  # "Valid range: 1…8", no more than the plan runs at once
 SUGGESTED_MAX_JOBS = 3  # the pages' single-account examples
-HEALTHY = "OK"
 SIGN_IN_HINT = (
     "PixVerse accounts that sign in with Gmail, Apple or Discord can't be used on useapi.net: only "
     "an email and password set on pixverse.ai work."
@@ -154,15 +150,7 @@ class PixVerseService(UseapiService):
         )
 
     async def account_details(self, account: str) -> AccountInfo:
-        """The live features answer: credits and health "OK", or health = PixVerse's refusal of
-        the account. UseapiError on any other failure."""
-        found = await fetch_features(
-            self._transport, self.account_route(str(self.details_path), account), label=self.label
-        )
-        if isinstance(found, str):
-            return AccountInfo(service=self.key, account=account, health=found)
-        credits = pixverse_credits(found, Lenient(self.key, account))
-        return AccountInfo(service=self.key, account=account, health=HEALTHY, credits=credits)
+        return await features_details(self, self._transport, account, pixverse_credits)
 
     async def register(self, submission: Submission) -> AccountInfo:
         try:

@@ -52,7 +52,6 @@ its error text, never stored, logged or shown. The list's `password` (the page p
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -60,7 +59,7 @@ from bot.logins import MAX_EMAIL_LENGTH
 from bot.services._email_login import (
     email_login_fields,
     email_register_path,
-    fetch_features,
+    features_details,
     parse_email_login,
 )
 from bot.services._lenient import Lenient
@@ -69,14 +68,11 @@ from bot.useapi.base import AccountInfo, Credit, CreditSource, EmptyList, Useapi
 from bot.useapi.errors import UseapiError
 from bot.useapi.forms import Submission
 
-log = logging.getLogger(__name__)
-
 SITE = "runwayml.com"
 MAX_JOBS_RANGE = (1, 10)  # "Currently, it should be between 1 and 10. We recommend setting this value to 5."
 SUGGESTED_MAX_JOBS = 5
 # ISO names useapi.net gives the companions of bare numbers on its other services.
 EXP_COMPANIONS = ("expUTC", "exp_UTC", "exp_Expire")
-HEALTHY = "OK"
 SIGN_UP_HINT = (
     "Runway accounts made with Google, Apple or single sign-on can't be used on useapi.net: only "
     "an email and password set on runwayml.com work."
@@ -141,15 +137,7 @@ class RunwayService(UseapiService):
         )
 
     async def account_details(self, account: str) -> AccountInfo:
-        """The live features answer: plan credits and health "OK", or health = Runway's refusal
-        ("This account has been suspended."). UseapiError on any other failure."""
-        found = await fetch_features(
-            self._transport, self.account_route(str(self.details_path), account), label=self.label
-        )
-        if isinstance(found, str):
-            return AccountInfo(service=self.key, account=account, health=found)
-        credits = runway_credits(found, Lenient(self.key, account))
-        return AccountInfo(service=self.key, account=account, health=HEALTHY, credits=credits)
+        return await features_details(self, self._transport, account, runway_credits)
 
     async def register(self, submission: Submission) -> AccountInfo:
         try:
