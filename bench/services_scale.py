@@ -1,8 +1,9 @@
-"""All six services switched on, 10 / 100 / 1,000 accounts each: what grows, and by how much.
+"""Every known service switched on, 10 / 100 / 1,000 accounts each: what grows, and by how much.
 
 For each size the useapi.net double lists that many accounts per service (Luma, Google Flow,
-Dreamina, Flow Music, Kling, LTX Studio), expiries spread over the next 30 days. A real WardenBot
-(fixed clock, loop stopped) runs a first pass that syncs all six lists and posts what is already
+Dreamina, Flow Music, Kling, Runway, PixVerse, MiniMax, LTX Studio), expiries spread over the
+next 30 days. A real WardenBot (fixed clock, loop stopped) runs a first pass that syncs every
+list and posts what is already
 due; then, with nothing due, it measures:
 
   steady pass     `AlertsCog.run_pass()` with no sync due (what runs every 30 s)
@@ -50,6 +51,9 @@ def populate(ua: Any, size: int) -> None:
         ua.dreamina.set_account(f"dream{n}@example.com", "US", expires)
         ua.flowmusic.set_account(f"music{n}@example.com", access_token_expires_at=START + timedelta(hours=1))
         ua.kling.set_account(f"kling{n}@example.com", expires)
+        ua.runway.set_account(f"runway{n}@example.com", expires)
+        ua.pixverse.set_account(f"pixverse{n}@example.com", expires)
+        ua.minimax.set_account(f"{700000 + n}", expires)
 
 
 async def measure(size: int, runs: int) -> dict[str, float]:

@@ -354,11 +354,16 @@ class UseapiService(ABC):
         )
         return status != 404
 
+    def register_path(self, submission: Submission) -> str:
+        """Where a registration is POSTed: `accounts_path`, unless the service puts part of the
+        submission in the route (Runway and PixVerse: `/accounts/{email}`, URL-encoded)."""
+        return self.accounts_path
+
     async def register(self, submission: Submission) -> AccountInfo:
         secrets = submission.secrets
         status, body = await self._transport.request_with_status(
             "POST",
-            self.accounts_path,
+            self.register_path(submission),
             label=self.label,
             json_body=submission.body,
             secrets=secrets,
