@@ -38,6 +38,7 @@ if str(ROOT) not in sys.path:
 from bot import logs  # noqa: E402
 from bot.app import WardenBot  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
+from bot.expiry import DEFAULT_STAGES, format_stage, format_stages  # noqa: E402
 from bot.ops._output import reader_gone  # noqa: E402
 from tests.doubles.discord_double import CallbackResult, DiscordDouble  # noqa: E402
 from tests.doubles.useapi_double import UseapiDouble  # noqa: E402
@@ -94,7 +95,7 @@ class Story:
     def heading(self, text: str) -> None:
         self.step += 1
         self.say()
-        self.say(f"{self.step}. {text}   [{time.monotonic() - self.started:4.1f} s]")
+        self.say(f"{self.step}. {text}   [at {time.monotonic() - self.started:.1f} s]")
 
     def ctx(self) -> dict[str, Any]:
         return {"now": datetime.now(UTC), "names": self.names}
@@ -224,11 +225,18 @@ async def play(story: Story, rig: Rig) -> None:
         notice = await until("the renewal notice", lambda: alerts[before:] and alerts[before])
         story.message("public notice in #warden-alerts", notice, private=False)
 
-        story.heading(f"Time passes: the session now expires within {render_stage(FIRST_STAGE)}")
+        registered = time.monotonic()
+        stage = format_stage(FIRST_STAGE)
+        story.heading(f"Time passes: the session now expires within {stage}")
         story.say(
-            f"   (The demo's account was registered expiring {render_stage(FIRST_STAGE)} and "
-            f"{FALLS_DUE_IN.seconds} s ahead, so its first stage falls due {FALLS_DUE_IN.seconds} s "
-            "later;\n    the bot's scheduler wakes for it by itself and re-reads useapi.net first.)"
+            f"   The demo's account was registered expiring {stage} and {FALLS_DUE_IN.seconds} s ahead, so its"
+        )
+        story.say(
+            f"   first stage ({stage}, of the default {format_stages(DEFAULT_STAGES)}) falls due "
+            f"{FALLS_DUE_IN.seconds} s later. Nobody"
+        )
+        story.say(
+            "   pokes the bot: its scheduler wakes for it, checks the account with useapi.net again, and posts."
         )
         before = len(alerts)
         warning = await until(
@@ -237,6 +245,8 @@ async def play(story: Story, rig: Rig) -> None:
             FALLS_DUE_IN.total_seconds() + STEP_TIMEOUT,
         )
         warning_id = int(warning["id"])
+        waited = time.monotonic() - registered
+        story.say(f"   {waited:.1f} s after the registration, the scheduler posts:")
         story.message("warning in #warden-alerts", warning, private=False)
 
         story.heading(f'@{name} presses "I\'m on it"')
@@ -250,6 +260,9 @@ async def play(story: Story, rig: Rig) -> None:
         opened = await click(rig, "warden:renew:luma", warning_id, member)
         if opened.type != 9:
             raise DemoFailed(f"Renew answered with type {opened.type}, not the form")
+        story.say(
+            f'   The same private form opens ("{opened.data.get("title")}"); @{name} submits a new cookie.'
+        )
         ua.add_luma_session(RENEWED_COOKIE, ACCOUNT, datetime.now(UTC) + timedelta(days=30))
         before, edits = len(alerts), len(dd.edits)
         submitted = await rig.submit(opened, {"cookie": RENEWED_COOKIE}, user=member)
@@ -265,12 +278,6 @@ async def play(story: Story, rig: Rig) -> None:
 
 def _edited(dd: DiscordDouble, message_id: int, seen: int) -> bool:
     return any(r.path.endswith(f"/messages/{message_id}") for r in dd.edits[seen:])
-
-
-def render_stage(lead: timedelta) -> str:
-    from bot.expiry import format_stage
-
-    return format_stage(lead)
 
 
 def _upstream_calls(ua: UseapiDouble) -> str:
@@ -342,7 +349,7 @@ def main(out: TextIO, err: TextIO, *, html: Path | None = None, verbose: bool = 
         return 130
     written = story.write_html()
     if written:
-        story.say(f"   Wrote {len(written)} HTML pages to {html} (open {written[0]}).")
+        story.say(f"   Wrote each message as an HTML page to {html}, and all of them to {written[0]}.")
     story.say(f"Done in {time.monotonic() - story.started:.1f} s.")
     return 0
 

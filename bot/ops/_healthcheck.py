@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, TextIO
 
 from bot.durations import format_duration
 from bot.ops._text import iso_utc, relative
-from bot.settings import HEARTBEAT
+from bot.settings import HEARTBEAT, STOPPED_AT
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
-# Written by the scheduler (bot/watch.py) at every pass.
+# Written by the scheduler (bot/watch.py) at every pass, cleared when a bot starts or stops.
 HEARTBEAT_KEY = HEARTBEAT.key
 # healthcheck tolerates a heartbeat this far in the future (clocks of two processes, rounding).
 CLOCK_SLACK = timedelta(seconds=60)
@@ -34,14 +34,23 @@ def read_heartbeat(path: Path) -> datetime:
     except sqlite3.Error as exc:
         raise LookupError(f"cannot open {path} read-only: {exc}") from exc
     try:
-        row = conn.execute("SELECT value FROM settings WHERE key = ?", (HEARTBEAT_KEY,)).fetchone()
+        rows = dict(
+            conn.execute(
+                "SELECT key, value FROM settings WHERE key IN (?, ?)", (HEARTBEAT_KEY, STOPPED_AT.key)
+            ).fetchall()
+        )
     except sqlite3.Error as exc:
         raise LookupError(f"cannot read {path}: {exc}") from exc
     finally:
         conn.close()
-    if row is None:
+    raw = str(rows.get(HEARTBEAT_KEY, "")).strip()
+    if not raw:
+        stopped = str(rows.get(STOPPED_AT.key, "")).strip()
+        if stopped.isdigit():
+            at = datetime.fromtimestamp(int(stopped), tz=UTC)
+            ago = relative(at - datetime.now(UTC))
+            raise LookupError(f"the bot stopped at {iso_utc(at)} ({ago}) and has not run since")
         raise LookupError("no scheduler heartbeat yet: the bot is starting or its scheduler never ran")
-    raw = str(row[0]).strip()
     if not raw.isdigit():
         raise LookupError(f"the scheduler heartbeat {raw[:20]!r} is not a Unix time")
     return datetime.fromtimestamp(int(raw), tz=UTC)
