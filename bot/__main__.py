@@ -156,7 +156,7 @@ def build_parser(prog: str) -> tuple[_Parser, dict[str, _Parser]]:
         "useapi.net the tests use (tests/doubles/, from a checkout of the repository; no network).\n"
         "A member registers a Luma account, its first stage warning falls due, the member claims it\n"
         "(I'm on it) and renews it, and the warning is resolved. Prints what each Discord message\n"
-        "shows; takes about 20 s and leaves nothing behind.\n"
+        "shows; takes about 10 s and leaves nothing behind.\n"
         "Exit status: 0 the story ran, 1 it could not (no checkout, or a step failed: it says which).",
     )
     demo.add_argument(
