@@ -157,7 +157,8 @@ def build_parser(prog: str) -> tuple[_Parser, dict[str, _Parser]]:
         "A member registers a Luma account, its first stage warning falls due, the member claims it\n"
         "(I'm on it) and renews it, and the warning is resolved. Prints what each Discord message\n"
         "shows; takes about 10 s and leaves nothing behind.\n"
-        "Exit status: 0 the story ran, 1 it could not (no checkout, or a step failed: it says which).",
+        "Exit status: 0 the story ran, 1 it could not (no checkout, or a step failed: it says which),\n"
+        "130 interrupted (Ctrl-C; it cleans up first).",
     )
     demo.add_argument(
         "--html", metavar="DIR", type=Path, help="also write each message as HTML, as docs/render.py draws it"

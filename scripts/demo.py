@@ -39,7 +39,7 @@ from bot import logs  # noqa: E402
 from bot.app import WardenBot  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
 from bot.expiry import DEFAULT_STAGES, format_stage, format_stages  # noqa: E402
-from bot.ops._output import reader_gone  # noqa: E402
+from bot.ops._output import reader_gone, reader_safe_output  # noqa: E402
 from tests.doubles.discord_double import CallbackResult, DiscordDouble  # noqa: E402
 from tests.doubles.useapi_double import UseapiDouble  # noqa: E402
 from tests.harness import Rig, sweep  # noqa: E402
@@ -361,4 +361,6 @@ if __name__ == "__main__":
     parser.add_argument("--html", metavar="DIR", type=Path, help="also write each message as HTML")
     parser.add_argument("--verbose", action="store_true", help="show the bot's log lines")
     options = parser.parse_args()
-    raise SystemExit(main(sys.stdout, sys.stderr, html=options.html, verbose=options.verbose))
+    with reader_safe_output() as (stdout, stderr):
+        status = main(stdout, stderr, html=options.html, verbose=options.verbose)
+    raise SystemExit(status)

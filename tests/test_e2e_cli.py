@@ -168,6 +168,7 @@ async def test_errors_still_exit_with_their_status_when_stderr_is_gone(tmp_path:
     """A cron line whose mail pipe broke, a supervisor's log reader that died."""
     cases: list[tuple[list[str], dict[str, str], int]] = [
         (["check"], process_env(), 2),  # no token
+        (["run"], process_env(), 2),
         (["nonsense"], process_env(), 2),
         (["audit", "--limit", "0"], process_env(), 2),
         (["healthcheck"], process_env(HEALTH_MAX_AGE="never"), 1),  # never 2 for Docker
