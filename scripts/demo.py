@@ -119,7 +119,6 @@ class Story:
         """One page per message, as docs/render.py draws them, and index.html with all of them."""
         if self.html_dir is None:
             return []
-        self.html_dir.mkdir(parents=True, exist_ok=True)
         note = "Drawn by session-warden demo from the JSON the bot sent to a Discord stand-in; not Discord itself."
         written = []
         for number, (caption, body) in enumerate(self.pages, 1):
@@ -335,22 +334,31 @@ async def tell(story: Story, err: TextIO, verbose: bool) -> None:
 
 
 def main(out: TextIO, err: TextIO, *, html: Path | None = None, verbose: bool = False) -> int:
-    """Play the story; 0 when it ran (or its reader left early), 1 when a step failed."""
+    """Play the story; 0 when it ran (or its reader left early), 1 when it could not, 130 on Ctrl-C."""
     story = Story(out, html)
     try:
+        if html is not None:  # before anything runs: a DIR that can't be written fails at once
+            try:
+                html.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                err.write(f"demo: cannot write HTML to {html}: {exc.strerror or exc}\n")
+                return 1
         asyncio.run(tell(story, err, verbose))
+        written = story.write_html()
+        if written:
+            story.say(f"   Wrote each message as an HTML page to {html}, and all of them to {written[0]}.")
+        story.say(f"Done in {time.monotonic() - story.started:.1f} s.")
     except ReaderGone:
         return 0
-    except DemoFailed as exc:
-        err.write(f"demo failed: {exc}\n")
-        return 1
     except KeyboardInterrupt:
         err.write("demo interrupted; cleaned up\n")
         return 130
-    written = story.write_html()
-    if written:
-        story.say(f"   Wrote each message as an HTML page to {html}, and all of them to {written[0]}.")
-    story.say(f"Done in {time.monotonic() - story.started:.1f} s.")
+    except DemoFailed as exc:
+        err.write(f"demo failed: {exc}\n")
+        return 1
+    except Exception as exc:  # the stand-ins or the bot could not start, a file could not be written
+        err.write(f"demo failed: {type(exc).__name__}: {exc}\n")
+        return 1
     return 0
 
 

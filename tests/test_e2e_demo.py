@@ -103,3 +103,13 @@ async def test_without_a_checkout_the_demo_says_it_needs_one(tmp_path: Path) -> 
     assert "the demo needs a checkout of the repository" in err
     assert "uv run session-warden demo" in err
     assert sorted(os.listdir(installed)) == ["bot", "cogs"]
+
+
+async def test_an_html_directory_that_cannot_be_written_fails_before_anything_runs(tmp_path: Path) -> None:
+    env, scratch, cwd = demo_env(tmp_path)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("keep me")
+    status, out, err = await run_bot("demo", "--html", str(blocker / "pictures"), env=env, cwd=cwd)
+    assert (status, out) == (1, "")
+    assert err == f"demo: cannot write HTML to {blocker / 'pictures'}: Not a directory\n"
+    assert blocker.read_text() == "keep me" and os.listdir(scratch) == []

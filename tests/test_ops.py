@@ -468,7 +468,7 @@ def test_healthcheck_after_a_stop_says_so_until_a_scheduler_beats_again(tmp_path
     from bot.settings import STOPPED_AT
 
     settings = settings_for(tmp_path)
-    stopped = datetime.now(UTC) - timedelta(minutes=5)
+    stopped = NOW - timedelta(minutes=5)
     write_heartbeat(settings.database_path, None)
 
     async def mark() -> None:

@@ -24,8 +24,9 @@ HEARTBEAT_KEY = HEARTBEAT.key
 CLOCK_SLACK = timedelta(seconds=60)
 
 
-def read_heartbeat(path: Path) -> datetime:
-    """The scheduler's last heartbeat; raises LookupError with a sentence when there is none."""
+def read_heartbeat(path: Path, now: datetime | None = None) -> datetime:
+    """The scheduler's last heartbeat; raises LookupError with a sentence when there is none
+    (saying when the bot stopped, if it stopped; `now` for how long ago)."""
     if not path.is_file():
         raise LookupError(f"no database at {path}: the bot has not started here")
     uri = f"{path.resolve().as_uri()}?mode=ro"
@@ -48,7 +49,7 @@ def read_heartbeat(path: Path) -> datetime:
         stopped = str(rows.get(STOPPED_AT.key, "")).strip()
         if stopped.isdigit():
             at = datetime.fromtimestamp(int(stopped), tz=UTC)
-            ago = relative(at - datetime.now(UTC))
+            ago = relative(at - (now or datetime.now(UTC)))
             raise LookupError(f"the bot stopped at {iso_utc(at)} ({ago}) and has not run since")
         raise LookupError("no scheduler heartbeat yet: the bot is starting or its scheduler never ran")
     if not raw.isdigit():
@@ -61,7 +62,7 @@ def healthcheck(settings: Settings, out: TextIO, *, now: datetime | None = None)
     now = now or datetime.now(UTC)
     limit = settings.health_max_age
     try:
-        beat = read_heartbeat(settings.database_path)
+        beat = read_heartbeat(settings.database_path, now)
     except LookupError as exc:
         out.write(f"unhealthy: {exc}\n")
         return 1
