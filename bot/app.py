@@ -108,6 +108,7 @@ class WardenBot(commands.Bot):
         # Register forms this process opened (see cogs.register); others are handled as stale.
         self.issued_modal_ids: dict[str, None] = {}
         self._in_flight: set[asyncio.Task[Any]] = set()
+        self._stop_recorded = False
         self._extensions = extensions
         point_discord_at(settings)
 
@@ -123,6 +124,7 @@ class WardenBot(commands.Bot):
         self.store = await Store.open(self.settings.database_path)
         try:
             await settings.HEARTBEAT.set(self.store, None)
+            await settings.STOPPED_AT.set(self.store, None)
         except StoreError as exc:  # a read-only database: the bot still runs, as it would later
             log.warning("could not clear the last run's scheduler heartbeat: %s", exc)
         self.approvals = ApprovalCache(self.store)
@@ -204,12 +206,26 @@ class WardenBot(commands.Bot):
             if still:
                 log.warning("abandoning %d registration(s) still in flight", len(still))
         try:
-            await super().close()
+            await super().close()  # unloads the cogs: the scheduler has stopped after this
         finally:
             if hasattr(self, "http_client"):
                 await self.http_client.aclose()
             if hasattr(self, "store"):
+                await self._record_stop()
                 await self.store.close()
+
+    async def _record_stop(self) -> None:
+        """Clear the scheduler's heartbeat, so `healthcheck` (a systemd or cron monitor, Docker)
+        sees the stop at once instead of a heartbeat that stays fresh for HEALTH_MAX_AGE, and
+        say when. Once per bot: close() may run again (bot.runner, `async with`)."""
+        if self._stop_recorded:
+            return
+        self._stop_recorded = True
+        try:
+            await settings.HEARTBEAT.set(self.store, None)
+            await settings.STOPPED_AT.set(self.store, int(self.clock.now().timestamp()))
+        except StoreError as exc:  # read-only or full: healthcheck goes by the heartbeat's age
+            log.warning("could not clear the scheduler heartbeat at the stop: %s", exc)
 
     # -- shared helpers for cogs ----------------------------------------------------------------
 

@@ -56,9 +56,11 @@ RETIRED_VARS: dict[str, str] = {
 class ConfigError(Exception):
     """Raised with every configuration problem found, one per line."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], *, missing_tokens: bool = False) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+        # A token is unset: most likely a first run, before .env was written.
+        self.missing_tokens = missing_tokens
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,8 @@ def load_settings(
         problems.append(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
 
     if problems:
-        raise ConfigError(problems)
+        unset = not (discord_token and useapi_token)
+        raise ConfigError(problems, missing_tokens=need_tokens and unset)
     assert useapi_base_url is not None
     assert sync_interval and useapi_timeout and health_max_age and claim_timeout and retention
     return Settings(

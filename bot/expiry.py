@@ -26,7 +26,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.durations import DurationError, format_duration, parse_duration_list
+from bot.durations import DurationError, format_duration, parse_duration, parse_duration_list
 from bot.models import TrackedAccount, WarningKey
 
 DEFAULT_STAGES: tuple[timedelta, ...] = (timedelta(hours=72), timedelta(hours=24), timedelta(hours=6))
@@ -92,9 +92,10 @@ class Plan:
 
 
 def format_stage(lead: timedelta) -> str:
-    """Whole days from two days up (3d), else whole hours (24h, 6h), else exact (1h30m)."""
+    """A lead time as people read it (messages, log lines), as the README writes the stages:
+    whole hours up to three days (72h, 24h, 6h), whole days beyond (7d), else exact (1h30m)."""
     seconds = int(lead.total_seconds())
-    if seconds >= 2 * 86400 and seconds % 86400 == 0:
+    if seconds > 3 * 86400 and seconds % 86400 == 0:
         return f"{seconds // 86400}d"
     if seconds > 0 and seconds % 3600 == 0:
         return f"{seconds // 3600}h"
@@ -102,8 +103,28 @@ def format_stage(lead: timedelta) -> str:
 
 
 def stage_name(lead: timedelta) -> str:
-    """The stage's part of a WarningKey: '3d', '24h', '6h', 'expired'."""
-    return EXPIRED if lead <= ZERO else format_stage(lead)
+    """The stage's part of a WarningKey: 'expired', else whole days from two days up ('3d'),
+    whole hours below ('24h', '6h'), else exact. Every warning sent is recorded under its key,
+    so this spelling is frozen: another one would re-post, after an upgrade, warnings already
+    sent. People read `stage_text` of it ('72h')."""
+    seconds = int(lead.total_seconds())
+    if lead <= ZERO:
+        return EXPIRED
+    if seconds >= 2 * 86400 and seconds % 86400 == 0:
+        return f"{seconds // 86400}d"
+    if seconds > 0 and seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    return format_duration(lead)
+
+
+def stage_text(stage: str) -> str:
+    """A WarningKey's stage as people read it: '3d' becomes '72h'; 'expired', 'gone', 'error:…'
+    and 'remind:…' stay as they are."""
+    try:
+        lead = parse_duration(stage, allow_bare_seconds=False)
+    except DurationError:
+        return stage
+    return format_stage(lead)
 
 
 def stage_label(lead: timedelta) -> str:

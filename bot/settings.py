@@ -68,9 +68,13 @@ STAGES = Setting[str]("stages:{service}", _text, str)
 # REMINDER_INTERVAL; bot.watch parses it, an unreadable value falls back there, with a log line).
 REMINDERS = Setting[str]("reminders:{service}", _text, str)
 # Unix seconds of the scheduler's last pass; `python -m bot healthcheck` reads it with sqlite3.
+# A bot clears it when it starts (until its own scheduler runs) and when it stops.
 HEARTBEAT = Setting[int](
     "scheduler_heartbeat", lambda raw: int(raw) if raw.lstrip("-").isdigit() else None, str
 )
+# Unix seconds of the last stop of a bot on this database, written as it clears HEARTBEAT, so
+# `healthcheck` can say the bot stopped rather than that it never ran; cleared when one starts.
+STOPPED_AT = Setting[int]("stopped_at", lambda raw: int(raw) if raw.isdigit() else None, str)
 # The scheduler's memory of a service's account-list sync (bot.sync.SyncState, as JSON).
 SYNC_STATE = Setting[str]("sync:{service}", _text, str)
 # A hash of the application commands last synced to Discord, so a restart with the same
@@ -83,6 +87,7 @@ ALL: tuple[Setting[int] | Setting[str], ...] = (
     STAGES,
     REMINDERS,
     HEARTBEAT,
+    STOPPED_AT,
     SYNC_STATE,
     SYNCED_COMMANDS,
 )

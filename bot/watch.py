@@ -37,6 +37,7 @@ from bot.expiry import (
     parse_stages,
     plan,
     stage_name,
+    stage_text,
     stages_for,
 )
 from bot.followup import (
@@ -393,7 +394,7 @@ class ExpiryWatch:
                     "%s %s: useapi.net now reports a later expiry; no %s warning",
                     suppressed_key.service,
                     suppressed_key.account,
-                    suppressed_key.stage,
+                    stage_text(suppressed_key.stage),
                 )
             report.suppressed.extend(suppressed)
         if current.skipped:
@@ -426,13 +427,18 @@ class ExpiryWatch:
                         embed=posted.embed if posted else None,
                     )
                     report.sent.append(alert.key)
-                    log.info("warned about %s %s: %s", alert.key.service, alert.key.account, alert.key.stage)
+                    log.info(
+                        "warned about %s %s: %s",
+                        alert.key.service,
+                        alert.key.account,
+                        stage_text(alert.key.stage),
+                    )
                     continue
             else:
                 reason = channel_problem
             log.warning(
                 "could not post the %s warning for %s %s: %s (will retry)",
-                alert.key.stage,
+                stage_text(alert.key.stage),
                 alert.key.service,
                 alert.key.account,
                 reason,
@@ -454,7 +460,7 @@ class ExpiryWatch:
             for warning, resolution in resolved:
                 log.info(
                     "%s %s: the %s warning is resolved (%s)",
-                    warning.key.service, warning.key.account, warning.key.stage, resolution.how.value,
+                    warning.key.service, warning.key.account, stage_text(warning.key.stage), resolution.how.value,
                 )  # fmt: skip
         if self.edit_warning is None or report.channel_problem is not None:
             return
@@ -483,7 +489,7 @@ class ExpiryWatch:
         except DeliveryError as exc:
             log.warning(
                 "could not edit the %s warning message for %s %s: %s",
-                warning.key.stage, warning.key.service, warning.key.account, exc,
+                stage_text(warning.key.stage), warning.key.service, warning.key.account, exc,
             )  # fmt: skip
             report.edit_failed.append((warning.key, str(exc)))
             return not exc.channel_wide
@@ -498,7 +504,7 @@ class ExpiryWatch:
                 final = await self.store.record_edit(warning.key, ok=False, final=exc.message_gone)
                 log.warning(
                     "could not mark the %s warning for %s %s resolved: %s (%s)",
-                    warning.key.stage, warning.key.service, warning.key.account, exc,
+                    stage_text(warning.key.stage), warning.key.service, warning.key.account, exc,
                     "given up" if final else "will retry",
                 )  # fmt: skip
                 report.edit_failed.append((warning.key, str(exc)))

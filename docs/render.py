@@ -312,6 +312,82 @@ def modal_html(modal: dict[str, Any]) -> str:
     )
 
 
+# -- the same payloads as plain text (for `session-warden demo`) ------------------------------------
+
+
+def plain(text: str, ctx: dict[str, Any]) -> str:
+    """The subset of Discord markdown the bot uses, as a terminal shows it: times in UTC, @names,
+    no asterisks or escapes."""
+    out: list[str] = []
+    pos = 0
+    for match in _TOKEN.finditer(text):
+        out.append(text[pos : match.start()])
+        pos = match.end()
+        if match["ts"]:
+            out.append(_timestamp(int(match["ts"]), match["style"] or "f", ctx["now"]))
+        elif match["user"]:
+            out.append(f"@{ctx['names'].get(match['user'], 'unknown-user')}")
+        elif match["role"]:
+            out.append("@role")
+        elif match["channel"]:
+            out.append("#warden-alerts")
+        elif match["bold"] is not None:
+            out.append(plain(match["bold"], ctx))
+        elif match["code"] is not None:
+            out.append(match["code"])
+        else:
+            out.append(match["escaped"])
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _button_labels(components: list[dict[str, Any]]) -> list[str]:
+    return [
+        f"[{comp.get('label', '')}]"
+        for row in components
+        for comp in row.get("components", [])
+        if comp.get("type") == 2
+    ]
+
+
+def message_text(message: dict[str, Any], ctx: dict[str, Any]) -> list[str]:
+    """A message as lines of text: its content, each embed (title, description, fields,
+    footer) and its buttons."""
+    lines = plain(message.get("content") or "", ctx).splitlines()
+    for embed in message.get("embeds") or []:
+        if embed.get("title"):
+            lines.append(f"▌ {plain(embed['title'], ctx)}")
+        if embed.get("description"):
+            lines.extend(f"▌ {line}" for line in plain(embed["description"], ctx).splitlines())
+        for field in embed.get("fields") or []:
+            name, *rest = [plain(field["name"], ctx), *plain(field["value"], ctx).splitlines()]
+            if len(rest) == 1:
+                lines.append(f"▌ {name}: {rest[0]}")
+            else:
+                lines.append(f"▌ {name}:")
+                lines.extend(f"▌   {line}" for line in rest)
+        if embed.get("footer"):
+            lines.append(f"▌ ({embed['footer']['text']})")
+    buttons = _button_labels(message.get("components") or [])
+    if buttons:
+        lines.append(" ".join(buttons))
+    return lines
+
+
+def modal_text(modal: dict[str, Any]) -> list[str]:
+    """A form as lines of text: its title, each field (label, what it says, its placeholder)."""
+    lines = [f"▌ {modal['title']}"]
+    for label, description, comp in _text_inputs(modal.get("components", [])):
+        required = " (required)" if comp.get("required", True) else " (optional)"
+        lines.append(f"▌ {label or ''}{required}")
+        if description:
+            lines.append(f"▌   {description}")
+        if comp.get("placeholder"):
+            lines.append(f"▌   [{comp['placeholder']}]")
+    lines.append("[Cancel] [Submit]")
+    return lines
+
+
 def page(body: str, caption: str) -> str:
     return (
         f'<!doctype html><html><head><meta charset="utf-8"><style>{STYLE}</style></head>'

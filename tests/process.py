@@ -60,6 +60,44 @@ async def run_bot(*args: str, env: Mapping[str, str], cwd: Path, timeout: float 
     return proc.returncode, out.decode(), err.decode()
 
 
+async def run_bot_with_reader_leaving(
+    *args: str,
+    env: Mapping[str, str],
+    cwd: Path,
+    stream: str = "stdout",
+    read_lines: int = 0,
+    timeout: float = 30,
+) -> tuple[int, str]:
+    """`python -m bot ARGS` with `stream` ("stdout" or "stderr") a pipe whose reader leaves after
+    `read_lines` lines (0: before the first write), as `| head -1` or `| grep -q` leave.
+
+    Returns the exit status and the other stream's text; fails if the process has not exited
+    `timeout` s later (the reader's leaving must not keep it alive).
+    """
+    read_fd, write_fd = os.pipe()
+    other = asyncio.subprocess.PIPE
+    streams = (
+        {"stdout": write_fd, "stderr": other} if stream == "stdout" else {"stdout": other, "stderr": write_fd}
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, env=dict(env), cwd=cwd, **streams
+    )
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as reader:
+        for _ in range(read_lines):
+            await asyncio.wait_for(asyncio.to_thread(reader.readline), timeout)
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise AssertionError(
+            f"python -m bot {' '.join(args)} still ran {timeout} s after its {stream} closed"
+        ) from None
+    assert proc.returncode is not None
+    return proc.returncode, (err if stream == "stdout" else out).decode()
+
+
 def free_port() -> int:
     """A port nothing listens on now (for a double started later, or never)."""
     with socket.socket() as sock:

@@ -133,11 +133,14 @@ async def test_each_stage_fires_once_when_it_falls_due(rig: Rig) -> None:
         assert (await run_pass(rig)).sent == []
 
     assert stages_posted(rig) == [
-        "Luma session expires within 3d",
+        "Luma session expires within 72h",  # the key's stage is "3d"; people read hours, as the README
         "Luma session expires within 24h",
         "Luma session expires within 6h",
         "Luma session expired",
     ]
+    # Log lines name the stages as the README does, too (72h, not the key's 3d).
+    warned = [line for line in rig.raw_logs.lines if "warned about luma" in line]
+    assert [line.rsplit(": ", 1)[1] for line in warned] == ["72h", "24h", "6h", "expired"]
     embed = warnings(rig)[1]["embeds"][0]
     text = json.dumps(embed)
     ts = int(expires.timestamp())
@@ -595,8 +598,9 @@ async def test_thresholds_are_validated_stored_and_used(rig: Rig) -> None:
     assert await rig.bot.store.get_setting("stages:luma") is None  # type: ignore[union-attr]
 
     good = await rig.slash("alerts", "stages", user=admin, service="luma", stages="7d, 2d,12h")
-    assert "7d, 2d, 12h" in good.data["content"]
-    assert await rig.bot.store.get_setting("stages:luma") == "7d,2d,12h"  # type: ignore[union-attr]
+    assert "7d, 48h, 12h" in good.data["content"]  # as the README writes stages: hours up to 72h
+    # Stored as shown (parsed again at every pass); the warnings' keys still name the stage "2d".
+    assert await rig.bot.store.get_setting("stages:luma") == "7d,48h,12h"  # type: ignore[union-attr]
     report = await run_pass(rig)
     assert report.sent == [key("luma", EMAIL, expires, "7d")]
     assert report.next_due == expires - 48 * H
@@ -604,15 +608,15 @@ async def test_thresholds_are_validated_stored_and_used(rig: Rig) -> None:
     status = await rig.slash("alerts", "status", user=admin)
     fields = {f["name"]: f["value"] for f in status.data["embeds"][0]["fields"]}
     assert (
-        "Luma: 7d, 2d, 12h, expired" in fields["Stages"]
-        and "LTX Studio: 3d, 24h, 6h, expired" in fields["Stages"]
+        "Luma: 7d, 48h, 12h, expired" in fields["Stages"]
+        and "LTX Studio: 72h, 24h, 6h, expired" in fields["Stages"]
     )
     assert f"<t:{int((expires - 48 * H).timestamp())}:R>" in fields["Next warnings"]
-    assert "expires within 2d" in fields["Next warnings"]
+    assert "expires within 48h" in fields["Next warnings"]
     assert f"<#{rig.discord.alert_channel_id}>" in fields["Channel"] and fields["Mention"] == "nobody"
 
     reset = await rig.slash("alerts", "stages", user=admin, service="luma", stages="default")
-    assert "3d, 24h, 6h" in reset.data["content"]
+    assert "72h, 24h, 6h" in reset.data["content"]
     assert await rig.bot.store.get_setting("stages:luma") is None  # type: ignore[union-attr]
 
 

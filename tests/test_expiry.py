@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.durations import DurationError
+from bot.durations import DurationError, format_duration, parse_duration
 from bot.expiry import (
     DEFAULT_STAGES,
     EXPIRED,
@@ -19,12 +19,14 @@ from bot.expiry import (
     Kind,
     WarningKey,
     error_stage,
+    format_stage,
     format_stages,
     horizon,
     next_wake,
     parse_stages,
     plan,
     stage_name,
+    stage_text,
     stages_for,
 )
 from bot.models import TrackedAccount
@@ -72,6 +74,38 @@ def test_default_stages_and_names() -> None:
     assert stages_for({}, "luma") == (72 * H, 24 * H, 6 * H, timedelta(0))
     assert [stage_name(s) for s in stages_for({}, "ltx")] == ["3d", "24h", "6h", EXPIRED]
     assert stages_for({"luma": (7 * 24 * H, 12 * H)}, "luma") == (7 * 24 * H, 12 * H, timedelta(0))
+
+
+def _stage_name_as_released(lead: timedelta) -> str:
+    """stage_name as every release so far spelled it; sent warnings are stored under it."""
+    seconds = int(lead.total_seconds())
+    if lead <= timedelta(0):
+        return EXPIRED
+    if seconds >= 2 * 86400 and seconds % 86400 == 0:
+        return f"{seconds // 86400}d"
+    if seconds > 0 and seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    return format_duration(lead)
+
+
+@settings(max_examples=500)
+@given(st.timedeltas(min_value=-timedelta(days=1), max_value=timedelta(days=3650)))
+def test_stage_keys_keep_their_spelling_and_people_read_hours_up_to_72h(lead: timedelta) -> None:
+    """People read `72h` where the stored key says `3d`: only the text changed, so an upgrade
+    finds every warning it sent under the same key and posts none of them again."""
+    assert stage_name(lead) == _stage_name_as_released(lead)
+    if lead > timedelta(0):
+        assert stage_text(stage_name(lead)) == format_stage(lead)
+        assert parse_duration(format_stage(lead)) == timedelta(seconds=int(lead.total_seconds()))
+
+
+def test_stages_as_people_read_them() -> None:
+    shown = {h: format_stage(h * H) for h in (1, 6, 24, 48, 72, 96, 168)}
+    assert shown == {1: "1h", 6: "6h", 24: "24h", 48: "48h", 72: "72h", 96: "4d", 168: "7d"}
+    assert format_stages(DEFAULT_STAGES) == "72h,24h,6h"  # as the README and /alerts stages say
+    assert [stage_text(s) for s in ("3d", "2d", "24h", "1h30m")] == ["72h", "48h", "24h", "1h30m"]
+    for other in (EXPIRED, GONE, error_stage("boom"), "remind:2"):
+        assert stage_text(other) == other
 
 
 @pytest.mark.parametrize(

@@ -464,6 +464,29 @@ def test_healthcheck_without_a_usable_heartbeat_fails(tmp_path: Path, value: str
     assert reason in out
 
 
+def test_healthcheck_after_a_stop_says_so_until_a_scheduler_beats_again(tmp_path: Path) -> None:
+    from bot.settings import STOPPED_AT
+
+    settings = settings_for(tmp_path)
+    stopped = NOW - timedelta(minutes=5)
+    write_heartbeat(settings.database_path, None)
+
+    async def mark() -> None:
+        store = await Store.open(settings.database_path)
+        try:
+            await STOPPED_AT.set(store, int(stopped.timestamp()))
+        finally:
+            await store.close()
+
+    asyncio.run(mark())
+    status, out = run_healthcheck(settings)
+    assert status == 1
+    assert out == f"unhealthy: the bot stopped at {ops.iso_utc(stopped)} (5m ago) and has not run since\n"
+    # A second instance on the same database beats again: its heartbeat is what counts.
+    write_heartbeat(settings.database_path, str(int((NOW - timedelta(seconds=20)).timestamp())))
+    assert run_healthcheck(settings) == (0, "healthy: scheduler heartbeat 20s ago (limit 3m)\n")
+
+
 def test_healthcheck_on_something_that_is_not_the_database_fails(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     settings.database_path.parent.mkdir(parents=True)
@@ -679,7 +702,9 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 async def test_the_running_bot_is_healthy_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    """`docker stop` sends SIGTERM to PID 1: the bot must close and exit 0, not wait to be killed."""
+    """`docker stop` sends SIGTERM to PID 1: the bot must close and exit 0, not wait to be killed.
+    Then healthcheck says it stopped, at once (a systemd or cron monitor sees the stop), instead
+    of trusting the last heartbeat for HEALTH_MAX_AGE more."""
     async with (
         DiscordDouble(token=DISCORD_TOKEN) as dd,
         UseapiDouble(token=USEAPI_TOKEN) as ua,
@@ -712,6 +737,12 @@ async def test_the_running_bot_is_healthy_and_stops_cleanly_on_sigterm(tmp_path:
             if proc.returncode is None:
                 proc.kill()
                 await proc.wait()
+        stopped = datetime.now(UTC)
+        status, out, _ = await run_bot("healthcheck", env=env, cwd=tmp_path)
+    assert status == 1, out
+    said = re.fullmatch(r"unhealthy: the bot stopped at (\S+) \(<1m ago\) and has not run since\n", out)
+    assert said, out
+    assert abs(datetime.fromisoformat(said.group(1)) - stopped) < timedelta(seconds=5)
     err = err_bytes.decode()
     assert proc.returncode == 0, err
     lines = err.splitlines()

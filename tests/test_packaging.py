@@ -78,3 +78,30 @@ def test_docker_smoke_runs_with_composes_hardening() -> None:
         "--security-opt",
         "no-new-privileges:true",
     ]
+
+
+def test_every_package_the_code_imports_is_a_declared_dependency() -> None:
+    """What bot/ and cogs/ import directly is in [project] dependencies, not left to arrive with
+    another package (aiohttp and yarl came with discord.py once)."""
+    import ast
+    import sys
+    from importlib.metadata import packages_distributions
+
+    declared = {
+        normalised(re.split(r"[<>=!~ ;\[]", d)[0])
+        for d in tomllib.loads(read("pyproject.toml"))["project"]["dependencies"]
+    }
+    imported: set[str] = set()
+    for path in [*ROOT.joinpath("bot").rglob("*.py"), *ROOT.joinpath("cogs").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = sorted(imported - set(sys.stdlib_module_names) - {"bot", "cogs", "__future__"})
+    assert {"discord", "httpx", "aiosqlite", "aiohttp", "yarl"} <= set(third_party)
+    providers = packages_distributions()
+    for module in third_party:
+        assert {normalised(d) for d in providers.get(module, [])} & declared, (
+            f"bot/ or cogs/ imports {module}: declare its package in [project] dependencies"
+        )

@@ -58,11 +58,13 @@ def variables_read_by_the_code() -> set[str]:
     return found
 
 
-def test_quick_start_is_the_two_commands_ci_runs() -> None:
+def test_quick_start_is_the_commands_ci_runs() -> None:
     block = re.search(r"## Quick start\n\n```sh\n(.*?)```", README, re.S)
     assert block, "the quick start's code block"
     commands = [line.split("#")[0].strip() for line in block.group(1).splitlines() if line.strip()]
-    assert commands == ["uv run session-warden", "uv run pytest"]
+    assert commands == ["uv run session-warden", "uv run pytest", "uv run session-warden demo"]
+    # The third is run by the suite, as a newcomer runs it.
+    assert '"demo"' in (ROOT / "tests" / "test_e2e_demo.py").read_text(encoding="utf-8")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert re.search(r"^uv run pytest$", ci, re.M)
     assert re.search(r"^uv sync --locked$", ci, re.M), "CI installs from uv.lock and fails when it is stale"
@@ -99,6 +101,13 @@ def test_env_example_and_compose_use_only_real_variables() -> None:
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
     listed = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, re.M))
     assert listed == set(ENV_VARS)
+    # Each line shows the real default (an uncommented copy must change nothing), or nothing
+    # for the required and the unset ones.
+    shown = dict(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=(.*)$", example, re.M))
+    for name, default in ENV_VARS.items():
+        assert shown[name] == (default or ""), (
+            f".env.example shows {name}={shown[name]}, the default is {default!r}"
+        )
     for line in example.splitlines():  # only the two tokens are uncommented, and they are empty
         if line and not line.startswith("#"):
             assert line in ("DISCORD_TOKEN=", "USEAPI_TOKEN=")

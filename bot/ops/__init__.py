@@ -1,5 +1,5 @@
 """Operator commands that never touch Discord, one module each: `check`, `healthcheck`, `backup`
-and `audit`.
+and `audit`; and `demo`, which touches only a local stand-in of it.
 
 Each returns the process exit status and writes a short report to `out`: 0 when all is well,
 1 when something is wrong (the report says what). An invalid configuration or command line is
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.ops._audit import audit
     from bot.ops._backup import backup, backup_target
     from bot.ops._check import MIN_FREE_BYTES, Report, Row, check, format_table, merge_rows
+    from bot.ops._demo import demo
     from bot.ops._healthcheck import CLOCK_SLACK, HEARTBEAT_KEY, healthcheck, read_heartbeat
     from bot.ops._text import iso_utc, relative
 
@@ -27,6 +28,7 @@ _WHERE = {
     "audit": "_audit",
     "backup": "_backup",
     "backup_target": "_backup",
+    "demo": "_demo",
     "MIN_FREE_BYTES": "_check",
     "Report": "_check",
     "Row": "_check",
@@ -49,6 +51,7 @@ __all__ = [
     "backup",
     "backup_target",
     "check",
+    "demo",
     "format_table",
     "healthcheck",
     "iso_utc",

@@ -83,6 +83,7 @@ def _operator_reason(exc: UseapiError) -> str:
 
 
 async def _check_database(settings: Settings, report: Report) -> Store | None:
+    """The database, open, for the caller to close; None when it could not be opened."""
     path = settings.database_path
     existed = path.exists()
     try:
@@ -91,14 +92,25 @@ async def _check_database(settings: Settings, report: Report) -> Store | None:
         report.fail("database", f"{exc}")
         return None
     try:
+        await _report_database(store, existed, report)
+    except BaseException:
+        # Closed on every way out: an open aiosqlite connection's thread keeps the process alive.
+        await store.close()
+        raise
+    return store
+
+
+async def _report_database(store: Store, existed: bool, report: Report) -> None:
+    path = store.path
+    try:
         verdict = await store.quick_check()
         if verdict != "ok":
             report.fail("database", f"{path} is damaged (quick_check: {verdict})")
-            return store
+            return
         await store.probe_write()
     except sqlite3.Error as exc:
         report.fail("database", f"cannot write {path}: {exc}")
-        return store
+        return
     version = await store.schema_version()
     known = len(migrations())
     free = shutil.disk_usage(path.resolve().parent).free
@@ -110,7 +122,6 @@ async def _check_database(settings: Settings, report: Report) -> Store | None:
         report.fail("database", f"{text}; written by a newer Session Warden (knows {known}): upgrade")
     else:
         report.ok("database", text)
-    return store
 
 
 async def _check_useapi(

@@ -13,19 +13,20 @@ from typing import TYPE_CHECKING, TextIO
 
 from bot.durations import format_duration
 from bot.ops._text import iso_utc, relative
-from bot.settings import HEARTBEAT
+from bot.settings import HEARTBEAT, STOPPED_AT
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
-# Written by the scheduler (bot/watch.py) at every pass.
+# Written by the scheduler (bot/watch.py) at every pass, cleared when a bot starts or stops.
 HEARTBEAT_KEY = HEARTBEAT.key
 # healthcheck tolerates a heartbeat this far in the future (clocks of two processes, rounding).
 CLOCK_SLACK = timedelta(seconds=60)
 
 
-def read_heartbeat(path: Path) -> datetime:
-    """The scheduler's last heartbeat; raises LookupError with a sentence when there is none."""
+def read_heartbeat(path: Path, now: datetime | None = None) -> datetime:
+    """The scheduler's last heartbeat; raises LookupError with a sentence when there is none
+    (saying when the bot stopped, if it stopped; `now` for how long ago)."""
     if not path.is_file():
         raise LookupError(f"no database at {path}: the bot has not started here")
     uri = f"{path.resolve().as_uri()}?mode=ro"
@@ -34,14 +35,23 @@ def read_heartbeat(path: Path) -> datetime:
     except sqlite3.Error as exc:
         raise LookupError(f"cannot open {path} read-only: {exc}") from exc
     try:
-        row = conn.execute("SELECT value FROM settings WHERE key = ?", (HEARTBEAT_KEY,)).fetchone()
+        rows = dict(
+            conn.execute(
+                "SELECT key, value FROM settings WHERE key IN (?, ?)", (HEARTBEAT_KEY, STOPPED_AT.key)
+            ).fetchall()
+        )
     except sqlite3.Error as exc:
         raise LookupError(f"cannot read {path}: {exc}") from exc
     finally:
         conn.close()
-    if row is None:
+    raw = str(rows.get(HEARTBEAT_KEY, "")).strip()
+    if not raw:
+        stopped = str(rows.get(STOPPED_AT.key, "")).strip()
+        if stopped.isdigit():
+            at = datetime.fromtimestamp(int(stopped), tz=UTC)
+            ago = relative(at - (now or datetime.now(UTC)))
+            raise LookupError(f"the bot stopped at {iso_utc(at)} ({ago}) and has not run since")
         raise LookupError("no scheduler heartbeat yet: the bot is starting or its scheduler never ran")
-    raw = str(row[0]).strip()
     if not raw.isdigit():
         raise LookupError(f"the scheduler heartbeat {raw[:20]!r} is not a Unix time")
     return datetime.fromtimestamp(int(raw), tz=UTC)
@@ -52,7 +62,7 @@ def healthcheck(settings: Settings, out: TextIO, *, now: datetime | None = None)
     now = now or datetime.now(UTC)
     limit = settings.health_max_age
     try:
-        beat = read_heartbeat(settings.database_path)
+        beat = read_heartbeat(settings.database_path, now)
     except LookupError as exc:
         out.write(f"unhealthy: {exc}\n")
         return 1

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import discord
 from discord.utils import format_dt
 
-from bot.expiry import Alert, Kind, Plan, format_stages, stage_label
+from bot.expiry import Alert, Kind, Plan, format_stages, stage_label, stage_text
 from bot.followup import How, PostedWarning, Reminder, Resolution
 from bot.models import AlertFailure, TrackedAccount, WarningKey
 from bot.services import REGISTRY
@@ -319,4 +319,4 @@ def _stage_of(stage: str) -> str:
         return "error reported upstream"
     if stage == "expired":
         return "expired"
-    return f"expires within {stage}"
+    return f"expires within {stage_text(stage)}"
