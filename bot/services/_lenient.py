@@ -122,7 +122,8 @@ def unwrap(obj: dict[str, Any], *known: str) -> tuple[str | None, dict[str, Any]
 # A list's 404 that says nothing is configured (the wording of useapi.net's older pages, "is not
 # configured" of ACE Music's 404). A bare "not found" could be a moved route: never "no accounts".
 _NOTHING_CONFIGURED = re.compile(
-    r"configuration not found|not configured|no accounts?\b|nothing (is )?configured", re.IGNORECASE
+    r"configuration not found|not configured|\bno\b[^.]{0,40}\baccounts?\b|nothing (is )?configured",
+    re.IGNORECASE,
 )
 
 
