@@ -110,11 +110,12 @@ def obj_at(obj: dict[str, Any], *path: str) -> dict[str, Any] | None:
 
 def unwrap(obj: dict[str, Any], *known: str) -> tuple[str | None, dict[str, Any]]:
     """A registration answer keyed by its account (`{"<id>": {...}}`, as Mureka's January 2026
-    POST prints it) unwrapped to (key, account); any other answer as (None, itself). An answer
-    holding any of the `known` top-level fields is never taken for a wrapper."""
+    POST prints it) unwrapped to (key, account); any other answer as (None, itself). Only a
+    single entry holding one of an account's `known` fields, in an answer holding none of them
+    itself, is taken for a wrapper (`{"user": {"id": …}}` is not one)."""
     if len(obj) == 1 and not any(name in obj for name in known):
         ((key, value),) = obj.items()
-        if isinstance(value, dict):
+        if isinstance(value, dict) and any(name in value for name in known):
             return key, value
     return None, obj
 
