@@ -35,7 +35,7 @@ from tests.catalogue import (
     titles,
     warnings,
 )
-from tests.doubles.services.mureka import NOT_FOUND, TOKENS_REFUSED, MurekaDouble
+from tests.doubles.services.mureka import TOKENS_REFUSED, MurekaDouble
 from tests.harness import modal_inputs, running_rig, scenario_secrets
 
 EMAIL = "mu@re.ka"  # shorter than the sweep's 8 characters: shown back on purpose
