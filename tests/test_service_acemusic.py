@@ -36,7 +36,7 @@ from tests.catalogue import (
     warnings,
 )
 from tests.doubles.services.acemusic import PASSWORD_REFUSED, WRONG_LOGIN, AceMusicDouble
-from tests.harness import Rig, modal_inputs, running_rig, scenario_secrets
+from tests.harness import Rig, modal_inputs, running_rig, scenario_secrets, sweep
 
 EMAIL = "ace@ac.ai"  # shorter than the sweep's 8 characters: an account key is shown on purpose
 PASSWORD = "Ace-Mus1c-Passw0rd!"
@@ -424,3 +424,14 @@ async def test_remove_deletes_on_useapi_even_when_its_answer_is_an_empty_200(wat
     assert await rig.bot.store.list_accounts("acemusic") == []  # type: ignore[union-attr]
     await sync_again(rig)
     assert warnings(rig) == []  # removed on purpose: not "disappeared"
+
+
+async def test_the_sweep_catches_a_leaked_password(tmp_path: Path) -> None:
+    async with running_rig(tmp_path, services=("luma", "acemusic"), sweep_secrets=False) as rig:
+        rig.useapi.acemusic.teach_login(EMAIL, PASSWORD)
+        await grant(rig)
+        await register(rig, "acemusic", form())
+        assert rig.bot is not None
+        await rig.bot.store.set_setting("oops", PASSWORD)
+    leaks = sweep(rig).leaks
+    assert any("taught to the acemusic double" in leak and "database file" in leak for leak in leaks), leaks

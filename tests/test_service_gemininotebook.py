@@ -36,7 +36,7 @@ from tests.catalogue import (
     warnings,
 )
 from tests.doubles.services.gemininotebook import GeminiNotebookDouble
-from tests.harness import USEAPI_TOKEN, modal_inputs, running_rig, scenario_secrets
+from tests.harness import USEAPI_TOKEN, modal_inputs, running_rig, scenario_secrets, sweep
 
 SID = "g.a000NotebookSid7Kq3Zt9Lm2Vb7Nc8Hs4"
 LSID = "o.notebook-lsid-Vb7Nc8Hs4Pw6Ry1Ju5"
@@ -418,3 +418,16 @@ async def test_a_live_read_answering_596_warns_once(tmp_path: Path, monkeypatch:
             await run_pass(rig)
         (warning,) = warnings(rig)
         assert "no longer valid" in str(warning["embeds"][0])
+
+
+async def test_the_sweep_catches_a_leaked_cookie_value(tmp_path: Path) -> None:
+    async with running_rig(tmp_path, services=("luma", "gemininotebook"), sweep_secrets=False) as rig:
+        rig.useapi.gemini_notebook.teach(LSID, EMAIL)
+        await grant(rig)
+        await register(rig, "notebook", {"cookies": TABLE})
+        assert rig.bot is not None
+        await rig.bot.send_to_alert_channel(content=f"leaked {SID}")
+    leaks = sweep(rig).leaks
+    assert any("posted to /v1/gemini-notebook/" in leak and "POST /channels/" in leak for leak in leaks), (
+        leaks
+    )

@@ -4,6 +4,7 @@ registration through the form with each documented error, and its warnings end t
 from __future__ import annotations
 
 import copy
+import logging
 import zoneinfo
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,7 +41,7 @@ from tests.catalogue import (
     warnings,
 )
 from tests.doubles.services.googlevids import GoogleVidsDouble
-from tests.harness import USEAPI_TOKEN, modal_inputs, running_rig, scenario_secrets
+from tests.harness import USEAPI_TOKEN, modal_inputs, running_rig, scenario_secrets, sweep
 
 SID = "g.a000vIdsSidVal7Kq3Zt9Lm2Vb7Nc8Hs4Pw"
 PSIDTS = "sidts-CjEBVidsTs9Lm2Vb7Nc8Hs4Pw6Ry1Ju"
@@ -675,3 +676,14 @@ def test_the_list_example_is_not_mutated_by_parsing(vids: GoogleVidsService) -> 
     for key, value in LIST_200.items():
         vids.parse_account(value, key)
     assert LIST_200 == before
+
+
+async def test_the_sweep_catches_a_leaked_cookie_value(tmp_path: Path) -> None:
+    async with running_rig(tmp_path, services=("luma", "googlevids"), sweep_secrets=False) as rig:
+        rig.useapi.google_vids.teach(SID, EMAIL)
+        await grant(rig)
+        await register(rig, "vids", {"cookies": TABLE})
+        logging.getLogger("bot.services").warning("leaked %s", PSIDTS)  # a value of the table, not taught
+    leaks = sweep(rig).leaks
+    assert any("posted to /v1/google-vids/" in leak and "log record" in leak for leak in leaks), leaks
+    assert all(PSIDTS not in leak for leak in leaks)

@@ -4,6 +4,7 @@ documented error, and its warnings end to end."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from tests.catalogue import (
     warnings,
 )
 from tests.doubles.services.mureka import TOKENS_REFUSED, MurekaDouble
-from tests.harness import modal_inputs, running_rig, scenario_secrets
+from tests.harness import modal_inputs, running_rig, scenario_secrets, sweep
 
 EMAIL = "mu@re.ka"  # shorter than the sweep's 8 characters: shown back on purpose
 PASSWORD = "Mureka-Passw0rd-7Qp2"
@@ -596,3 +597,13 @@ async def test_a_legacy_token_warns_before_its_thirty_days(
         await rig.start_bot()
         await run_pass(rig)
         assert titles(rig) == ["Mureka session token expires within 3d"]  # 2 days left
+
+
+async def test_the_sweep_catches_a_leaked_token_and_refresh_token(tmp_path: Path) -> None:
+    async with running_rig(tmp_path, services=("luma", "mureka"), sweep_secrets=False) as rig:
+        rig.useapi.mureka.teach_tokens(TOKEN, REFRESH, account=ACCOUNT)
+        await grant(rig)
+        await register(rig, "mureka", form(token=TOKEN, refresh=REFRESH))
+        logging.getLogger("cogs.register").info("leaked %s and %s", TOKEN, REFRESH)
+    leaks = sweep(rig).leaks
+    assert sum("taught to the mureka double" in leak and "log record" in leak for leak in leaks) == 2, leaks
