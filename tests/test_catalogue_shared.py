@@ -3,14 +3,23 @@ the register form's text block (`form_intro`) as Discord checks it, and a DELETE
 
 from __future__ import annotations
 
+import io
+import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot import ops
+from bot.config import Settings
 from bot.services import REGISTRY
 from bot.services._lenient import says_nothing_configured, signed_out, unwrap
 from bot.useapi import Failure, UseapiError
 from tests.doubles.discord_double import _modal_problem
+from tests.doubles.useapi_double import UseapiDouble
+from tests.harness import DISCORD_TOKEN, USEAPI_TOKEN
 
 
 def error(status: int, detail: str | None, failure: Failure = Failure.UNAVAILABLE) -> UseapiError:
@@ -105,3 +114,43 @@ def test_every_form_intro_fits_a_modal_as_the_double_checks_it(key: str) -> None
     components = [{"type": 10, "content": cls.form_intro}]
     components += [label(f.label, description=f.description) for f in cls.form_fields]
     assert _modal_problem(modal(*components, title=f"Register your {cls.label} account")) is None
+
+
+CATALOGUE = ("googlevids", "gemininotebook", "acemusic", "mureka")
+
+
+async def test_check_reads_the_new_services_switched_on_or_off(tmp_path: Path) -> None:
+    """`check` derives from the registry: each new service's list is read, its accounts listed
+    with their deadlines (or none), its "nothing configured" answer taken for no accounts."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    async with UseapiDouble(token=USEAPI_TOKEN) as ua:
+        ua.google_vids.set_account("vids@example.com", cookies_expire=now + timedelta(days=100))
+        ua.acemusic.set_account("ace@example.com")
+        ua.acemusic.refuse_stored_password("ace@example.com")
+        # Gemini Notebook and Mureka have none: 200 {} and the documented 404.
+        settings = Settings(
+            discord_token=DISCORD_TOKEN,
+            useapi_token=USEAPI_TOKEN,
+            useapi_base_url=ua.base_url,
+            database_path=tmp_path / "warden.sqlite3",
+            useapi_timeout=timedelta(seconds=3),
+            services=("luma", *CATALOGUE),
+        )
+        out = io.StringIO()
+        status = await ops.check(settings, out, now=now)
+        report = out.getvalue()
+        assert status == 0, report
+        assert "Google Vids: token accepted, 1 account(s) configured" in report
+        assert "Gemini Notebook: token accepted, no account configured yet" in report
+        assert "ACE Music: token accepted, 1 account(s) configured" in report
+        assert "Mureka: token accepted, no account configured yet" in report
+        assert re.search(r"^Google Vids +vids@example\.com +\S+ +100d", report, re.M), report
+        assert re.search(r"^ACE Music +ace@example\.com .*ACE Music refused the stored", report, re.M), report
+
+        out = io.StringIO()
+        off = await ops.check(replace(settings, services=("luma",)), out, now=now)
+        assert off == 0
+        assert (
+            "Google Vids: 1 account(s) on useapi.net, switched off here: add googlevids to SERVICES"
+            in out.getvalue()
+        )
