@@ -17,9 +17,10 @@ from bot.config import Settings
 from bot.services import REGISTRY
 from bot.services._lenient import says_nothing_configured, signed_out, unwrap
 from bot.useapi import Failure, UseapiError
+from cogs.register._cog import _submitted_values
 from tests.doubles.discord_double import _modal_problem
 from tests.doubles.useapi_double import UseapiDouble
-from tests.harness import DISCORD_TOKEN, USEAPI_TOKEN
+from tests.harness import DISCORD_TOKEN, USEAPI_TOKEN, _modal_values
 
 
 def error(status: int, detail: str | None, failure: Failure = Failure.UNAVAILABLE) -> UseapiError:
@@ -154,3 +155,19 @@ async def test_check_reads_the_new_services_switched_on_or_off(tmp_path: Path) -
             "Google Vids: 1 account(s) on useapi.net, switched off here: add googlevids to SERVICES"
             in out.getvalue()
         )
+
+
+def test_a_text_display_in_a_submit_is_neither_a_value_nor_a_secret() -> None:
+    """Discord answers a text display with its type and id only; both readers of a submit (the
+    late-submit path's `_submitted_values`, the sweep's `_modal_values`) skip it."""
+    components = [
+        {"type": 10, "id": 1},
+        {
+            "type": 18,
+            "id": 2,
+            "component": {"type": 4, "id": 3, "custom_id": "cookies", "value": "Typed-Value-123"},
+        },
+    ]
+    assert dict(_submitted_values(components)) == {"cookies": "Typed-Value-123"}
+    payload = {"type": 5, "data": {"custom_id": "warden:register:googlevids:ab", "components": components}}
+    assert _modal_values(payload) == ["Typed-Value-123"]
