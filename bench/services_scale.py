@@ -1,9 +1,8 @@
-"""Every known service switched on, 10 / 100 / 1,000 accounts each: what grows, and by how much.
+"""Every service switched on, 10 / 100 / 1,000 accounts each: what grows, and by how much.
 
-For each size the useapi.net double lists that many accounts per service (Luma, Google Flow,
-Dreamina, Flow Music, Kling, Runway, PixVerse, MiniMax, LTX Studio), expiries spread over the
-next 30 days. A real WardenBot (fixed clock, loop stopped) runs a first pass that syncs every
-list and posts what is already
+For each size the useapi.net double lists that many accounts per service (every service in the
+registry), expiries spread over the next 30 days where the service has one. A real WardenBot
+(fixed clock, loop stopped) runs a first pass that syncs every list and posts what is already
 due; then, with nothing due, it measures:
 
   steady pass     `AlertsCog.run_pass()` with no sync due (what runs every 30 s)
@@ -54,6 +53,10 @@ def populate(ua: Any, size: int) -> None:
         ua.runway.set_account(f"runway{n}@example.com", expires)
         ua.pixverse.set_account(f"pixverse{n}@example.com", expires)
         ua.minimax.set_account(f"{700000 + n}", expires)
+        ua.google_vids.set_account(f"vids{n}@example.com", cookies_expire=expires)
+        ua.gemini_notebook.set_account(f"notebook{n}@example.com", cookies_expire=expires)
+        ua.acemusic.set_account(f"ace{n}@example.com")
+        ua.mureka.set_account(str(10**13 + n), mode="token", token_expires=START + timedelta(days=20))
 
 
 async def measure(size: int, runs: int) -> dict[str, float]:

@@ -379,7 +379,9 @@ async def test_minimax_registration_end_to_end(rig: Rig) -> None:
     inputs = modal_inputs(opened)
     assert list(inputs) == ["url", "token", "max_jobs"]
     assert inputs["url"]["style"] == 2 and inputs["url"]["max_length"] == 4000
-    assert "/cursor" in opened.data["components"][0]["description"]
+    assert opened.data["components"][0]["type"] == 10  # form_intro: the DevTools steps, above the fields
+    labels = [c for c in opened.data["components"] if c.get("type") == 18]
+    assert "/cursor" in labels[0]["description"]
 
     submitted = await rig.submit(opened, form(url=f"Request URL: {URL}", max_jobs="3"), user=member(rig))
     answer = await rig.followup(submitted)
@@ -481,7 +483,7 @@ async def test_minimax_warns_by_exp_expire_and_on_error_and_nothing_otherwise(wa
 
     clock(rig).set(expires - 72 * H + timedelta(seconds=20))
     await run_pass(rig)
-    assert titles(rig) == ["MiniMax session expires within 3d"]
+    assert titles(rig) == ["MiniMax session expires within 72h"]
 
     rig.useapi.minimax.set_error(ACCOUNT, "MiniMax token expired, update the account")
     await next_sync(rig)

@@ -377,7 +377,8 @@ async def test_delete_is_204_and_a_404_is_not_there(upstream: tuple[UseapiDouble
 async def test_pixverse_registration_end_to_end(rig: Rig) -> None:
     rig.useapi.pixverse.teach_login(EMAIL, PASSWORD, EXPIRES)
     opened = await open_form(rig, "pixverse")
-    assert "Gmail, Apple or Discord" in opened.data["components"][0]["description"]
+    labels = [c for c in opened.data["components"] if c.get("type") == 18]  # after form_intro
+    assert "Gmail, Apple or Discord" in labels[0]["description"]
     inputs = modal_inputs(opened)
     assert list(inputs) == ["email", "password", "max_jobs"] and inputs["max_jobs"]["max_length"] == 1
 
@@ -471,7 +472,7 @@ async def test_pixverse_warns_by_its_session_expiry_and_on_error_and_nothing_oth
 
     clock(rig).set(expires - 72 * H + timedelta(seconds=20))
     await run_pass(rig)
-    assert titles(rig) == ["PixVerse session expires within 3d"]
+    assert titles(rig) == ["PixVerse session expires within 72h"]
 
     rig.useapi.pixverse.set_error(EMAIL, "PixVerse session ended: the password was changed")
     await next_sync(rig)

@@ -603,7 +603,7 @@ async def test_runway_warns_by_its_token_expiry_and_on_error_and_nothing_otherwi
 
     clock(rig).set(expires - 72 * H + timedelta(seconds=20))
     await run_pass(rig)
-    assert titles(rig) == ["Runway session expires within 3d"]
+    assert titles(rig) == ["Runway session expires within 72h"]
 
     rig.useapi.runway.set_error(EMAIL, "Runway session refresh failed, update the password")
     await next_sync(rig)

@@ -9,6 +9,7 @@ import pytest
 from bot.config import ENV_VARS, load_settings
 from bot.services import DEFAULT_SERVICES, KNOWN_SERVICES, REGISTRY, label
 from bot.useapi import FormField, UseapiService
+from bot.useapi.forms import MODAL_COMPONENT_LIMIT, TEXT_DISPLAY_LIMIT
 
 # Discord's rule for command and option names (lower case, no spaces, 1-32 characters).
 COMMAND_NAME = re.compile(r"^[-_a-z0-9]{1,32}$")
@@ -28,6 +29,10 @@ def test_each_description_fits_discord_and_useapi(key: str) -> None:
     assert COMMAND_NAME.fullmatch(cls.command_group), cls.command_group
     assert 1 <= len(cls.group_description) <= 100 and 1 <= len(cls.register_description) <= 100
     assert 1 <= len(cls.form_fields) <= 5  # a modal holds five components
+    # The text block above the fields is one of the five, and holds at most 4000 characters.
+    intro = cls.form_intro
+    assert len(cls.form_fields) + (1 if intro else 0) <= MODAL_COMPONENT_LIMIT
+    assert intro is None or 1 <= len(intro) <= TEXT_DISPLAY_LIMIT
     ids = [f.id for f in cls.form_fields]
     assert len(set(ids)) == len(ids) and all(FIELD_ID.fullmatch(i) for i in ids)
     assert cls.accounts_path.startswith("/v1/") or cls.accounts_path.startswith("/v2/")

@@ -82,23 +82,23 @@ def _is_google(domain: str) -> bool:
     return any(host == d or host.endswith("." + d) for d in GOOGLE_DOMAINS)
 
 
-def _refuse_shapes(text: str) -> None:
+def _refuse_shapes(text: str, where_to_copy: str) -> None:
     """Things people paste instead of the table, each answered with what to copy instead."""
     if _COOKIE_HEADER.match(text):
-        raise CookieError("That is a Cookie header, not the cookie table useapi.net needs. " + WHERE_TO_COPY)
+        raise CookieError("That is a Cookie header, not the cookie table useapi.net needs. " + where_to_copy)
     if text.startswith(("[", "{")):
         raise CookieError(
-            "That looks like a cookie export in JSON, not the cookie table useapi.net needs. " + WHERE_TO_COPY
+            "That looks like a cookie export in JSON, not the cookie table useapi.net needs. " + where_to_copy
         )
     if "\t" not in text:
         if "=" in text and ";" in text:
             raise CookieError(
                 "That looks like a cookie header (`name=value; …`), not the cookie table "
-                "useapi.net needs. " + WHERE_TO_COPY
+                "useapi.net needs. " + where_to_copy
             )
         if "\n" not in text:
             raise CookieError(
-                "That is a single value, not the cookie table useapi.net needs. " + WHERE_TO_COPY
+                "That is a single value, not the cookie table useapi.net needs. " + where_to_copy
             )
         raise CookieError(
             "What you pasted has no tabs between its columns, so it is not the cookie table as the "
@@ -107,11 +107,15 @@ def _refuse_shapes(text: str) -> None:
         )
 
 
-def parse_cookie_table(*parts: str) -> CookieTable:
+def parse_cookie_table(
+    *parts: str, where_to_copy: str = WHERE_TO_COPY, sites: str = "labs.google or google.com"
+) -> CookieTable:
     """Validate the pasted cookie table (several parts are joined: one per form field).
 
     Raises CookieError naming the line that is wrong, never a cell of the table: cookie values
-    are secrets, and the secret sweep counts every word of a pasted table as one.
+    are secrets, and the secret sweep counts every word of a pasted table as one. Every Google
+    cookie-table service reads its paste here; `where_to_copy` (its page and sites) and `sites`
+    (what "belongs to Google" means to it) word its answers.
     """
     for part in parts:
         if len(part) > MAX_PASTE_LENGTH:
@@ -122,8 +126,8 @@ def parse_cookie_table(*parts: str) -> CookieTable:
     joined = "\n".join(p for p in parts if p.strip())
     text = joined.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
     if not text.strip():
-        raise CookieError("Nothing was pasted. " + WHERE_TO_COPY)
-    _refuse_shapes(text.strip())
+        raise CookieError("Nothing was pasted. " + where_to_copy)
+    _refuse_shapes(text.strip(), where_to_copy)
     lines = [line for line in text.split("\n") if line.strip()]
     if len(lines) > MAX_ROWS:
         raise CookieError(
@@ -176,9 +180,7 @@ def parse_cookie_table(*parts: str) -> CookieTable:
         if value.strip('"'):
             values.append(value.strip('"'))
     if len(kept) == (1 if header is not None else 0):
-        raise CookieError(
-            "None of these cookies belong to Google (labs.google or google.com). " + WHERE_TO_COPY
-        )
+        raise CookieError(f"None of these cookies belong to Google ({sites}). " + where_to_copy)
     return CookieTable(text="\n".join(kept), values=tuple(values), names=tuple(names))
 
 

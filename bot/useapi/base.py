@@ -288,6 +288,10 @@ class UseapiService(ABC):
     credential_noun: ClassVar[str] = "cookie"  # "useapi.net accepted the Luma cookie"
     expiry_noun: ClassVar[str] = "session"  # "Luma session expires within 6h"
     form_fields: ClassVar[tuple[FormField, ...]]
+    # Longer steps shown above the fields, as a text block (Discord's Text Display): how to copy
+    # a cookie table, which of two ways to sign in to fill in. Each field's description stays
+    # one short sentence; None shows the fields alone.
+    form_intro: ClassVar[str | None] = None
     accounts_path: ClassVar[str]  # POST registers, GET lists
     empty_list: ClassVar[EmptyList] = EmptyList.NOT_FOUND
     details_path: ClassVar[str | None] = None  # GET one account, `{account}` URL-encoded
@@ -349,9 +353,16 @@ class UseapiService(ABC):
         """
         if self.delete_path is None:
             raise UseapiError(Failure.UNAVAILABLE, service_label=self.label)
-        status, _ = await self._transport.request_with_status(
-            "DELETE", self.account_route(self.delete_path, account), label=self.label, empty_on_404=True
-        )
+        try:
+            status, _ = await self._transport.request_with_status(
+                "DELETE", self.account_route(self.delete_path, account), label=self.label, empty_on_404=True
+            )
+        except UseapiError as exc:
+            # A 2xx whose body can't be read (200 with nothing in it: ACE Music's and Mureka's
+            # pages print no success body) still deleted the account.
+            if exc.failure is Failure.BAD_RESPONSE and exc.status is not None and 200 <= exc.status < 300:
+                return True
+            raise
         return status != 404
 
     def register_path(self, submission: Submission) -> str:

@@ -11,10 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# Discord's limits for modal components (Label text 45, description 100, text input 4000).
+# Discord's limits for modal components (Label text 45, description 100, text input 4000, a
+# modal's top-level components 5, a Text Display's content 4000: a service's `form_intro`).
 LABEL_LIMIT = 45
 DESCRIPTION_LIMIT = 100
 TEXT_INPUT_LIMIT = 4000
+MODAL_COMPONENT_LIMIT = 5
+TEXT_DISPLAY_LIMIT = 4000
 
 
 @dataclass(frozen=True)

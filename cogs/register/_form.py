@@ -36,7 +36,8 @@ MAX_REMEMBERED_MODALS = 5000
 
 class RegisterModal(ui.Modal):
     """A service's register form, built from its `form_fields`: each input in a Label that says
-    where the value comes from (Discord's current modal layout)."""
+    where the value comes from (Discord's current modal layout), below the service's
+    `form_intro` as a text block when it has longer steps to explain."""
 
     def __init__(self, service: UseapiService, issued: dict[str, None]) -> None:
         # Long enough to go and copy a cookie; after this discord.py forgets the modal and a late
@@ -46,6 +47,9 @@ class RegisterModal(ui.Modal):
         self.service = service
         self._issued = issued
         self.inputs: dict[str, ui.TextInput[RegisterModal] | ui.Select[RegisterModal]] = {}
+        if service.form_intro:
+            # Not an input: a submit answers it with its type and id only, and values() skips it.
+            self.add_item(ui.TextDisplay(service.form_intro))
         for spec in service.form_fields:
             component = _input_for(spec)
             self.inputs[spec.id] = component

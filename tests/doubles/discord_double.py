@@ -32,7 +32,8 @@ connection), `await wait_until_ready()`, `await dispatch(event, data)`.
 Interactions: builders `slash_command(...)`, `modal_submit(...)`, `modal_submit_for(callback,
 values)`, `button_click(...)` return complete payloads; `await dispatch_interaction(payload)`
 returns the id. Initial responses later than `interaction_deadline` (3 s, like Discord) get 404
-Unknown interaction.
+Unknown interaction. A modal (callback type 9) is checked as Discord checks it (`_modal_problem`:
+1-5 top-level action rows, labels or text displays, within their limits); else 400.
 
 Faults: `fail_channel_messages(channel_id, status, times=None, retry_after=None, code=None)`,
 `clear_channel_faults()`, `await delete_channel(channel_id)`, `await go_away()` / `await
@@ -872,7 +873,7 @@ class DiscordDouble:
         of the interaction that opened the modal. Text inputs missing from `values` are submitted
         empty, as Discord does; a string select in a label submits `values: [value]` (a value that
         is not one of its options raises ValueError); a key that is not a text input or select of
-        the modal raises KeyError."""
+        the modal raises KeyError. A text display (type 10) is answered as Discord does: `{type, id}`."""
         rec = callback.request if isinstance(callback, CallbackResult) else callback
         body = rec.json
         opener = self._interactions[int(rec.path.split("/")[2])].payload
@@ -886,7 +887,10 @@ class DiscordDouble:
         ids = iter(range(1, 1000))
         components: list[JSONDict] = []
         for top in modal["components"]:
-            if top["type"] == 18 and top["component"].get("type") == 3:
+            if top["type"] == 10:
+                # A text display comes back with its type and id only: no content, no value.
+                components.append({"type": 10, "id": next(ids)})
+            elif top["type"] == 18 and top["component"].get("type") == 3:
                 # A string select in a label: Discord sends the chosen option values.
                 select = top["component"]
                 allowed = {o["value"] for o in select.get("options", [])}
@@ -1298,14 +1302,7 @@ class DiscordDouble:
             stored = self.messages.setdefault(inter.original_id, dict(payload["message"]))
             if rtype == 7:
                 msg = self._edit_message(stored, data, rec.files)
-        elif (rtype == 9 and not {"custom_id", "title", "components"} <= set(data)) or rtype not in (
-            1,
-            6,
-            8,
-            9,
-            10,
-            12,
-        ):
+        elif (rtype == 9 and _modal_problem(data) is not None) or rtype not in (1, 6, 8, 9, 10, 12):
             return _error(400, "Invalid Form Body", 50035)
         inter.acked = True
         if msg is not None:
@@ -1552,6 +1549,47 @@ def _guess_option_type(value: Any) -> int:
     if isinstance(value, FakeMember):
         return 6
     return 3
+
+
+# What Discord accepts at the top of a modal (components reference, "Using modal components"):
+# an action row holding one text input (the older layout), a Label around one input, or a Text
+# Display (type 10, markdown `content`, at most 4000 characters). 1-5 of them, title <= 45.
+_MODAL_INPUTS = (3, 4, 5, 6, 7, 8)
+MODAL_MAX_COMPONENTS = 5
+TEXT_DISPLAY_MAX = 4000
+
+
+def _modal_problem(data: JSONDict) -> str | None:
+    """Why Discord would refuse this modal (a 400 Invalid Form Body), or None."""
+    if not {"custom_id", "title", "components"} <= set(data):
+        return "custom_id, title and components are required"
+    if not isinstance(data["title"], str) or not 1 <= len(data["title"]) <= 45:
+        return "title must be 1-45 characters"
+    top = data["components"]
+    if not isinstance(top, list) or not 1 <= len(top) <= MODAL_MAX_COMPONENTS:
+        return "a modal has 1 to 5 components"
+    for component in top:
+        kind = component.get("type") if isinstance(component, dict) else None
+        if kind == 10:
+            content = component.get("content")
+            if not isinstance(content, str) or not 1 <= len(content) <= TEXT_DISPLAY_MAX:
+                return "a text display needs content of 1-4000 characters"
+        elif kind == 18:
+            inner = component.get("component")
+            label, description = component.get("label"), component.get("description")
+            if not isinstance(label, str) or not 1 <= len(label) <= 45:
+                return "a label needs a label of 1-45 characters"
+            if description is not None and (not isinstance(description, str) or len(description) > 100):
+                return "a label's description is at most 100 characters"
+            if not isinstance(inner, dict) or inner.get("type") not in _MODAL_INPUTS:
+                return "a label holds one input"
+        elif kind == 1:
+            inner_list = component.get("components")
+            if not isinstance(inner_list, list) or len(inner_list) != 1 or inner_list[0].get("type") != 4:
+                return "an action row in a modal holds one text input"
+        else:
+            return f"component type {kind!r} is not allowed at the top of a modal"
+    return None
 
 
 def _walk(components: list[JSONDict]) -> list[JSONDict]:
