@@ -18,6 +18,7 @@ the warning is retried on the next pass.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from bot import settings
+from bot.account_diff import judge_details
 from bot.clock import Clock
 from bot.durations import DurationError, parse_duration
 from bot.expiry import (
@@ -351,7 +353,8 @@ class ExpiryWatch:
             log.info("%s %s: live details unavailable (%s)", service.key, account, exc.failure.value)
             await self.store.mark_details_checked(service.key, account, at=now)
             return False
-        return await self.store.record_details(info, checked_at=now, noun=service.expiry_noun)
+        judge = functools.partial(judge_details, info, checked_at=now, noun=service.expiry_noun)
+        return await self.store.record_details(info.service, info.account, judge)
 
     async def _sync_notices(self, report: PassReport) -> None:
         for key in self.services:
