@@ -226,12 +226,3 @@ class WardenBot(commands.Bot):
     async def alert_channel_id(self) -> int | None:
         """`/alerts channel` when set, else ALERT_CHANNEL_ID."""
         return await settings.ALERT_CHANNEL.get(self.store) or self.settings.alert_channel_id
-
-    async def send_to_alert_channel(self, **kwargs: Any) -> discord.Message:
-        """Post to the alert channel; raises discord.HTTPException or LookupError on failure."""
-        channel_id = await self.alert_channel_id()
-        if channel_id is None:
-            raise LookupError("no alert channel is set (use /alerts channel or ALERT_CHANNEL_ID)")
-        kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
-        channel = self.get_partial_messageable(channel_id)
-        return await channel.send(**kwargs)

@@ -10,9 +10,9 @@ Each pass (cogs/alerts.py runs one at least every 30 s, and right when the next 
    what the fresh lists revealed (errors, disappearances, new accounts close to expiry).
 
 Decisions live in bot.expiry and bot.sync; this module runs them in order and records what
-happened. Posting is injected (`send_warning`, `send_notice`): a warning is recorded as sent only
-once its sender returned; a `DeliveryError` is recorded with its reason (for /alerts status) and
-the warning is retried on the next pass.
+happened. Posting is injected (`send_warning`, `send_notice`, their types in bot/delivery.py): a
+warning is recorded as sent only once its sender returned; a `DeliveryError` is recorded with its
+reason (for /alerts status) and the warning is retried on the next pass.
 """
 
 from __future__ import annotations
@@ -20,14 +20,15 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from bot import settings
 from bot.account_diff import judge_details
 from bot.clock import Clock
+from bot.delivery import DeliveryError, NoticeSender, Posted, ReminderSender, WarningEditor, WarningSender
 from bot.durations import DurationError, parse_duration
 from bot.expiry import (
     DEFAULT_STAGES,
@@ -43,7 +44,6 @@ from bot.expiry import (
 )
 from bot.followup import (
     PostedWarning,
-    Reminder,
     lapsed_claims,
     reminders_due,
     resolutions,
@@ -54,7 +54,6 @@ from bot.store import Store
 from bot.sync import (
     Notice,
     SyncResult,
-    SyncState,
     advance,
     after_notice,
     load_state,
@@ -83,38 +82,6 @@ EDITS_PER_PASS = 10
 REMINDERS_PER_PASS = 5
 PRUNE_BATCH = 500
 PRUNE_EVERY = timedelta(hours=1)  # once a batch comes back short: nothing more is old enough
-
-
-class Posted(NamedTuple):
-    """What posting a warning gave: the message, where, and its embed (JSON) for later edits."""
-
-    message_id: int
-    channel_id: int | None = None
-    embed: str | None = None
-
-
-# Posts one warning; the flag is False when upstream could not be re-read just before. Returns
-# the message (or its id), raises DeliveryError.
-WarningSender = Callable[[Alert, bool], Awaitable[Posted | int | None]]
-# Tells the channel that a service's sync is failing, or works again; raises DeliveryError.
-NoticeSender = Callable[[str, Notice, SyncState], Awaitable[None]]
-# Redraws a warning's message as it stands (claimed, lapsed, resolved); raises DeliveryError.
-WarningEditor = Callable[[PostedWarning], Awaitable[None]]
-# Posts a reminder as a reply to its warning; raises DeliveryError.
-ReminderSender = Callable[[Reminder], Awaitable[Posted]]
-
-
-class DeliveryError(Exception):
-    """Posting to (or editing in) the alert channel failed; the message says why, for people
-    and the log. The one error every Discord answer about the alert channel becomes."""
-
-    def __init__(
-        self, reason: str, *, channel_wide: bool, message_gone: bool = False, unconfigured: bool = False
-    ) -> None:
-        super().__init__(reason)
-        self.channel_wide = channel_wide  # later posts this pass would fail the same way
-        self.message_gone = message_gone  # the message (or its channel) no longer exists
-        self.unconfigured = unconfigured  # no alert channel is set at all
 
 
 @dataclass

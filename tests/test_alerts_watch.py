@@ -16,11 +16,12 @@ import httpx
 import pytest
 
 from bot.app import WardenBot
+from bot.delivery import DeliveryError
 from bot.expiry import Alert
 from bot.services import build_services
 from bot.store import Store
 from bot.sync import Notice, SyncState
-from bot.watch import DeliveryError, ExpiryWatch
+from bot.watch import ExpiryWatch
 from tests.clock import FakeClock
 from tests.harness import running_rig
 from tests.test_alerts import EMAIL, SESSION, START, H, cog, grant, key, stages_posted, until

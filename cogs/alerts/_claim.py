@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.utils import format_dt
 
+from bot.delivery import DeliveryError
 from bot.followup import PostedWarning
-from bot.watch import DeliveryError
 from cogs import _alert_channel as alert_channel
 from cogs._format import label, safe
 from cogs.alerts._embeds import followup_embed

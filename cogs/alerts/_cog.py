@@ -22,13 +22,14 @@ from discord.ext import commands, tasks
 
 from bot import settings
 from bot.app import WardenBot
+from bot.delivery import DeliveryError, Posted
 from bot.durations import DurationError, format_duration, parse_duration
 from bot.expiry import DEFAULT_STAGES, Alert, format_stages, next_wake, parse_stages
 from bot.followup import How, PostedWarning, Reminder, Resolution
 from bot.store import StoreError
 from bot.sync import Notice, SyncState, load_state
 from bot.useapi import AccountInfo
-from bot.watch import DeliveryError, ExpiryWatch, PassReport, Posted
+from bot.watch import ExpiryWatch, PassReport
 from cogs import _alert_channel as alert_channel
 from cogs._format import safe
 from cogs.alerts._claim import ClaimButton, TakeOverButton, redraw, warning_view

@@ -18,9 +18,9 @@ from discord import ui
 
 from bot.app import WardenBot
 from bot.cookies import CookieError
+from bot.delivery import DeliveryError
 from bot.registration import RecordingFailed, register_account
 from bot.useapi import AccountInfo, FormField, UseapiError, UseapiService
-from bot.watch import DeliveryError
 from cogs import _alert_channel as alert_channel
 from cogs._format import safe, when
 from cogs.common import refuse_unapproved, reply, warden
