@@ -86,6 +86,7 @@ class WardenBot(commands.Bot):
         useapi_transport: httpx.AsyncBaseTransport | None = None,
         extensions: tuple[str, ...] = EXTENSIONS,
         guild_ready_timeout: float = 2.0,
+        alerts_autostart: bool = True,
     ) -> None:
         # Guilds only: channels and roles come with it, and no privileged intent is needed.
         intents = discord.Intents.none()
@@ -109,6 +110,8 @@ class WardenBot(commands.Bot):
         self.issued_modal_ids: dict[str, None] = {}
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._extensions = extensions
+        # False: the alerts cog's scheduler loop does not start (tests and benchmarks run passes by hand).
+        self.alerts_autostart = alerts_autostart
         point_discord_at(settings)
 
     async def open_resources(self) -> None:

@@ -66,6 +66,7 @@ class Rig:
     log_output: io.StringIO = field(default_factory=io.StringIO)
     extra_secrets: set[str] = field(default_factory=set)  # more values the sweep must not find
     database_paths: set[Path] = field(default_factory=set)  # every database a bot of this rig used
+    alerts_autostart: bool = True  # False: no scheduler loop; the test runs each pass itself
     _task: asyncio.Task[None] | None = None
 
     def add_secret(self, value: str) -> None:
@@ -77,7 +78,9 @@ class Rig:
         if overrides:
             self.settings = replace(self.settings, **overrides)
         self.database_paths.add(self.settings.database_path)
-        bot = WardenBot(self.settings, clock=self.clock, guild_ready_timeout=0.1)
+        bot = WardenBot(
+            self.settings, clock=self.clock, guild_ready_timeout=0.1, alerts_autostart=self.alerts_autostart
+        )
         self.bot = bot
         self._task = asyncio.create_task(bot.start(self.settings.discord_token))
         ready = asyncio.create_task(bot.wait_until_ready())
@@ -309,6 +312,7 @@ async def running_rig(
     clock: Clock | None = None,
     start: bool = True,
     sweep_secrets: bool = True,
+    alerts_autostart: bool = True,
     **overrides: Any,
 ) -> AsyncIterator[Rig]:
     saved_base = discord.http.Route.BASE
@@ -336,7 +340,7 @@ async def running_rig(
         )
         if overrides:
             settings = replace(settings, **overrides)
-        rig = Rig(discord=dd, useapi=ua, settings=settings, clock=clock)
+        rig = Rig(discord=dd, useapi=ua, settings=settings, clock=clock, alerts_autostart=alerts_autostart)
         # The production logging set-up, at its most verbose, plus an unscrubbed capture.
         logs.configure("DEBUG", stream=rig.log_output)
         for secret in settings.secrets():

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from bot.app import WardenBot
 from bot.followup import MAX_EDIT_ATTEMPTS
 from bot.watch import FOLLOW_THROUGH_EVERY
 from tests.clock import FakeClock
@@ -35,10 +34,9 @@ from tests.test_alerts import (
 
 
 @pytest.fixture
-async def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Rig]:
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     """Shipped defaults, a FakeClock, passes driven by hand (as in tests/test_alerts.py)."""
-    monkeypatch.setattr(WardenBot, "alerts_autostart", False, raising=False)
-    async with running_rig(tmp_path, clock=FakeClock(START), start=False) as started:
+    async with running_rig(tmp_path, clock=FakeClock(START), start=False, alerts_autostart=False) as started:
         yield started
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from bot.app import WardenBot
 from tests.clock import FakeClock
 from tests.conftest import services_marked
 from tests.doubles.discord_double import CallbackResult
@@ -23,12 +22,12 @@ OTHER = "backup@example.com"
 
 
 @pytest.fixture
-async def rig(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
-) -> AsyncIterator[Rig]:
+async def rig(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Rig]:
     """Scheduler passes only when a test runs one; the bot is started by the test."""
-    monkeypatch.setattr(WardenBot, "alerts_autostart", False, raising=False)
-    async with running_rig(tmp_path, clock=FakeClock(START), start=False, **services_marked(request)) as rig:
+    services = services_marked(request)
+    async with running_rig(
+        tmp_path, clock=FakeClock(START), start=False, alerts_autostart=False, **services
+    ) as rig:
         yield rig
 
 
