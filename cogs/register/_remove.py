@@ -20,7 +20,7 @@ from bot.app import WardenBot
 from bot.removal import Removal, Tracking, Upstream
 from bot.useapi import UseapiService
 from cogs._format import COLOUR_WARN, safe, when
-from cogs.common import is_admin, outside_reason, reply, warden
+from cogs.common import is_admin, outside_reason, refuse_non_admin, reply, warden
 from cogs.errors import answer_error
 
 log = logging.getLogger(__name__)
@@ -29,23 +29,6 @@ ADMINS_ONLY = "Only server admins (Manage Server) or the bot's listed admins can
 CONFIRM_TIMEOUT = 120.0  # seconds
 # Discord's limit for an autocomplete choice's name and value.
 CHOICE_LIMIT = 100
-
-
-async def refuse_non_admin(interaction: discord.Interaction[WardenBot], service: UseapiService) -> bool:
-    """Refuse privately and audit when the member may not remove accounts; True when refused."""
-    reason = outside_reason(interaction)
-    if reason is None and is_admin(interaction):
-        return False
-    bot = warden(interaction)
-    await bot.store.audit(
-        now=bot.clock.now(),
-        actor_id=interaction.user.id,
-        action="account_remove",
-        service=service.key,
-        outcome="refused:outside" if reason else "refused:not_admin",
-    )
-    await reply(interaction, reason or ADMINS_ONLY)
-    return True
 
 
 async def account_choices(
@@ -66,7 +49,9 @@ async def account_choices(
 async def ask_to_remove(
     interaction: discord.Interaction[WardenBot], service: UseapiService, account: str
 ) -> None:
-    if await refuse_non_admin(interaction, service):
+    if await refuse_non_admin(
+        interaction, action="account_remove", service=service.key, sentence=ADMINS_ONLY
+    ):
         return
     tracked = await warden(interaction).store.get_account(service.key, account)
     if tracked is None:
@@ -130,7 +115,10 @@ class ConfirmRemoval(discord.ui.View):
         self, interaction: discord.Interaction[WardenBot], button: discord.ui.Button[Any]
     ) -> None:
         self.stop()
-        if await refuse_non_admin(interaction, self.service):  # rights may have changed meanwhile
+        # Rights may have changed meanwhile.
+        if await refuse_non_admin(
+            interaction, action="account_remove", service=self.service.key, sentence=ADMINS_ONLY
+        ):
             return
         # Answer within Discord's 3 s: the DELETE may take up to USEAPI_TIMEOUT.
         await interaction.response.edit_message(
