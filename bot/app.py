@@ -20,7 +20,7 @@ from bot import settings
 from bot.approvals import ApprovalCache
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.services import open_useapi
+from bot.resources import open_useapi
 from bot.store import Store, StoreError
 from bot.throttle import RegisterThrottle
 from bot.useapi import UseapiService
