@@ -1,6 +1,7 @@
 """The expiry watch's scheduler pass, without Discord: sync, re-check, warn, keep the books.
 
-Each pass (cogs/alerts.py runs one at least every 30 s, and right when the next stage falls due):
+Each pass (the alerts cog, cogs/alerts/_cog.py, runs one at least every 30 s, and right when the
+next stage falls due):
 1. writes the heartbeat and renews the scheduler lease; an instance without it does nothing else;
 2. posts the warnings due now: stage warnings only after re-reading that service's account
    list (useapi.net may have refreshed the session itself), so a refreshed expiry re-plans
