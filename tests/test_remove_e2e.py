@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.events import ON_ACCOUNT_REMOVED
 from tests.clock import FakeClock
 from tests.conftest import services_marked
 from tests.doubles.discord_double import CallbackResult
@@ -62,7 +63,7 @@ async def start(rig: Rig) -> None:
     async def on_account_removed(service: str, account: str, actor_id: int) -> None:
         rig.removed.append((service, account, actor_id))  # type: ignore[attr-defined]
 
-    rig.bot.add_listener(on_account_removed)  # type: ignore[union-attr]
+    rig.bot.add_listener(on_account_removed, ON_ACCOUNT_REMOVED)  # type: ignore[union-attr]
     await sync(rig)
 
 

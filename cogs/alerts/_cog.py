@@ -23,6 +23,7 @@ from discord.ext import commands, tasks
 from bot import settings
 from bot.app import WardenBot
 from bot.delivery import Posted
+from bot.events import ON_ACCOUNT_REGISTERED, ON_ACCOUNT_REMOVED
 from bot.expiry import Alert, next_wake
 from bot.followup import How, PostedWarning, Reminder, Resolution
 from bot.store import StoreError
@@ -89,14 +90,14 @@ class AlertsCog(commands.Cog):
         """Run a pass now instead of at the next tick (settings changed, an account registered)."""
         self._wake.set()
 
-    @commands.Cog.listener()
+    @commands.Cog.listener(ON_ACCOUNT_REGISTERED)
     async def on_account_registered(self, info: AccountInfo) -> None:
         """Dispatched by cogs/register/_form.py. A renewal re-arms the account's stages, and a new
         expiry may be inside a stage already: plan again now, not at the next tick."""
         self.watch.follow_up_soon()  # its open warnings are resolved by the renewal
         self.wake()
 
-    @commands.Cog.listener()
+    @commands.Cog.listener(ON_ACCOUNT_REMOVED)
     async def on_account_removed(self, service_key: str, account: str, actor_id: int | None) -> None:
         """Dispatched once an account is no longer tracked (`/<service> remove`): its open
         warnings are resolved as removed by that admin, and the next pass edits them."""

@@ -17,6 +17,7 @@ from discord import app_commands
 
 from bot import removal
 from bot.app import WardenBot
+from bot.events import ACCOUNT_REMOVED
 from bot.removal import Removal, Tracking, Upstream
 from bot.useapi import UseapiService
 from cogs._format import COLOUR_WARN, safe, when
@@ -143,7 +144,7 @@ async def remove_account(bot: WardenBot, service: UseapiService, account: str, a
         service, account, store=bot.store, actor_id=actor_id, now=bot.clock.now()
     )
     if result.removed:
-        bot.dispatch("account_removed", service.key, account, actor_id)
+        bot.dispatch(ACCOUNT_REMOVED, service.key, account, actor_id)
     return removal_sentence(service, account, result)
 
 
