@@ -36,6 +36,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from tests.doubles.discord_double import CallbackResult, DiscordDouble
 from tests.doubles.useapi_double import UseapiDouble
+from tests.e2e import require_e2e
 
 DISCORD_TOKEN = "MTMwMDAwMDAwMDAwMDAwMDAwMQ.Gx7Kq2.discord-bot-token-Zx9Qw8"
 USEAPI_TOKEN = "user:4242-useapi-api-token-Vb7Nm3"
@@ -315,6 +316,7 @@ async def running_rig(
     alerts_autostart: bool = True,
     **overrides: Any,
 ) -> AsyncIterator[Rig]:
+    require_e2e("the bot against the doubles (running_rig)")
     saved_base = discord.http.Route.BASE
     saved_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     root = logging.getLogger()

@@ -1,6 +1,6 @@
 """bot.removal without Discord: each outcome of a removal against a real store and the real
 service clients (useapi.net faked with httpx.MockTransport), and the sentence an admin reads
-for it (tests/test_remove_e2e.py goes through the Discord surface)."""
+for it (tests/test_e2e_remove.py goes through the Discord surface)."""
 
 from __future__ import annotations
 
