@@ -3,33 +3,22 @@ doubles (Luma and Flow Music have a DELETE route, LTX Studio has none)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from bot.events import ON_ACCOUNT_REMOVED
 from tests.clock import FakeClock
-from tests.conftest import services_marked
 from tests.doubles.discord_double import CallbackResult
-from tests.harness import Rig, running_rig
+from tests.harness import Rig
+from tests.test_alerts import START, rig
 
-START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+__all__ = ["rig"]  # a fixture (scheduler passes only when a test runs one; started by the test)
+
 EPHEMERAL = 64
 EMAIL = "studio@example.com"
 OTHER = "backup@example.com"
-
-
-@pytest.fixture
-async def rig(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Rig]:
-    """Scheduler passes only when a test runs one; the bot is started by the test."""
-    services = services_marked(request)
-    async with running_rig(
-        tmp_path, clock=FakeClock(START), start=False, alerts_autostart=False, **services
-    ) as rig:
-        yield rig
 
 
 async def sync(rig: Rig) -> None:
