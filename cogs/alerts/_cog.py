@@ -202,7 +202,10 @@ class AlertsCog(commands.Cog):
             kwargs["nonce"] = nonce
         return await alert_channel.post(self.bot, **kwargs)
 
+    # -- what /alerts status shows --------------------------------------------------------------
+
     async def status_embed(self) -> discord.Embed:
+        """Where warnings go, the stages, what is planned and open, the syncs and the last pass."""
         store = self.bot.store
         now = self.bot.clock.now()
         report = self.last_report
