@@ -29,6 +29,21 @@ def test_a_test_is_end_to_end_when_it_or_its_module_s_helpers_start_the_bot(tmp_
     assert not e2e.starts_the_bot(module, "helper", [])
 
 
+def test_fixtures_and_helpers_imported_from_other_test_modules_count(tmp_path: Path) -> None:
+    module = tmp_path / "test_y.py"
+    module.write_text(
+        "from tests.test_alerts import rig as manual_rig, clock\n"
+        "from tests.harness import running_rig as start\n"
+        "async def test_watched(manual_rig):\n    clock(manual_rig)\n"
+        "async def test_renamed(tmp_path):\n    async with start(tmp_path):\n        pass\n"
+        "def test_clock_only():\n    clock(None)\n",
+        encoding="utf-8",
+    )
+    assert e2e.starts_the_bot(module, "test_watched", ["manual_rig", "tmp_path"])
+    assert e2e.starts_the_bot(module, "test_renamed", ["tmp_path"])
+    assert not e2e.starts_the_bot(module, "test_clock_only", [])
+
+
 def test_starting_the_bot_unmarked_fails_and_says_how_to_mark_it() -> None:
     e2e.set_current(False)
     try:
