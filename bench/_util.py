@@ -171,14 +171,18 @@ async def warden(
 ) -> AsyncIterator[tuple[WardenBot, DiscordDouble, UseapiDouble]]:
     """A real WardenBot, ready, against fresh doubles; logging as in production (INFO)."""
     production_logging()
-    WardenBot.alerts_autostart = autostart  # type: ignore[attr-defined]
     # useapi.net's own notion of now (Luma's live sessionValid) follows the bot's clock.
     upstream_now = {"now": clock.now} if clock is not None else {}
     async with (
         DiscordDouble(token=DISCORD_TOKEN) as dd,
         UseapiDouble(token=USEAPI_TOKEN, **upstream_now) as ua,
     ):
-        bot = WardenBot(bench_settings(dd, ua, database, **overrides), clock=clock, guild_ready_timeout=0.1)
+        bot = WardenBot(
+            bench_settings(dd, ua, database, **overrides),
+            clock=clock,
+            guild_ready_timeout=0.1,
+            alerts_autostart=autostart,
+        )
         task = await start(bot)
         try:
             yield bot, dd, ua

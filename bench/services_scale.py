@@ -29,6 +29,7 @@ from typing import Any
 import _util
 
 from bot.services import KNOWN_SERVICES
+from bot.sync import apply_account_list
 from cogs.accounts import PAGE_SIZE, accounts_page
 from tests.clock import FakeClock
 
@@ -102,7 +103,7 @@ async def measure(size: int, runs: int) -> dict[str, float]:
                 t0 = time.process_time()
                 body = json.loads(raw)
                 infos = [service.parse_account(value, key) for key, value in body.items()]
-                await bot.store.apply_account_list("luma", infos, fetched_at=START, now=START)
+                await apply_account_list(bot.store, "luma", infos, fetched_at=START, now=START)
                 cpu.append(time.process_time() - t0)
             figures["sync 1 list (CPU)"] = statistics.median(cpu)
             return figures

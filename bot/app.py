@@ -20,7 +20,7 @@ from bot import settings
 from bot.approvals import ApprovalCache
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.services import open_useapi
+from bot.resources import open_useapi
 from bot.store import Store, StoreError
 from bot.throttle import RegisterThrottle
 from bot.useapi import UseapiService
@@ -86,6 +86,7 @@ class WardenBot(commands.Bot):
         useapi_transport: httpx.AsyncBaseTransport | None = None,
         extensions: tuple[str, ...] = EXTENSIONS,
         guild_ready_timeout: float = 2.0,
+        alerts_autostart: bool = True,
     ) -> None:
         # Guilds only: channels and roles come with it, and no privileged intent is needed.
         intents = discord.Intents.none()
@@ -110,6 +111,8 @@ class WardenBot(commands.Bot):
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._stop_recorded = False
         self._extensions = extensions
+        # False: the alerts cog's scheduler loop does not start (tests and benchmarks run passes by hand).
+        self.alerts_autostart = alerts_autostart
         point_discord_at(settings)
 
     async def open_resources(self) -> None:
@@ -242,12 +245,3 @@ class WardenBot(commands.Bot):
     async def alert_channel_id(self) -> int | None:
         """`/alerts channel` when set, else ALERT_CHANNEL_ID."""
         return await settings.ALERT_CHANNEL.get(self.store) or self.settings.alert_channel_id
-
-    async def send_to_alert_channel(self, **kwargs: Any) -> discord.Message:
-        """Post to the alert channel; raises discord.HTTPException or LookupError on failure."""
-        channel_id = await self.alert_channel_id()
-        if channel_id is None:
-            raise LookupError("no alert channel is set (use /alerts channel or ALERT_CHANNEL_ID)")
-        kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
-        channel = self.get_partial_messageable(channel_id)
-        return await channel.send(**kwargs)

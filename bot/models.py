@@ -88,6 +88,83 @@ class SyncChanges:
     self_renewing: tuple[str, ...] = ()  # first seen renewing their token by themselves (LTX)
 
 
+class StoredAccount(NamedTuple):
+    """What the accounts table holds about one account that an answer from useapi.net is
+    compared with (bot.account_diff); times in Unix seconds and flags as 0/1, as stored."""
+
+    expires_at: int | None
+    registered_at: int | None
+    gone_at: int | None
+    synced_at: int | None
+    self_renewing: int
+    self_renewing_expires_at: int | None
+    refresh_expires_at: int | None
+    session_valid: int | None
+    health: str | None
+    last_error: str | None
+    upstream_error: str | None
+
+
+class ReasonCleared(NamedTuple):
+    """An account whose reason a person is needed cleared: its open "needs a person now"
+    warnings are resolved, `how` (a `bot.followup.How` value) and by whom."""
+
+    account: str
+    how: str
+    by: int | None = None
+
+
+class AccountWrite(NamedTuple):
+    """One account of a list as the accounts table upserts it (its columns, in the order of
+    its INSERT); a None keeps the stored value where a list may lack the field."""
+
+    service: str
+    account: str
+    expires_at: int | None
+    refresh_expires_at: int | None
+    concurrency: int | None
+    credits_usage: float | None
+    credits_limit: float | None
+    max_jobs: int | None
+    last_error: str | None  # the reason a person is needed now (bot.signals)
+    upstream_updated_at: int | None
+    first_seen_at: int
+    synced_at: int
+    upstream_error: str | None
+    health: str | None
+    session_valid: int | None
+    self_renewing_expires_at: int | None
+    next_refresh_at: int | None
+    self_renewing: int
+
+
+@dataclass(frozen=True)
+class AccountListDiff:
+    """What applying one service's account list writes (decided by bot.account_diff, applied
+    by the accounts table in one transaction)."""
+
+    at: int  # Unix seconds: when the list was applied (gone marks, resolutions)
+    writes: tuple[AccountWrite, ...] = ()  # accounts inserted or updated
+    gone: tuple[str, ...] = ()  # accounts to mark gone
+    cleared: tuple[ReasonCleared, ...] = ()
+    forget_removed: tuple[str, ...] = ()  # removals (see remove_account) the list proves done
+    changes: SyncChanges = SyncChanges()
+
+
+class AccountVerdict(NamedTuple):
+    """What one answer about one account decides (a registration, a live details read)."""
+
+    at: int  # Unix seconds: when it was read
+    expires_at: int | None  # the deadline; for a details read, None keeps the stored one
+    self_renewing_expires_at: int | None
+    reason: str | None  # why a person is needed now (bot.signals), stored as `last_error`
+    upstream_error: str | None
+    health: str | None
+    session_valid: bool | None
+    cleared: ReasonCleared | None  # the stored reason no longer holds
+    changed: bool  # the reason or the deadline differs from what was stored
+
+
 @dataclass(frozen=True)
 class WatchWindow:
     """What `Store.watch_window` read for one scheduler pass."""

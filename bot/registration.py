@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime
 
+from bot.account_diff import judge_registration
 from bot.logs import secret_in_flight
 from bot.store import Store, StoreError
 from bot.useapi import AccountInfo, Submission, UseapiError, UseapiService
@@ -18,6 +20,18 @@ class RecordingFailed(Exception):
     def __init__(self, info: AccountInfo) -> None:
         super().__init__(f"{info.service} account {info.account} accepted upstream but not stored")
         self.info = info
+
+
+async def record_registration(
+    store: Store, info: AccountInfo, *, user_id: int, now: datetime, noun: str = "session"
+) -> None:
+    """Store a registration's answer; what it means for the stored account is decided by
+    `bot.account_diff.judge_registration`. Raises StoreError, having changed nothing."""
+    await store.record_registration(
+        info,
+        user_id=user_id,
+        judge=functools.partial(judge_registration, info, user_id=user_id, now=now, noun=noun),
+    )
 
 
 async def register_account(
@@ -48,7 +62,7 @@ async def register_account(
             )
             raise
     try:
-        await store.record_registration(info, user_id=user_id, now=now, noun=service.expiry_noun)
+        await record_registration(store, info, user_id=user_id, now=now, noun=service.expiry_noun)
         await store.audit(
             now=now,
             actor_id=user_id,

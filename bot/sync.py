@@ -1,7 +1,8 @@
 """Keep stored accounts in step with useapi.net's account lists, with backoff on failure.
 
 `sync_service` reads one service's list and applies it in a single transaction: a failed read
-or write changes nothing. `SyncState` is what the scheduler remembers per service (in the
+or write changes nothing. What the list changes is decided by a pure function
+(`bot.account_diff.diff_account_list`); the store only reads and writes (`apply_account_list`). `SyncState` is what the scheduler remembers per service (in the
 settings table, as JSON): when to try next, how many attempts failed in a row, whether the
 alert channel has been told about the failures, and a held mass disappearance. The state
 changes are pure functions.
@@ -17,15 +18,17 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from bot import settings
+from bot.account_diff import diff_account_list
 from bot.clock import from_epoch, to_epoch
-from bot.models import SyncChanges
+from bot.models import AccountListDiff, StoredAccount, SyncChanges
 from bot.store import Store, StoreError
-from bot.useapi import UseapiError, UseapiService
+from bot.useapi import AccountInfo, UseapiError, UseapiService
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +77,37 @@ def is_mass_disappearance(missing: int, tracked: int) -> bool:
     return missing >= MASS_GONE_MIN and 2 * missing > tracked
 
 
+async def apply_account_list(
+    store: Store,
+    service: str,
+    infos: Sequence[AccountInfo],
+    *,
+    fetched_at: datetime,
+    now: datetime,
+    hold_gone: Callable[[int, int], bool] | None = None,
+    detect_self_renewal: bool = False,
+    noun: str = "session",
+) -> SyncChanges:
+    """Make the stored accounts of `service` agree with `infos`, in one transaction: the store
+    reads what it holds, `bot.account_diff.diff_account_list` decides (see it for the rules and
+    the arguments), the store writes that. Raises StoreError, having changed nothing."""
+
+    def decide(stored: Mapping[str, StoredAccount], removed: set[str]) -> AccountListDiff:
+        return diff_account_list(
+            service,
+            infos,
+            stored,
+            removed,
+            fetched_at=fetched_at,
+            now=now,
+            hold_gone=hold_gone,
+            detect_self_renewal=detect_self_renewal,
+            noun=noun,
+        )
+
+    return await store.apply_account_list(service, decide)
+
+
 async def sync_service(
     service: UseapiService, store: Store, now: datetime, *, confirming: bool = False
 ) -> SyncResult:
@@ -91,7 +125,8 @@ async def sync_service(
             service.key, now, ok=False, error=str(exc), failure=exc.failure.value, retry_after=exc.retry_after
         )
     try:
-        changes = await store.apply_account_list(
+        changes = await apply_account_list(
+            store,
             service.key,
             infos,
             fetched_at=now,

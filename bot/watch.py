@@ -1,6 +1,7 @@
 """The expiry watch's scheduler pass, without Discord: sync, re-check, warn, keep the books.
 
-Each pass (cogs/alerts.py runs one at least every 30 s, and right when the next stage falls due):
+Each pass (the alerts cog, cogs/alerts/_cog.py, runs one at least every 30 s, and right when the
+next stage falls due):
 1. writes the heartbeat and renews the scheduler lease; an instance without it does nothing else;
 2. posts the warnings due now: stage warnings only after re-reading that service's account
    list (useapi.net may have refreshed the session itself), so a refreshed expiry re-plans
@@ -10,22 +11,25 @@ Each pass (cogs/alerts.py runs one at least every 30 s, and right when the next 
    what the fresh lists revealed (errors, disappearances, new accounts close to expiry).
 
 Decisions live in bot.expiry and bot.sync; this module runs them in order and records what
-happened. Posting is injected (`send_warning`, `send_notice`): a warning is recorded as sent only
-once its sender returned; a `DeliveryError` is recorded with its reason (for /alerts status) and
-the warning is retried on the next pass.
+happened. Posting is injected (`send_warning`, `send_notice`, their types in bot/delivery.py): a
+warning is recorded as sent only once its sender returned; a `DeliveryError` is recorded with its
+reason (for /alerts status) and the warning is retried on the next pass.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from bot import settings
+from bot.account_diff import judge_details
 from bot.clock import Clock
+from bot.delivery import DeliveryError, NoticeSender, Posted, ReminderSender, WarningEditor, WarningSender
 from bot.durations import DurationError, parse_duration
 from bot.expiry import (
     DEFAULT_STAGES,
@@ -42,7 +46,6 @@ from bot.expiry import (
 )
 from bot.followup import (
     PostedWarning,
-    Reminder,
     lapsed_claims,
     reminders_due,
     resolutions,
@@ -53,7 +56,6 @@ from bot.store import Store
 from bot.sync import (
     Notice,
     SyncResult,
-    SyncState,
     advance,
     after_notice,
     load_state,
@@ -82,38 +84,6 @@ EDITS_PER_PASS = 10
 REMINDERS_PER_PASS = 5
 PRUNE_BATCH = 500
 PRUNE_EVERY = timedelta(hours=1)  # once a batch comes back short: nothing more is old enough
-
-
-class Posted(NamedTuple):
-    """What posting a warning gave: the message, where, and its embed (JSON) for later edits."""
-
-    message_id: int
-    channel_id: int | None = None
-    embed: str | None = None
-
-
-# Posts one warning; the flag is False when upstream could not be re-read just before. Returns
-# the message (or its id), raises DeliveryError.
-WarningSender = Callable[[Alert, bool], Awaitable[Posted | int | None]]
-# Tells the channel that a service's sync is failing, or works again; raises DeliveryError.
-NoticeSender = Callable[[str, Notice, SyncState], Awaitable[None]]
-# Redraws a warning's message as it stands (claimed, lapsed, resolved); raises DeliveryError.
-WarningEditor = Callable[[PostedWarning], Awaitable[None]]
-# Posts a reminder as a reply to its warning; raises DeliveryError.
-ReminderSender = Callable[[Reminder], Awaitable[Posted]]
-
-
-class DeliveryError(Exception):
-    """Posting to (or editing in) the alert channel failed; the message says why, for people
-    and the log. The one error every Discord answer about the alert channel becomes."""
-
-    def __init__(
-        self, reason: str, *, channel_wide: bool, message_gone: bool = False, unconfigured: bool = False
-    ) -> None:
-        super().__init__(reason)
-        self.channel_wide = channel_wide  # later posts this pass would fail the same way
-        self.message_gone = message_gone  # the message (or its channel) no longer exists
-        self.unconfigured = unconfigured  # no alert channel is set at all
 
 
 @dataclass
@@ -352,7 +322,8 @@ class ExpiryWatch:
             log.info("%s %s: live details unavailable (%s)", service.key, account, exc.failure.value)
             await self.store.mark_details_checked(service.key, account, at=now)
             return False
-        return await self.store.record_details(info, checked_at=now, noun=service.expiry_noun)
+        judge = functools.partial(judge_details, info, checked_at=now, noun=service.expiry_noun)
+        return await self.store.record_details(info.service, info.account, judge)
 
     async def _sync_notices(self, report: PassReport) -> None:
         for key in self.services:

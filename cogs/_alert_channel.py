@@ -1,6 +1,6 @@
 """The one way to write to the alert channel: post, reply to a message, edit a message.
 
-Every failure becomes a `bot.watch.DeliveryError` with a sentence for people and the log: no
+Every failure becomes a `bot.delivery.DeliveryError` with a sentence for people and the log: no
 channel configured, missing permission (403), channel or message gone (404), any other answer
 from Discord, Discord unreachable. The alerts cog (warnings, reminders, edits, notices) and the
 public renewal notice of cogs/register use it, so the same failure reads the same everywhere.
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 
-from bot.watch import DeliveryError
+from bot.delivery import DeliveryError
 
 if TYPE_CHECKING:
     from bot.app import WardenBot

@@ -1,9 +1,10 @@
-"""Checks and reply helpers shared by every cog: who may do what, answered privately."""
+"""Checks and reply helpers shared by every cog: who may do what, answered privately. Every
+access check (commands, buttons, forms) is one of these."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
@@ -50,12 +51,20 @@ async def is_approved(interaction: discord.Interaction[WardenBot]) -> bool:
     return await warden(interaction).approvals.is_approved(interaction.user.id, role_ids(interaction.user))
 
 
-async def refuse_unapproved(
-    interaction: discord.Interaction[WardenBot], *, action: str, service: str | None
+async def refuse_unless(
+    interaction: discord.Interaction[WardenBot],
+    allowed: Callable[[discord.Interaction[WardenBot]], Awaitable[bool]],
+    *,
+    action: str,
+    service: str | None,
+    refused_as: str,
+    sentence: str,
 ) -> bool:
-    """Refuse privately and audit when the member may not register; True when refused."""
+    """Refuse privately and audit `action` when the interaction comes from outside the bot's
+    server, or `allowed` says no; True when refused. The audit's outcome is `refused:outside` or
+    `refused:<refused_as>`; the member reads why it came from outside, or `sentence`."""
     reason = outside_reason(interaction)
-    if reason is None and await is_approved(interaction):
+    if reason is None and await allowed(interaction):
         return False
     bot = warden(interaction)
     await bot.store.audit(
@@ -63,10 +72,43 @@ async def refuse_unapproved(
         actor_id=interaction.user.id,
         action=action,
         service=service,
-        outcome="refused:outside" if reason else "refused:not_approved",
+        outcome="refused:outside" if reason else f"refused:{refused_as}",
     )
-    await reply(interaction, reason or f"You are not approved to register accounts. {ACCESS_HELP}")
+    await reply(interaction, reason or sentence)
     return True
+
+
+async def refuse_unapproved(
+    interaction: discord.Interaction[WardenBot],
+    *,
+    action: str,
+    service: str | None,
+    sentence: str = "You are not approved to register accounts.",
+) -> bool:
+    """Refuse privately and audit when the member is not approved (admins, approved users and
+    members of approved roles are); True when refused. `sentence` is followed by how to get
+    approved."""
+    return await refuse_unless(
+        interaction,
+        is_approved,
+        action=action,
+        service=service,
+        refused_as="not_approved",
+        sentence=f"{sentence} {ACCESS_HELP}",
+    )
+
+
+async def refuse_non_admin(
+    interaction: discord.Interaction[WardenBot], *, action: str, service: str | None, sentence: str
+) -> bool:
+    """Refuse privately and audit when the member is not an admin; True when refused."""
+
+    async def admin(interaction: discord.Interaction[WardenBot]) -> bool:
+        return is_admin(interaction)
+
+    return await refuse_unless(
+        interaction, admin, action=action, service=service, refused_as="not_admin", sentence=sentence
+    )
 
 
 def admin_only() -> Callable[[T], T]:

@@ -13,7 +13,6 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.app import WardenBot
 from bot.services import build_services
 from bot.useapi import UseapiService
 from tests.clock import FakeClock
@@ -87,8 +86,9 @@ async def manual_rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *services:
     """A rig on a FakeClock at START whose scheduler runs only when a test calls `run_pass`;
     the bot is started by the test, after it set upstream up. `services`: SERVICES, the setting
     under test (each of these services is off by default)."""
-    monkeypatch.setattr(WardenBot, "alerts_autostart", False, raising=False)
-    async with running_rig(tmp_path, clock=FakeClock(START), start=False, services=services) as rig:
+    async with running_rig(
+        tmp_path, clock=FakeClock(START), start=False, alerts_autostart=False, services=services
+    ) as rig:
         yield rig
 
 

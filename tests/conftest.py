@@ -1,14 +1,38 @@
-"""Fixtures shared by the end-to-end tests."""
+"""Fixtures shared by the end-to-end tests, and which tests are end-to-end (tests/e2e.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.store import Store
+from tests import e2e
 from tests.harness import Rig, running_rig
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `e2e` every test that runs the bot against the doubles (the rules: tests/e2e.py)."""
+    for item in items:
+        fixtures = list(getattr(item, "fixturenames", ()))
+        if (
+            item.path.name.startswith("test_e2e_")
+            or "rig" in fixtures
+            or (
+                isinstance(item, pytest.Function)
+                and e2e.starts_the_bot(item.path, item.originalname, fixtures)
+            )
+        ):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(autouse=True)
+def _e2e_marked(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tell tests/e2e.py whether this test may start the bot (autouse: set before the rig)."""
+    e2e.set_current(request.node.get_closest_marker("e2e") is not None)
+    yield
+    e2e.set_current(None)
 
 
 def services_marked(request: pytest.FixtureRequest) -> dict[str, tuple[str, ...]]:

@@ -36,6 +36,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from tests.doubles.discord_double import CallbackResult, DiscordDouble
 from tests.doubles.useapi_double import UseapiDouble
+from tests.e2e import require_e2e
 
 DISCORD_TOKEN = "MTMwMDAwMDAwMDAwMDAwMDAwMQ.Gx7Kq2.discord-bot-token-Zx9Qw8"
 USEAPI_TOKEN = "user:4242-useapi-api-token-Vb7Nm3"
@@ -66,6 +67,7 @@ class Rig:
     log_output: io.StringIO = field(default_factory=io.StringIO)
     extra_secrets: set[str] = field(default_factory=set)  # more values the sweep must not find
     database_paths: set[Path] = field(default_factory=set)  # every database a bot of this rig used
+    alerts_autostart: bool = True  # False: no scheduler loop; the test runs each pass itself
     _task: asyncio.Task[None] | None = None
 
     def add_secret(self, value: str) -> None:
@@ -77,7 +79,9 @@ class Rig:
         if overrides:
             self.settings = replace(self.settings, **overrides)
         self.database_paths.add(self.settings.database_path)
-        bot = WardenBot(self.settings, clock=self.clock, guild_ready_timeout=0.1)
+        bot = WardenBot(
+            self.settings, clock=self.clock, guild_ready_timeout=0.1, alerts_autostart=self.alerts_autostart
+        )
         self.bot = bot
         self._task = asyncio.create_task(bot.start(self.settings.discord_token))
         ready = asyncio.create_task(bot.wait_until_ready())
@@ -309,8 +313,10 @@ async def running_rig(
     clock: Clock | None = None,
     start: bool = True,
     sweep_secrets: bool = True,
+    alerts_autostart: bool = True,
     **overrides: Any,
 ) -> AsyncIterator[Rig]:
+    require_e2e("the bot against the doubles (running_rig)")
     saved_base = discord.http.Route.BASE
     saved_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     root = logging.getLogger()
@@ -336,7 +342,7 @@ async def running_rig(
         )
         if overrides:
             settings = replace(settings, **overrides)
-        rig = Rig(discord=dd, useapi=ua, settings=settings, clock=clock)
+        rig = Rig(discord=dd, useapi=ua, settings=settings, clock=clock, alerts_autostart=alerts_autostart)
         # The production logging set-up, at its most verbose, plus an unscrubbed capture.
         logs.configure("DEBUG", stream=rig.log_output)
         for secret in settings.secrets():

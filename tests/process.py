@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.config import ENV_VARS, RETIRED_VARS
 from tests.doubles.discord_double import DiscordDouble
 from tests.doubles.useapi_double import UseapiDouble
+from tests.e2e import require_e2e
 
 
 def process_env(**values: str) -> dict[str, str]:
@@ -39,12 +40,14 @@ def bot_env(
 
 
 async def start_bot_process(env: Mapping[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    require_e2e("the bot as a process")
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", env=dict(env), cwd=cwd, stderr=asyncio.subprocess.PIPE
     )
 
 
 async def run_bot(*args: str, env: Mapping[str, str], cwd: Path, timeout: float = 30) -> tuple[int, str, str]:
+    require_e2e(f"`python -m bot {' '.join(args)}` as a process")
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from bot import ops
-from bot.app import WardenBot
 from bot.config import Settings
 from bot.watch import PassReport
 from tests.clock import FakeClock
@@ -36,8 +35,9 @@ async def watched(
 ) -> AsyncIterator[Rig]:
     """A rig on a FakeClock (START) whose bot is not started yet and whose scheduler runs only when
     a test calls `run_pass`; SERVICES from `@pytest.mark.services(...)`."""
-    monkeypatch.setattr(WardenBot, "alerts_autostart", False, raising=False)
-    async with running_rig(tmp_path, clock=FakeClock(START), start=False, **services_marked(request)) as rig:
+    async with running_rig(
+        tmp_path, clock=FakeClock(START), start=False, alerts_autostart=False, **services_marked(request)
+    ) as rig:
         yield rig
 
 

@@ -1,7 +1,7 @@
 """The expiry watch end to end: a real WardenBot against the Discord and useapi.net doubles,
 time moved by a FakeClock, each scheduler pass driven by calling `run_pass` directly.
 
-The background loop is switched off in these tests (WardenBot.alerts_autostart) so passes happen
+The background loop is switched off in these tests (`alerts_autostart=False`) so passes happen
 exactly when a test says; `test_the_background_loop_…` runs it for real.
 """
 
@@ -38,15 +38,12 @@ SESSION = "LumaSecretSess10nZ9xQ7wPq"
 
 
 @pytest.fixture
-def manual(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(WardenBot, "alerts_autostart", False, raising=False)
-
-
-@pytest.fixture
-async def rig(tmp_path: Path, manual: None, request: pytest.FixtureRequest) -> AsyncIterator[Rig]:
+async def rig(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Rig]:
     """A rig whose bot is not started yet: tests set upstream up first, then `start_bot()`."""
     services = services_marked(request)
-    async with running_rig(tmp_path, clock=FakeClock(START), start=False, **services) as rig:
+    async with running_rig(
+        tmp_path, clock=FakeClock(START), start=False, alerts_autostart=False, **services
+    ) as rig:
         yield rig
 
 
@@ -56,7 +53,7 @@ def clock(rig: Rig) -> FakeClock:
 
 
 def cog(rig: Rig, bot: WardenBot | None = None) -> AlertsCog:
-    # Loading an extension executes cogs/alerts.py afresh: the class is not this module's AlertsCog.
+    # Loading an extension executes cogs/alerts afresh: the class is not this module's AlertsCog.
     found = (bot or rig.bot).get_cog("AlertsCog")  # type: ignore[union-attr]
     assert type(found).__name__ == "AlertsCog"
     return found  # type: ignore[return-value]
@@ -339,8 +336,10 @@ async def test_a_discord_error_fails_one_warning_and_the_others_still_go(rig: Ri
     assert (await run_pass(rig)).sent == [report.failed[0][0]]
 
 
-async def test_no_alert_channel_at_all_keeps_warnings_pending(tmp_path: Path, manual: None) -> None:
-    async with running_rig(tmp_path, clock=FakeClock(START), start=False, alert_channel_id=None) as rig:
+async def test_no_alert_channel_at_all_keeps_warnings_pending(tmp_path: Path) -> None:
+    async with running_rig(
+        tmp_path, clock=FakeClock(START), start=False, alerts_autostart=False, alert_channel_id=None
+    ) as rig:
         rig.useapi.set_luma_account(EMAIL, START + 5 * H)
         await rig.start_bot()
         report = await run_pass(rig)
@@ -458,7 +457,7 @@ async def test_only_the_lease_holder_sends(rig: Rig, caplog: pytest.LogCaptureFi
     await rig.start_bot()
     first = rig.bot
     assert first is not None
-    second = WardenBot(rig.settings, clock=rig.clock, guild_ready_timeout=0.1)
+    second = WardenBot(rig.settings, clock=rig.clock, guild_ready_timeout=0.1, alerts_autostart=False)
     await second.login(DISCORD_TOKEN)  # a second deployment on the same database
     # In one test process both bots share host:pid; a real second deployment has its own.
     cog(rig, second).lease.instance_id = "other-host:7:0000"
@@ -659,8 +658,10 @@ async def test_renew_opens_the_modal_for_approved_members_and_refuses_others(rig
     assert any(e.actor_id == outsider and e.outcome == "refused:not_approved" for e in audit)
 
 
-async def test_renew_for_a_switched_off_service_says_so(tmp_path: Path, manual: None) -> None:
-    async with running_rig(tmp_path, clock=FakeClock(START), start=False, services=("luma",)) as rig:
+async def test_renew_for_a_switched_off_service_says_so(tmp_path: Path) -> None:
+    async with running_rig(
+        tmp_path, clock=FakeClock(START), start=False, alerts_autostart=False, services=("luma",)
+    ) as rig:
         await rig.start_bot()
         # A warning from when LTX Studio was still switched on.
         message = await cog(rig).post(embed=ltx_warning_embed(), view=renew_view("ltx"))

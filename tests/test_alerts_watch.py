@@ -15,12 +15,12 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.app import WardenBot
+from bot.delivery import DeliveryError
 from bot.expiry import Alert
 from bot.services import build_services
 from bot.store import Store
 from bot.sync import Notice, SyncState
-from bot.watch import DeliveryError, ExpiryWatch
+from bot.watch import ExpiryWatch
 from tests.clock import FakeClock
 from tests.harness import running_rig
 from tests.test_alerts import EMAIL, SESSION, START, H, cog, grant, key, stages_posted, until
@@ -162,11 +162,8 @@ async def test_registration_works_without_the_alerts_cog(tmp_path: Path) -> None
         assert (await rig.bot.store.get_account("luma", EMAIL)) is not None
 
 
-async def test_the_report_is_published_when_the_pass_ends(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(WardenBot, "alerts_autostart", False, raising=False)
-    async with running_rig(tmp_path, clock=FakeClock(START), start=False) as rig:
+async def test_the_report_is_published_when_the_pass_ends(tmp_path: Path) -> None:
+    async with running_rig(tmp_path, clock=FakeClock(START), start=False, alerts_autostart=False) as rig:
         rig.useapi.set_luma_account(EMAIL, START + 5 * H)
         await rig.start_bot()
         alerts = cog(rig)

@@ -14,6 +14,7 @@ import pytest
 from bot.config import ENV_VARS, ConfigError, Settings, load_settings
 from bot.durations import parse_duration
 from bot.throttle import RegisterRate
+from tests.e2e import require_e2e
 
 TOKENS = {"DISCORD_TOKEN": "discord-token-Abc123xyz", "USEAPI_TOKEN": "user:1-useapi-token-Def456"}
 
@@ -135,6 +136,7 @@ def test_tokens_are_not_in_the_settings_repr() -> None:
 
 
 def run_command(cwd: Path, command: str = "healthcheck", **env: str) -> subprocess.CompletedProcess[str]:
+    require_e2e(f"`python -m bot {command}` as a process")
     base = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
     return subprocess.run(
         [sys.executable, "-m", "bot", command],
@@ -147,6 +149,7 @@ def run_command(cwd: Path, command: str = "healthcheck", **env: str) -> subproce
     )
 
 
+@pytest.mark.e2e
 def test_dotenv_in_the_working_directory_is_read_and_the_environment_wins(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text(
         f"DISCORD_TOKEN={TOKENS['DISCORD_TOKEN']}\nUSEAPI_TOKEN={TOKENS['USEAPI_TOKEN']}\n"
@@ -162,6 +165,7 @@ def test_dotenv_in_the_working_directory_is_read_and_the_environment_wins(tmp_pa
     assert "no database at from-environment.sqlite3" in done.stdout
 
 
+@pytest.mark.e2e
 def test_without_tokens_the_process_explains_and_exits(tmp_path: Path) -> None:
     done = run_command(tmp_path, "check")
     assert done.returncode == 2

@@ -15,6 +15,7 @@ from pathlib import Path
 import discord
 import pytest
 
+from cogs import _alert_channel as alert_channel
 from tests.harness import (
     DISCORD_TOKEN,
     SWEEPS,
@@ -69,11 +70,11 @@ async def test_leaks_are_found_in_discord_traffic_logs_and_the_database(tmp_path
         await register(rig)
         assert rig.bot is not None
         # Through the real bot: a message, a log line, a database row, each carrying one secret.
-        await rig.bot.send_to_alert_channel(content=f"oops {SESSION}")
+        await alert_channel.post(rig.bot, content=f"oops {SESSION}")
         logging.getLogger("cogs.register").info("oops %s", TYPED_ONLY)
         await rig.bot.store.set_setting("oops", USEAPI_TOKEN)
         # And the Discord token outside the Authorization header is a leak too.
-        await rig.bot.send_to_alert_channel(embed=discord.Embed(description=DISCORD_TOKEN))
+        await alert_channel.post(rig.bot, embed=discord.Embed(description=DISCORD_TOKEN))
     leaks = sweep(rig).leaks
     assert any(leak.startswith("a Luma session taught") and "POST /channels/" in leak for leak in leaks)
     assert any("a value typed into a form" in leak and "log record" in leak for leak in leaks)
@@ -88,12 +89,12 @@ async def test_a_rig_that_leaks_fails_its_test(tmp_path: Path) -> None:
         async with running_rig(tmp_path) as rig:
             rig.add_secret("ExtraSecretNamedByTheTest")
             assert rig.bot is not None
-            await rig.bot.send_to_alert_channel(content="ExtraSecretNamedByTheTest")
+            await alert_channel.post(rig.bot, content="ExtraSecretNamedByTheTest")
 
 
 async def test_a_failing_test_keeps_its_own_error(tmp_path: Path) -> None:
     with pytest.raises(ZeroDivisionError):
         async with running_rig(tmp_path) as rig:
             assert rig.bot is not None
-            await rig.bot.send_to_alert_channel(content=USEAPI_TOKEN)
+            await alert_channel.post(rig.bot, content=USEAPI_TOKEN)
             _ = 1 / 0

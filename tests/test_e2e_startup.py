@@ -1,6 +1,6 @@
 """Start-up and the access journey, end to end: the real bot against the Discord and useapi.net doubles.
 
-What test_register_e2e.py checks piece by piece is walked here as one story, the way a team
+What test_e2e_register.py checks piece by piece is walked here as one story, the way a team
 meets the bot: an unapproved member is refused, an admin approves them, they register, the
 approval is withdrawn while their form is open, and the submit is refused.
 """

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.app import WardenBot
+from bot.events import ACCOUNT_REMOVED
 from bot.followup import MAX_EDIT_ATTEMPTS
 from bot.watch import FOLLOW_THROUGH_EVERY
 from tests.clock import FakeClock
@@ -35,10 +35,9 @@ from tests.test_alerts import (
 
 
 @pytest.fixture
-async def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Rig]:
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
     """Shipped defaults, a FakeClock, passes driven by hand (as in tests/test_alerts.py)."""
-    monkeypatch.setattr(WardenBot, "alerts_autostart", False, raising=False)
-    async with running_rig(tmp_path, clock=FakeClock(START), start=False) as started:
+    async with running_rig(tmp_path, clock=FakeClock(START), start=False, alerts_autostart=False) as started:
         yield started
 
 
@@ -195,7 +194,7 @@ async def test_removing_an_account_resolves_its_warnings_as_removed_by_the_admin
     await bot.store.db.execute("DELETE FROM accounts WHERE service = 'luma' AND account = ?", (EMAIL,))
     await bot.store.db.commit()
     rig.useapi.remove_luma_account(EMAIL)
-    bot.dispatch("account_removed", "luma", EMAIL, admin)
+    bot.dispatch(ACCOUNT_REMOVED, "luma", EMAIL, admin)
     await until_resolved(rig)
     report = await run_pass(rig)
     assert [k.account for k in report.edited] == [EMAIL]

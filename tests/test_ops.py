@@ -24,6 +24,7 @@ import pytest
 from bot import ops
 from bot.__main__ import main
 from bot.config import Settings
+from bot.registration import record_registration
 from bot.services import REGISTRY
 from bot.store import Store
 from bot.useapi import AccountInfo
@@ -255,9 +256,9 @@ async def test_table_merges_the_database_with_upstream(tmp_path: Path) -> None:
     try:
         for account, expires in [("a@example.com", NOW + timedelta(days=1)), ("old@example.com", None)]:
             info = AccountInfo("luma", account, expires_at=expires)
-            await store.record_registration(info, user_id=1, now=NOW - timedelta(days=3))
+            await record_registration(store, info, user_id=1, now=NOW - timedelta(days=3))
         ltx = AccountInfo("ltx", "l@example.com", expires_at=NOW + timedelta(hours=3))
-        await store.record_registration(ltx, user_id=1, now=NOW - timedelta(days=3))
+        await record_registration(store, ltx, user_id=1, now=NOW - timedelta(days=3))
     finally:
         await store.close()
     routes: dict[str, httpx.Response | Exception] = {
@@ -310,7 +311,7 @@ async def test_accounts_of_a_switched_off_service_are_still_listed(tmp_path: Pat
     store = await Store.open(settings.database_path)
     try:
         ltx = AccountInfo("ltx", "l@example.com", expires_at=NOW + timedelta(hours=3))
-        await store.record_registration(ltx, user_id=1, now=NOW)
+        await record_registration(store, ltx, user_id=1, now=NOW)
     finally:
         await store.close()
     status, out = await run_check(settings, {"/v1/luma/accounts": LUMA_NONE})
@@ -534,8 +535,8 @@ async def test_backup_copies_the_live_database(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     store = await Store.open(settings.database_path)
     try:
-        await store.record_registration(
-            AccountInfo("luma", "a@example.com", expires_at=NOW), user_id=7, now=NOW
+        await record_registration(
+            store, AccountInfo("luma", "a@example.com", expires_at=NOW), user_id=7, now=NOW
         )
         out = io.StringIO()
         # While the bot holds the database open, as it would in production.

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.registration import record_registration
 from bot.store import Store
+from bot.sync import apply_account_list
 from bot.useapi import AccountInfo
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -20,7 +22,8 @@ async def tracked(store: Store) -> list[str]:
 
 
 async def listed(store: Store, *accounts: str, hold: bool = False) -> None:
-    await store.apply_account_list(
+    await apply_account_list(
+        store,
         "ltx",
         [info(a) for a in accounts],
         fetched_at=NOW,
@@ -30,7 +33,7 @@ async def listed(store: Store, *accounts: str, hold: bool = False) -> None:
 
 
 async def test_removal_keeps_audit_rows_and_is_audited(store: Store) -> None:
-    await store.record_registration(info(A), user_id=7, now=NOW)
+    await record_registration(store, info(A), user_id=7, now=NOW)
     await store.audit(now=NOW, actor_id=7, action="register", service="ltx", target=A, outcome="ok")
     assert await store.remove_account("ltx", A, now=NOW, actor_id=9, outcome="ok") is True
     assert await tracked(store) == []
@@ -66,7 +69,7 @@ async def test_a_held_read_keeps_the_memory_a_trusted_one_drops_it(store: Store)
 async def test_registering_through_the_bot_again_resumes_tracking(store: Store) -> None:
     await listed(store, A)
     await store.remove_account("ltx", A, now=NOW, actor_id=9, outcome="ok")
-    await store.record_registration(info(A), user_id=7, now=NOW + timedelta(minutes=1))
+    await record_registration(store, info(A), user_id=7, now=NOW + timedelta(minutes=1))
     assert await store.removed_accounts("ltx") == set()
     await listed(store, A)
     assert await tracked(store) == [A]

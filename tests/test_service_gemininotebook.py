@@ -18,6 +18,7 @@ from bot.services.gemininotebook import GeminiNotebookService, quota_windows, wi
 from bot.useapi import Credit, CreditSource, EmptyList, Failure, UseapiError
 from bot.useapi.parsing import FieldError
 from bot.watch import DETAILS_INTERVAL
+from cogs import _alert_channel as alert_channel
 from tests.catalogue import (
     START,
     H,
@@ -426,7 +427,7 @@ async def test_the_sweep_catches_a_leaked_cookie_value(tmp_path: Path) -> None:
         await grant(rig)
         await register(rig, "notebook", {"cookies": TABLE})
         assert rig.bot is not None
-        await rig.bot.send_to_alert_channel(content=f"leaked {SID}")
+        await alert_channel.post(rig.bot, content=f"leaked {SID}")  # the real poster
     leaks = sweep(rig).leaks
     assert any("posted to /v1/gemini-notebook/" in leak and "POST /channels/" in leak for leak in leaks), (
         leaks

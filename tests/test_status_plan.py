@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from bot.expiry import stage_name, stages_for
+from bot.registration import record_registration
 from bot.services import build_services
 from bot.store import Store
 from bot.useapi import AccountInfo
@@ -39,7 +40,7 @@ async def test_the_status_plan_is_what_planning_everything_says(store: Store, se
             service = rng.choice(("luma", "ltx"))
             expires = NOW + timedelta(hours=rng.uniform(-48, 24 * 12)) if rng.random() > 0.05 else None
             info = AccountInfo(service, f"a{n}@example.com", expires_at=expires)
-            await store.record_registration(info, user_id=1, now=NOW - timedelta(days=1))
+            await record_registration(store, info, user_id=1, now=NOW - timedelta(days=1))
             if expires is not None and rng.random() < 0.3:  # some stages already dealt with
                 lead = rng.choice(stages_for(stages, service))
                 key = (service, info.account, int(expires.timestamp()), stage_name(lead))

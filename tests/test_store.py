@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.approvals import ApprovalCache
+from bot.registration import record_registration
 from bot.store import Store, StoreError, migrations
 from bot.useapi import AccountInfo
 
@@ -61,7 +62,7 @@ async def test_registration_upsert_and_order(tmp_path: Path) -> None:
         soon = AccountInfo("ltx", "soon@x.com", expires_at=NOW + timedelta(hours=2), max_jobs=20)
         unknown = AccountInfo("luma", "unknown@x.com")
         for info in (late, soon, unknown):
-            await store.record_registration(info, user_id=7, now=NOW)
+            await record_registration(store, info, user_id=7, now=NOW)
         assert [a.account for a in await store.list_accounts()] == [
             "soon@x.com",
             "late@x.com",
@@ -69,7 +70,7 @@ async def test_registration_upsert_and_order(tmp_path: Path) -> None:
         ]
         # A renewal moves the expiry and keeps what the new answer doesn't say.
         renewed = AccountInfo("luma", "late@x.com", expires_at=NOW + timedelta(days=30))
-        await store.record_registration(renewed, user_id=8, now=NOW + timedelta(hours=1))
+        await record_registration(store, renewed, user_id=8, now=NOW + timedelta(hours=1))
         account = await store.get_account("luma", "late@x.com")
         assert account is not None
         assert account.expires_at == NOW + timedelta(days=30)

@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.models import SyncChanges
+from bot.registration import record_registration
 from bot.services import build_services
 from bot.store import Store, StoreError
 from bot.sync import (
@@ -26,6 +27,7 @@ from bot.sync import (
     SyncState,
     advance,
     after_notice,
+    apply_account_list,
     backoff,
     is_mass_disappearance,
     load_state,
@@ -129,7 +131,7 @@ async def test_sync_refreshes_expiry_and_keeps_what_the_list_does_not_say(
 ) -> None:
     registered = AccountInfo("ltx", "t@x.com", expires_at=NOW + timedelta(hours=5),
                              refresh_expires_at=NOW + timedelta(days=30), max_jobs=7)  # fmt: skip
-    await store.record_registration(registered, user_id=42, now=NOW - timedelta(hours=1))
+    await record_registration(store, registered, user_id=42, now=NOW - timedelta(hours=1))
     # The documented list has no refreshTokenExpire: the known one stays.
     upstream.ltx = {"t@x.com": ltx_entry("t@x.com", NOW + timedelta(hours=29))}
     result = await sync_service(services["ltx"], store, NOW)
@@ -187,7 +189,7 @@ async def test_an_account_registered_while_the_list_was_in_flight_is_left_alone(
 ) -> None:
     # The list was requested at NOW; a registration landed a second later with a fresh expiry.
     fresh = AccountInfo("luma", "new@x.com", expires_at=NOW + timedelta(days=30))
-    await store.record_registration(fresh, user_id=42, now=NOW + timedelta(seconds=1))
+    await record_registration(store, fresh, user_id=42, now=NOW + timedelta(seconds=1))
     upstream.luma = {"other@x.com": luma_entry("other@x.com", NOW + timedelta(days=3))}
     result = await sync_service(services["luma"], store, NOW)
     assert result.changes.gone == ()
@@ -334,7 +336,7 @@ async def test_the_transaction_is_not_split_by_another_coroutines_write(store: S
     infos = [AccountInfo("luma", f"u{i}@x.com", expires_at=NOW + timedelta(days=1)) for i in range(200)]
     outcome = await asyncio.gather(
         *(store.set_setting(f"before{i}", str(i)) for i in range(5)),
-        store.apply_account_list("luma", infos, fetched_at=NOW, now=NOW),
+        apply_account_list(store, "luma", infos, fetched_at=NOW, now=NOW),
         *(store.set_setting(f"after{i}", str(i)) for i in range(5)),
         return_exceptions=True,
     )
@@ -344,7 +346,7 @@ async def test_the_transaction_is_not_split_by_another_coroutines_write(store: S
         assert await store.get_setting(f"before{i}") == str(i)
         assert await store.get_setting(f"after{i}") == str(i)
     await store.db.execute("DROP TRIGGER refuse")
-    await store.apply_account_list("luma", infos, fetched_at=NOW, now=NOW)
+    await apply_account_list(store, "luma", infos, fetched_at=NOW, now=NOW)
     assert len(await store.list_accounts("luma")) == 200
 
 
@@ -353,12 +355,12 @@ async def test_a_long_list_is_applied_whole_and_its_bookkeeping_is_exact(store: 
     an account named twice counts once (its first entry), and the registration in flight wins."""
     day = timedelta(days=1)
     first = [AccountInfo("luma", f"u{i:04d}@x.com", expires_at=NOW + day) for i in range(3_000)]
-    changes = await store.apply_account_list("luma", first, fetched_at=NOW, now=NOW)
+    changes = await apply_account_list(store, "luma", first, fetched_at=NOW, now=NOW)
     assert len(changes.added) == 3_000 and changes.changed == changes.gone == changes.returned == ()
 
     later = NOW + INTERVAL
     fresh = AccountInfo("luma", "u0001@x.com", expires_at=NOW + 30 * day)
-    await store.record_registration(fresh, user_id=42, now=later + timedelta(seconds=1))
+    await record_registration(store, fresh, user_id=42, now=later + timedelta(seconds=1))
     second = [
         AccountInfo("luma", "u0000@x.com", expires_at=NOW + 2 * day),  # changed
         AccountInfo("luma", "u0000@x.com", expires_at=NOW + 9 * day),  # named again: ignored
@@ -366,7 +368,7 @@ async def test_a_long_list_is_applied_whole_and_its_bookkeeping_is_exact(store: 
         *first[2:1_500],  # unchanged
         AccountInfo("luma", "new@x.com", expires_at=NOW + day),
     ]
-    changes = await store.apply_account_list("luma", second, fetched_at=later, now=later)
+    changes = await apply_account_list(store, "luma", second, fetched_at=later, now=later)
     assert changes.added == ("new@x.com",) and changes.changed == ("u0000@x.com",)
     assert changes.gone == tuple(f"u{i:04d}@x.com" for i in range(1_500, 3_000))
     stored = {a.account: a for a in await store.list_accounts("luma")}
@@ -375,7 +377,7 @@ async def test_a_long_list_is_applied_whole_and_its_bookkeeping_is_exact(store: 
     assert stored["u1499@x.com"].gone_at is None and stored["u1500@x.com"].gone_at == later
 
     back = [*second, first[1_500]]
-    changes = await store.apply_account_list("luma", back, fetched_at=later + INTERVAL, now=later + INTERVAL)
+    changes = await apply_account_list(store, "luma", back, fetched_at=later + INTERVAL, now=later + INTERVAL)
     assert changes.returned == ("u1500@x.com",) and changes.gone == ()
     assert (await store.get_account("luma", "u1500@x.com")).gone_at is None  # type: ignore[union-attr]
 

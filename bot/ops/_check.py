@@ -19,7 +19,8 @@ import httpx
 from bot.config import Settings
 from bot.models import TrackedAccount
 from bot.ops._text import iso_utc, printable, relative, table
-from bot.services import KNOWN_SERVICES, label, open_useapi
+from bot.resources import open_useapi
+from bot.services import KNOWN_SERVICES, label
 from bot.store import Store, StoreError, migrations
 from bot.useapi import AccountInfo, Failure, UseapiError
 

@@ -7,16 +7,10 @@ forms, labels, `/alerts` choices, `check` and the README test all read from `REG
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
 import httpx
 
 from bot.discovery import subclasses_in
 from bot.useapi.base import Transport, UseapiService
-
-if TYPE_CHECKING:
-    from bot.config import Settings
 
 
 def _discover() -> dict[str, type[UseapiService]]:
@@ -46,24 +40,3 @@ def build_services(
     """The switched-on services, sharing one transport (one HTTP client, one token)."""
     transport = Transport(http, base_url, token, timeout)
     return {key: REGISTRY[key](transport) for key in enabled}
-
-
-def open_useapi(
-    settings: Settings,
-    *,
-    transport: httpx.AsyncBaseTransport | None = None,
-    enabled: Iterable[str] | None = None,
-    user_agent: str = "session-warden/0.1",
-) -> tuple[httpx.AsyncClient, dict[str, UseapiService]]:
-    """The HTTP client (USEAPI_TIMEOUT) and the services built on it (default: SERVICES), for the
-    bot and `check` alike; the caller closes the client."""
-    timeout = settings.useapi_timeout.total_seconds()
-    http = httpx.AsyncClient(transport=transport, timeout=timeout, headers={"User-Agent": user_agent})
-    services = build_services(
-        http,
-        base_url=settings.useapi_base_url,
-        token=settings.useapi_token,
-        timeout=timeout,
-        enabled=tuple(settings.services if enabled is None else enabled),
-    )
-    return http, services

@@ -1,24 +1,28 @@
-"""The accounts table: registrations, useapi.net's lists applied, live details, removals."""
+"""The accounts table: registrations, useapi.net's lists applied, live details, removals.
+
+This module applies; it does not decide. A write that depends on what is stored reads it
+(`StoredAccount`), asks the decision it was handed (a pure function of bot.account_diff, bound
+by the caller to the answer) and writes what that returned, in one transaction.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 import aiosqlite
 
-from bot.clock import from_epoch, to_epoch
-from bot.followup import (
-    How,
-)
+from bot.clock import to_epoch
 from bot.models import (
+    AccountListDiff,
+    AccountVerdict,
+    StoredAccount,
     SyncChanges,
     TrackedAccount,
 )
-from bot.signals import needs_person
-from bot.tables.alert_log import _RESOLVE_REASON_WARNINGS
+from bot.tables.alert_log import resolve_cleared_reasons
 from bot.tables.base import Database
 from bot.tables.rows import ACCOUNT_COLUMNS, account_from_row, as_int
 from bot.useapi.base import AccountInfo
@@ -27,73 +31,23 @@ log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
+# The columns of a StoredAccount, in its order.
+_STORED_COLUMNS = (
+    "expires_at, registered_at, gone_at, synced_at, self_renewing, self_renewing_expires_at, "
+    "refresh_expires_at, session_valid, health, last_error, upstream_error"
+)
 
-class _Deadline(NamedTuple):
-    """Where an answer's times go once `self_renewing` is known (see migration 003)."""
-
-    expires_at: int | None  # the deadline the stages warn before
-    self_renewing_expires_at: int | None  # the token useapi.net refreshes by itself
-
-
-def _deadline(info: AccountInfo, self_renewing: bool, stored_refresh_expiry: int | None) -> _Deadline:
-    """An LTX account seen renewing its token itself is warned about by its refresh token's
-    expiry (when known); its tokenExpire is then only watched for passing unrefreshed."""
-    if self_renewing:
-        refresh = to_epoch(info.refresh_expires_at) or stored_refresh_expiry
-        if refresh is not None:
-            return _Deadline(refresh, to_epoch(info.expires_at))
-    return _Deadline(to_epoch(info.expires_at), to_epoch(info.self_renewing_expires_at))
+# Decides a service's list from what is stored (by account) and the accounts removed through the bot.
+ListDecision = Callable[[Mapping[str, StoredAccount], set[str]], AccountListDiff]
 
 
-def _reason(
-    error: str | None,
-    health: str | None,
-    session_valid: bool | None,
-    times: _Deadline,
-    seen_at: datetime,
-    noun: str,
-) -> str | None:
-    return needs_person(
-        error=error,
-        health=health,
-        session_valid=session_valid,
-        self_renewing_expires_at=from_epoch(times.self_renewing_expires_at),
-        seen_at=seen_at,
-        noun=noun,
-        expires_at=from_epoch(times.expires_at),
-    )
-
-
-class _Stored(NamedTuple):
-    """What `apply_account_list` compares an answer with (one row of its first SELECT)."""
-
-    expires_at: int | None
-    registered_at: int | None
-    gone_at: int | None
-    synced_at: int | None
-    self_renewing: int
-    self_renewing_expires_at: int | None
-    refresh_expires_at: int | None
-    session_valid: int | None
-    health: str | None
-    last_error: str | None
-
-
-def _renewed_itself(info: AccountInfo, old: _Stored) -> bool:
-    """The list shows a later token expiry than the last read, with no registration since."""
-    token = to_epoch(info.expires_at)
-    return (
-        token is not None
-        and old.expires_at is not None
-        and token > old.expires_at
-        and old.synced_at is not None
-        and (old.registered_at is None or old.registered_at < old.synced_at)
-    )
-
-
-# Resolve the "needs a person now" warnings of accounts whose reason cleared: resolved error
-# warnings no longer count as recorded (see `_RECORDED`), so the same reason coming back later
-# is warned about again. Parameters: when, how, by whom, service, account.
+async def _stored(conn: aiosqlite.Connection, service: str, account: str) -> StoredAccount | None:
+    async with conn.execute(
+        f"SELECT {_STORED_COLUMNS} FROM accounts WHERE service = ? AND account = ?",  # noqa: S608 - a constant
+        (service, account),
+    ) as cur:
+        row = await cur.fetchone()
+    return None if row is None else StoredAccount(*row)
 
 
 _REMOVED_PREFIX = "removed:"
@@ -116,24 +70,18 @@ class AccountsTable(Database):
     """Tracked accounts: what useapi.net said of each, and the reason a person is needed."""
 
     async def record_registration(
-        self, info: AccountInfo, *, user_id: int, now: datetime, noun: str = "session"
+        self,
+        info: AccountInfo,
+        *,
+        user_id: int,
+        judge: Callable[[StoredAccount | None], AccountVerdict],
     ) -> None:
-        """Store what useapi.net answered to a successful registration.
-
-        A registration is a fresh credential: its answer's signals replace the stored ones (an
-        earlier "session invalid" no longer holds), and a reason that cleared re-arms its warning.
-        """
+        """Store what useapi.net answered to a successful registration by `user_id`, as `judge`
+        (bot.account_diff.judge_registration) decides from what is stored; tracked again if it
+        was removed through the bot."""
 
         async def work(conn: aiosqlite.Connection) -> None:
-            async with conn.execute(
-                "SELECT self_renewing, refresh_expires_at, last_error FROM accounts "
-                "WHERE service = ? AND account = ?",
-                (info.service, info.account),
-            ) as cur:
-                row = await cur.fetchone()
-            self_renewing = bool(row[0]) if row else False
-            times = _deadline(info, self_renewing, row[1] if row else None)
-            reason = _reason(info.error, info.health, info.session_valid, times, now, noun)
+            verdict = judge(await _stored(conn, info.service, info.account))
             await conn.execute(
                 """
                 INSERT INTO accounts (service, account, expires_at, refresh_expires_at, concurrency,
@@ -163,30 +111,27 @@ class AccountsTable(Database):
                 (
                     info.service,
                     info.account,
-                    times.expires_at,
+                    verdict.expires_at,
                     to_epoch(info.refresh_expires_at),
                     info.concurrency,
                     info.credits_usage,
                     info.credits_limit,
                     info.max_jobs,
                     user_id,
-                    to_epoch(now),
-                    reason,
+                    verdict.at,
+                    verdict.reason,
                     to_epoch(info.updated_at),
-                    to_epoch(now),
-                    to_epoch(now),
-                    info.error,
-                    info.health,
-                    as_int(info.session_valid),
-                    times.self_renewing_expires_at,
+                    verdict.at,
+                    verdict.at,
+                    verdict.upstream_error,
+                    verdict.health,
+                    as_int(verdict.session_valid),
+                    verdict.self_renewing_expires_at,
                     to_epoch(info.next_refresh_at),
                 ),
             )
-            if reason is None and row is not None and row[2] is not None:
-                await conn.execute(
-                    _RESOLVE_REASON_WARNINGS,
-                    (to_epoch(now), How.RENEWED.value, user_id, info.service, info.account),
-                )
+            if verdict.cleared is not None:
+                await resolve_cleared_reasons(conn, info.service, [verdict.cleared], at=verdict.at)
             # Registered again through the bot after a removal: tracked again, synced again.
             await conn.execute(
                 "DELETE FROM settings WHERE key = ?", (_removed_key(info.service, info.account),)
@@ -268,114 +213,17 @@ class AccountsTable(Database):
         """Accounts removed through the bot that a sync must not add back (see remove_account)."""
         return await _removed(self.db, service)
 
-    async def apply_account_list(
-        self,
-        service: str,
-        infos: Sequence[AccountInfo],
-        *,
-        fetched_at: datetime,
-        now: datetime,
-        hold_gone: Callable[[int, int], bool] | None = None,
-        detect_self_renewal: bool = False,
-        noun: str = "session",
-    ) -> SyncChanges:
-        """Make the stored accounts of `service` agree with upstream's list, in one transaction.
-
-        New accounts are tracked with no registrant; missing ones get `gone_at` (cleared when they
-        come back); each account's `last_error` becomes the reason a person is needed now
-        (`bot.signals`), from upstream's error and the signals stored for it. A field the list
-        lacks keeps its stored value. An account registered after `fetched_at` (while the list
-        was in flight) is left alone: the list may predate it.
-
-        `hold_gone(missing, tracked)` decides, with the counts read in the same transaction,
-        whether to withhold the `gone_at` marks of this read: the missing accounts are then
-        returned as `held` and stay as they were (everything else in the list is applied).
-
-        `detect_self_renewal` (LTX): a later expiry in the list with no registration since the
-        last read means useapi.net renews that token itself; the account is marked so, and from
-        then on warned about by its refresh token's expiry (see `_deadline`).
-        """
-        fetched = int(fetched_at.timestamp())
-        stamp = to_epoch(now)
+    async def apply_account_list(self, service: str, decide: ListDecision) -> SyncChanges:
+        """Make the stored accounts of `service` agree with upstream's list, in one transaction:
+        `decide` (bot.account_diff.diff_account_list, bound to the list by bot.sync) gets what
+        is stored, read in the same transaction, and says what to write."""
 
         async def work(conn: aiosqlite.Connection) -> SyncChanges:
             rows = await conn.execute_fetchall(
-                "SELECT account, expires_at, registered_at, gone_at, synced_at, self_renewing, "
-                "self_renewing_expires_at, refresh_expires_at, session_valid, health, last_error "
-                "FROM accounts WHERE service = ?",
+                f"SELECT account, {_STORED_COLUMNS} FROM accounts WHERE service = ?",  # noqa: S608
                 (service,),
             )
-            current = {r[0]: _Stored(*r[1:]) for r in rows}
-            removed = await _removed(conn, service)
-            added: list[str] = []
-            changed: list[str] = []
-            returned: list[str] = []
-            renewing: list[str] = []
-            cleared: list[tuple[str, str]] = []
-            seen: set[str] = set()
-            upserts: list[tuple[Any, ...]] = []
-            for info in infos:
-                if info.account in seen:
-                    continue
-                seen.add(info.account)
-                if info.account in removed and info.account not in current:
-                    continue  # removed through the bot; useapi.net still lists it
-                old = current.get(info.account)
-                self_renewing = False
-                session_valid = info.session_valid
-                health = info.health
-                if old is None:
-                    added.append(info.account)
-                else:
-                    if old.registered_at is not None and old.registered_at >= fetched:
-                        continue
-                    self_renewing = bool(old.self_renewing)
-                    if detect_self_renewal and not self_renewing and _renewed_itself(info, old):
-                        self_renewing = True
-                        renewing.append(info.account)
-                    if session_valid is None and old.session_valid is not None:
-                        session_valid = bool(old.session_valid)
-                    if health is None:
-                        health = old.health
-                    if old.gone_at is not None:
-                        returned.append(info.account)
-                times = _deadline(info, self_renewing, old.refresh_expires_at if old else None)
-                if old is not None and times.expires_at is not None and times.expires_at != old.expires_at:
-                    changed.append(info.account)
-                reason = _reason(info.error, health, session_valid, times, fetched_at, noun)
-                if reason is None and old is not None and old.last_error is not None:
-                    cleared.append((service, info.account))
-                upserts.append(
-                    (
-                        service,
-                        info.account,
-                        times.expires_at,
-                        to_epoch(info.refresh_expires_at),
-                        info.concurrency,
-                        info.credits_usage,
-                        info.credits_limit,
-                        info.max_jobs,
-                        reason,
-                        to_epoch(info.updated_at),
-                        stamp,
-                        stamp,
-                        info.error,
-                        health,
-                        as_int(session_valid),
-                        times.self_renewing_expires_at,
-                        to_epoch(info.next_refresh_at),
-                        int(self_renewing),
-                    )
-                )
-            present = [
-                account
-                for account, old in current.items()
-                if old.gone_at is None and (old.registered_at is None or old.registered_at < fetched)
-            ]
-            gone = sorted(account for account in present if account not in seen)
-            held: list[str] = []
-            if gone and hold_gone is not None and hold_gone(len(gone), len(present)):
-                held, gone = gone, []
+            diff = decide({r[0]: StoredAccount(*r[1:]) for r in rows}, await _removed(conn, service))
             # One statement each for the whole list: a round trip per account to aiosqlite's
             # thread would cost more than the writes themselves.
             await conn.executemany(
@@ -404,62 +252,34 @@ class AccountsTable(Database):
                     next_refresh_at = COALESCE(excluded.next_refresh_at, next_refresh_at),
                     self_renewing = excluded.self_renewing
                 """,
-                upserts,
+                diff.writes,
             )
             await conn.executemany(
                 "UPDATE accounts SET gone_at = ? WHERE service = ? AND account = ?",
-                [(stamp, service, account) for account in gone],
+                [(diff.at, service, account) for account in diff.gone],
             )
+            await resolve_cleared_reasons(conn, service, diff.cleared, at=diff.at)
             await conn.executemany(
-                _RESOLVE_REASON_WARNINGS, [(stamp, How.CLEARED.value, None, *where) for where in cleared]
+                "DELETE FROM settings WHERE key = ?",
+                [(_removed_key(service, account),) for account in diff.forget_removed],
             )
-            if not held:  # a list trusted for its disappearances: removals it no longer shows are done
-                await conn.executemany(
-                    "DELETE FROM settings WHERE key = ?",
-                    [(_removed_key(service, account),) for account in removed - seen],
-                )
-            return SyncChanges(
-                tuple(added),
-                tuple(changed),
-                tuple(gone),
-                tuple(returned),
-                tuple(held),
-                len(present),
-                tuple(renewing),
-            )
+            return diff.changes
 
         return await self._transaction(work)
 
-    async def record_details(self, info: AccountInfo, *, checked_at: datetime, noun: str = "session") -> bool:
-        """Merge a live `GET /accounts/{account}` answer (Luma's sessionValid, Google Flow's
-        cookie expiry); a field it lacks keeps its stored value. True when that changed the
+    async def record_details(
+        self, service: str, account: str, judge: Callable[[StoredAccount], AccountVerdict]
+    ) -> bool:
+        """Merge a live details read into a tracked account, as `judge`
+        (bot.account_diff.judge_details) decides from what is stored. True when that changed the
         reason to warn or the expiry; False too when the account is not tracked (nothing is
         added from a details read)."""
-        stamp = to_epoch(checked_at)
 
         async def work(conn: aiosqlite.Connection) -> bool:
-            async with conn.execute(
-                "SELECT upstream_error, health, session_valid, self_renewing_expires_at, last_error, "
-                "self_renewing, expires_at FROM accounts WHERE service = ? AND account = ?",
-                (info.service, info.account),
-            ) as cur:
-                row = await cur.fetchone()
-            if row is None:
+            stored = await _stored(conn, service, account)
+            if stored is None:
                 return False
-            error = info.error if info.error is not None else row[0]
-            health = info.health if info.health is not None else row[1]
-            valid = (
-                info.session_valid
-                if info.session_valid is not None
-                else (None if row[2] is None else bool(row[2]))
-            )
-            renewing = (
-                row[3] if info.self_renewing_expires_at is None else to_epoch(info.self_renewing_expires_at)
-            )
-            # An LTX-style swapped deadline never comes from a details read.
-            expires = None if row[5] else to_epoch(info.expires_at)
-            deadline = row[6] if expires is None else expires
-            reason = _reason(error, health, valid, _Deadline(deadline, renewing), checked_at, noun)
+            verdict = judge(stored)
             await conn.execute(
                 """
                 UPDATE accounts SET session_valid = ?, health = ?, upstream_error = ?,
@@ -467,13 +287,21 @@ class AccountsTable(Database):
                     last_error = ?, details_checked_at = ?
                 WHERE service = ? AND account = ?
                 """,
-                (as_int(valid), health, error, renewing, expires, reason, stamp, info.service, info.account),
+                (
+                    as_int(verdict.session_valid),
+                    verdict.health,
+                    verdict.upstream_error,
+                    verdict.self_renewing_expires_at,
+                    verdict.expires_at,
+                    verdict.reason,
+                    verdict.at,
+                    service,
+                    account,
+                ),
             )
-            if reason is None and row[4] is not None:
-                await conn.execute(
-                    _RESOLVE_REASON_WARNINGS, (stamp, How.CLEARED.value, None, info.service, info.account)
-                )
-            return reason != row[4] or (expires is not None and expires != row[6])
+            if verdict.cleared is not None:
+                await resolve_cleared_reasons(conn, service, [verdict.cleared], at=verdict.at)
+            return verdict.changed
 
         return await self._transaction(work)
 

@@ -21,6 +21,7 @@ from bot.followup import (
 )
 from bot.models import (
     AlertFailure,
+    ReasonCleared,
     TrackedAccount,
     WarningKey,
     WatchWindow,
@@ -68,6 +69,15 @@ def _posted(row: aiosqlite.Row) -> PostedWarning:
         resolution=resolution,
         edit_attempts=row["edit_attempts"],
     )
+
+
+async def resolve_cleared_reasons(
+    conn: aiosqlite.Connection, service: str, cleared: Iterable[ReasonCleared], *, at: int
+) -> None:
+    """Resolve the open "needs a person now" warnings of accounts whose reason cleared, inside
+    the caller's transaction (the accounts table's). Resolved error warnings no longer count as
+    recorded (see `_RECORDED`), so the same reason coming back later is warned about again."""
+    await conn.executemany(_RESOLVE_REASON_WARNINGS, [(at, c.how, c.by, service, c.account) for c in cleared])
 
 
 class AlertLogTable(Database):

@@ -1,9 +1,9 @@
 """The "I'm on it" button under every warning, and the take-over button it offers.
 
 Both are `DynamicItem`s, so buttons on messages posted before a restart keep working once the
-alerts cog registered them. A claim is kept on the warning's row (bot/store.py `claim_warning`);
-the public message then shows who is on it, and the scheduler lapses the claim after
-CLAIM_TIMEOUT (bot/watch.py).
+alerts cog registered them. A claim is kept on the warning's row (`claim_warning` in
+bot/tables/alert_log.py); the public message then shows who is on it, and the scheduler lapses
+the claim after CLAIM_TIMEOUT (bot/watch.py).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.utils import format_dt
 
+from bot.delivery import DeliveryError
 from bot.followup import PostedWarning
-from bot.watch import DeliveryError
 from cogs import _alert_channel as alert_channel
 from cogs._format import label, safe
 from cogs.alerts._embeds import followup_embed
-from cogs.common import ACCESS_HELP, is_approved, outside_reason, reply, warden
+from cogs.common import refuse_unapproved, reply, warden
 from cogs.errors import answer_error
 from cogs.register import RenewButton
 
@@ -47,27 +47,16 @@ async def redraw(bot: WardenBot, warning: PostedWarning) -> None:
     )
 
 
-async def _refused(interaction: discord.Interaction[WardenBot]) -> bool:
-    reason = outside_reason(interaction)
-    if reason is None and await is_approved(interaction):
-        return False
-    bot = warden(interaction)
-    await bot.store.audit(
-        now=bot.clock.now(), actor_id=interaction.user.id, action="claim",
-        outcome="refused:outside" if reason else "refused:not_approved",
-    )  # fmt: skip
-    await reply(
-        interaction,
-        reason or f"Only members approved to register accounts can claim a warning. {ACCESS_HELP}",
-    )
-    return True
-
-
 async def claim(
     interaction: discord.Interaction[WardenBot], message_id: int, *, take_over_from: int | None = None
 ) -> None:
     """Claim (or take over) the warning posted as `message_id`, answer privately, then redraw it."""
-    if await _refused(interaction):
+    if await refuse_unapproved(
+        interaction,
+        action="claim",
+        service=None,
+        sentence="Only members approved to register accounts can claim a warning.",
+    ):
         return
     bot = warden(interaction)
     now = bot.clock.now()

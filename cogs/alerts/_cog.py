@@ -1,11 +1,12 @@
-"""The expiry watch in Discord: the scheduler loop, posting to the alert channel, `/alerts …`.
+"""The expiry watch in Discord: the scheduler loop, the events that wake it, posting to the alert
+channel, and the state `/alerts status` shows (the `/alerts` commands are _commands.py).
 
 The loop runs a pass of `bot.watch.ExpiryWatch` at least every 30 s, right when the next stage
 falls due, and at once when woken (settings changed, an account was registered). The pass itself
 (sync, re-check, what to warn about, the bookkeeping) is in bot/watch.py and knows nothing of
-Discord; this cog hands it the two ways to post (a warning, a sync notice). What the posts look
-like is in _embeds.py; the buttons under each warning are cogs/register/_renew.py (Renew) and
-_claim.py (I'm on it); every post and edit goes through cogs/_alert_channel.py.
+Discord; this cog hands it the ways to post (a warning, a reminder, an edit, a sync notice). What
+the posts look like is in _embeds.py; the buttons under each warning are cogs/register/_renew.py
+(Renew) and _claim.py (I'm on it); every post and edit goes through cogs/_alert_channel.py.
 """
 
 from __future__ import annotations
@@ -17,29 +18,26 @@ from datetime import timedelta
 from typing import Any
 
 import discord
-from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot import settings
 from bot.app import WardenBot
-from bot.durations import DurationError, format_duration, parse_duration
-from bot.expiry import DEFAULT_STAGES, Alert, format_stages, next_wake, parse_stages
+from bot.delivery import Posted
+from bot.events import ON_ACCOUNT_REGISTERED, ON_ACCOUNT_REMOVED
+from bot.expiry import Alert, next_wake
 from bot.followup import How, PostedWarning, Reminder, Resolution
 from bot.store import StoreError
 from bot.sync import Notice, SyncState, load_state
 from bot.useapi import AccountInfo
-from bot.watch import DeliveryError, ExpiryWatch, PassReport, Posted
+from bot.watch import ExpiryWatch, PassReport
 from cogs import _alert_channel as alert_channel
-from cogs._format import safe
 from cogs.alerts._claim import ClaimButton, TakeOverButton, redraw, warning_view
 from cogs.alerts._embeds import (
     reminder_embed,
-    sample_alert,
     status_embed,
     sync_notice_embed,
     warning_embed,
 )
-from cogs.common import admin_only, every_service_choice, offer_switched_on_services, reply
 from cogs.register import renew_view
 
 log = logging.getLogger(__name__)
@@ -48,12 +46,11 @@ MAX_SLEEP = timedelta(seconds=30)
 MIN_SLEEP = timedelta(seconds=1)
 WAKE_PAD = timedelta(milliseconds=100)
 STATUS_UPCOMING = 8  # upcoming warnings /alerts status lists one by one
-SERVICE_CHOICES = every_service_choice()  # narrowed per bot by offer_switched_on_services
 
 
-@app_commands.guild_only()
-@app_commands.default_permissions(manage_guild=True)
-class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expiry warnings for the team"):
+class AlertsCog(commands.Cog):
+    """The scheduler loop and what it posts; `/alerts` (AlertsCommands) drives it through here."""
+
     def __init__(self, bot: WardenBot) -> None:
         self.bot = bot
         self.watch = ExpiryWatch(
@@ -72,14 +69,10 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
         self.lease = self.watch.lease
         self.last_report: PassReport | None = None  # the last pass that ended
         self._wake = asyncio.Event()
-        super().__init__()
-        offer_switched_on_services(self, bot)
 
     async def cog_load(self) -> None:
-        # Tests that drive run_pass by hand set `WardenBot.alerts_autostart = False`. (An attribute
-        # of this module would not do: loading an extension executes the module afresh.)
         self.bot.add_dynamic_items(ClaimButton, TakeOverButton)
-        if getattr(self.bot, "alerts_autostart", True):
+        if self.bot.alerts_autostart:  # tests that drive run_pass by hand switch the loop off
             self.scheduler.start()
 
     async def cog_unload(self) -> None:
@@ -97,14 +90,14 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
         """Run a pass now instead of at the next tick (settings changed, an account registered)."""
         self._wake.set()
 
-    @commands.Cog.listener()
+    @commands.Cog.listener(ON_ACCOUNT_REGISTERED)
     async def on_account_registered(self, info: AccountInfo) -> None:
-        """Dispatched by cogs/register.py. A renewal re-arms the account's stages, and a new
+        """Dispatched by cogs/register/_form.py. A renewal re-arms the account's stages, and a new
         expiry may be inside a stage already: plan again now, not at the next tick."""
         self.watch.follow_up_soon()  # its open warnings are resolved by the renewal
         self.wake()
 
-    @commands.Cog.listener()
+    @commands.Cog.listener(ON_ACCOUNT_REMOVED)
     async def on_account_removed(self, service_key: str, account: str, actor_id: int | None) -> None:
         """Dispatched once an account is no longer tracked (`/<service> remove`): its open
         warnings are resolved as removed by that admin, and the next pass edits them."""
@@ -209,170 +202,10 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
             kwargs["nonce"] = nonce
         return await alert_channel.post(self.bot, **kwargs)
 
-    async def _audit(
-        self,
-        interaction: discord.Interaction[WardenBot],
-        action: str,
-        target: str | None,
-        outcome: str = "ok",
-    ) -> None:
-        await self.bot.store.audit(
-            now=self.bot.clock.now(),
-            actor_id=interaction.user.id,
-            action=action,
-            target=target,
-            outcome=outcome,
-        )
-
-    # -- /alerts … ------------------------------------------------------------------------------
-
-    @app_commands.command(
-        name="channel", description="Choose the channel for expiry warnings (empty: back to the default)"
-    )
-    @app_commands.describe(channel="Where warnings go; leave empty to use ALERT_CHANNEL_ID")
-    @admin_only()
-    async def channel(
-        self, interaction: discord.Interaction[WardenBot], channel: discord.TextChannel | None = None
-    ) -> None:
-        await settings.ALERT_CHANNEL.set(self.bot.store, channel.id if channel else None)
-        await self._audit(interaction, "alerts_channel", f"channel:{channel.id}" if channel else None)
-        self.wake()
-        if channel is not None:
-            await reply(
-                interaction,
-                f"✅ Warnings will go to <#{channel.id}>. Run `/alerts test` to check the bot can post there.",
-            )
-        elif self.bot.settings.alert_channel_id:
-            await reply(
-                interaction,
-                f"✅ Warnings go to the default channel <#{self.bot.settings.alert_channel_id}> (ALERT_CHANNEL_ID).",
-            )
-        else:
-            await reply(
-                interaction,
-                "⚠️ No alert channel is set now, so no warning can be posted. Pick one with `/alerts channel`.",
-            )
-
-    @app_commands.command(name="stages", description="When to warn before a service's sessions expire")
-    @app_commands.describe(
-        service="The service", stages="Lead times such as 7d,2d,12h (units s, m, h, d), or 'default'"
-    )
-    @app_commands.choices(service=SERVICE_CHOICES)
-    @admin_only()
-    async def stages(
-        self, interaction: discord.Interaction[WardenBot], service: app_commands.Choice[str], stages: str
-    ) -> None:
-        if stages.strip().lower() in ("default", "reset"):
-            await settings.STAGES.set(self.bot.store, None, service.value)
-            text = format_stages(DEFAULT_STAGES)
-            await self._audit(interaction, "alerts_stages", service.value, "reset")
-        else:
-            try:
-                parsed = parse_stages(stages)
-            except DurationError as exc:
-                await reply(
-                    interaction, f"❌ {safe(str(exc), 300)}\nExample: `72h,24h,6h`. Nothing was changed."
-                )
-                return
-            text = format_stages(parsed)
-            await settings.STAGES.set(self.bot.store, text, service.value)
-            await self._audit(interaction, "alerts_stages", service.value)
-        self.wake()
-        off = (
-            ""
-            if service.value in self.bot.services
-            else f"\n(Note: {service.name} is switched off on this bot.)"
-        )
-        await reply(
-            interaction,
-            f"✅ {service.name} warnings: {text.replace(',', ', ')} before expiry, and when expired.{off}",
-        )
-
-    @app_commands.command(name="mention", description="The role pinged by warnings (empty: ping nobody)")
-    @app_commands.describe(role="The role to ping; leave empty to ping nobody")
-    @admin_only()
-    async def mention(
-        self, interaction: discord.Interaction[WardenBot], role: discord.Role | None = None
-    ) -> None:
-        if role is not None and role.id == interaction.guild_id:
-            await reply(interaction, "Warnings never ping @everyone. Pick a role made for this.")
-            return
-        await settings.MENTION_ROLE.set(self.bot.store, role.id if role else None)
-        await self._audit(interaction, "alerts_mention", f"role:{role.id}" if role else None)
-        if role is None:
-            await reply(interaction, "✅ Warnings will ping nobody.")
-        else:
-            await reply(
-                interaction,
-                f"✅ Warnings will ping {role.mention}. If the role isn't mentionable, the bot needs "
-                "Mention All Roles in the alert channel; `/alerts test` shows whether it works.",
-            )
-
-    @app_commands.command(name="reminders", description="How often to remind about a warning nobody took")
-    @app_commands.describe(
-        service="The service", interval="Such as 12h or 2d; 'off' for none; 'default' for REMINDER_INTERVAL"
-    )
-    @app_commands.choices(service=SERVICE_CHOICES)
-    @admin_only()
-    async def reminders(
-        self, interaction: discord.Interaction[WardenBot], service: app_commands.Choice[str], interval: str
-    ) -> None:
-        raw = interval.strip().lower()
-        if raw in ("default", "reset"):
-            await settings.REMINDERS.set(self.bot.store, None, service.value)
-            default = self.bot.settings.reminder_interval
-            text = f"every {format_duration(default)} (the default)" if default else "off (the default)"
-        elif raw in ("off", "0", "none"):
-            await settings.REMINDERS.set(self.bot.store, "off", service.value)
-            text = "off"
-        else:
-            try:
-                value = parse_duration(raw, allow_bare_seconds=False)
-                if value < timedelta(minutes=1):
-                    raise DurationError(f"{interval.strip()[:40]!r} is shorter than a minute")
-            except DurationError as exc:
-                await reply(
-                    interaction,
-                    f"❌ {safe(str(exc), 300)}\nExample: `12h`, `2d`, `off` or `default`. Nothing was changed.",
-                )
-                return
-            await settings.REMINDERS.set(self.bot.store, format_duration(value), service.value)
-            text = f"every {format_duration(value)}"
-        await self._audit(
-            interaction, "alerts_reminders", service.value, "ok" if raw != "default" else "reset"
-        )
-        self.watch.follow_up_soon()  # a new interval may make a reminder due now
-        self.wake()
-        await reply(
-            interaction,
-            f"✅ {service.name} reminders: {text}. A reminder answers an expired or last-stage warning "
-            "nobody has renewed or claimed.",
-        )
-
-    @app_commands.command(name="status", description="Channel, stages, next warnings and the last sync")
-    @admin_only()
-    async def status(self, interaction: discord.Interaction[WardenBot]) -> None:
-        await reply(interaction, embed=await self.status_embed())
-
-    @app_commands.command(
-        name="test", description="Post a sample warning to check the channel and permissions"
-    )
-    @admin_only()
-    async def test(self, interaction: discord.Interaction[WardenBot]) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        now = self.bot.clock.now()
-        service = next(iter(self.bot.services), "luma")
-        alert = sample_alert(service, user_id=interaction.user.id, now=now)
-        try:
-            message = await self.post(embed=warning_embed(alert, test=True), view=warning_view(service))
-        except DeliveryError as exc:
-            await self._audit(interaction, "alerts_test", None, "failed")
-            await reply(interaction, f"❌ The sample warning could not be posted: {exc}")
-            return
-        await self._audit(interaction, "alerts_test", None)
-        await reply(interaction, f"✅ Posted a sample warning in <#{message.channel.id}>.")
+    # -- what /alerts status shows --------------------------------------------------------------
 
     async def status_embed(self) -> discord.Embed:
+        """Where warnings go, the stages, what is planned and open, the syncs and the last pass."""
         store = self.bot.store
         now = self.bot.clock.now()
         report = self.last_report
@@ -389,7 +222,3 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
             last_error=report.error if report is not None else None,
             open_warnings=await store.posted_warnings(),
         )
-
-
-async def setup(bot: WardenBot) -> None:
-    await bot.add_cog(AlertsCog(bot))

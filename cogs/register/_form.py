@@ -18,9 +18,10 @@ from discord import ui
 
 from bot.app import WardenBot
 from bot.cookies import CookieError
+from bot.delivery import DeliveryError
+from bot.events import ACCOUNT_REGISTERED
 from bot.registration import RecordingFailed, register_account
 from bot.useapi import AccountInfo, FormField, UseapiError, UseapiService
-from bot.watch import DeliveryError
 from cogs import _alert_channel as alert_channel
 from cogs._format import safe, when
 from cogs.common import refuse_unapproved, reply, warden
@@ -155,9 +156,9 @@ async def submit_registration(
         try:
             await _finish_registration(bot, interaction, service, info)
         finally:
-            # For the alerts cog, when loaded (on_account_registered): a renewal re-arms the
+            # For the alerts cog, when loaded (its ON_ACCOUNT_REGISTERED listener): a renewal re-arms the
             # account's stages, and an expiry already inside one is warned about at once.
-            bot.dispatch("account_registered", info)
+            bot.dispatch(ACCOUNT_REGISTERED, info)
 
 
 async def _finish_registration(

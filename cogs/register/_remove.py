@@ -2,10 +2,9 @@
 the service has a DELETE route; private, with a confirm button.
 
 The confirm is a plain `View` with a timeout, not a DynamicItem: a confirmation must not
-outlive the moment it was asked for (a restart or two minutes drop it). Only a DELETE that
-worked, or a 404 (useapi.net doesn't have the account), stops tracking; any other answer
-leaves the account tracked. Without a DELETE route the bot stops tracking only, and the store
-remembers the removal so the next sync doesn't add the account back (bot.store.remove_account).
+outlive the moment it was asked for (a restart or two minutes drop it). What a removal does
+(the DELETE, the audit, the store) is bot/removal.py; this module asks, confirms, and says
+what happened.
 """
 
 from __future__ import annotations
@@ -16,11 +15,13 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot import removal
 from bot.app import WardenBot
-from bot.store import StoreError
-from bot.useapi import UseapiError, UseapiService
+from bot.events import ACCOUNT_REMOVED
+from bot.removal import Removal, Tracking, Upstream
+from bot.useapi import UseapiService
 from cogs._format import COLOUR_WARN, safe, when
-from cogs.common import is_admin, outside_reason, reply, warden
+from cogs.common import is_admin, outside_reason, refuse_non_admin, reply, warden
 from cogs.errors import answer_error
 
 log = logging.getLogger(__name__)
@@ -29,23 +30,6 @@ ADMINS_ONLY = "Only server admins (Manage Server) or the bot's listed admins can
 CONFIRM_TIMEOUT = 120.0  # seconds
 # Discord's limit for an autocomplete choice's name and value.
 CHOICE_LIMIT = 100
-
-
-async def refuse_non_admin(interaction: discord.Interaction[WardenBot], service: UseapiService) -> bool:
-    """Refuse privately and audit when the member may not remove accounts; True when refused."""
-    reason = outside_reason(interaction)
-    if reason is None and is_admin(interaction):
-        return False
-    bot = warden(interaction)
-    await bot.store.audit(
-        now=bot.clock.now(),
-        actor_id=interaction.user.id,
-        action="account_remove",
-        service=service.key,
-        outcome="refused:outside" if reason else "refused:not_admin",
-    )
-    await reply(interaction, reason or ADMINS_ONLY)
-    return True
 
 
 async def account_choices(
@@ -66,7 +50,9 @@ async def account_choices(
 async def ask_to_remove(
     interaction: discord.Interaction[WardenBot], service: UseapiService, account: str
 ) -> None:
-    if await refuse_non_admin(interaction, service):
+    if await refuse_non_admin(
+        interaction, action="account_remove", service=service.key, sentence=ADMINS_ONLY
+    ):
         return
     tracked = await warden(interaction).store.get_account(service.key, account)
     if tracked is None:
@@ -130,7 +116,10 @@ class ConfirmRemoval(discord.ui.View):
         self, interaction: discord.Interaction[WardenBot], button: discord.ui.Button[Any]
     ) -> None:
         self.stop()
-        if await refuse_non_admin(interaction, self.service):  # rights may have changed meanwhile
+        # Rights may have changed meanwhile.
+        if await refuse_non_admin(
+            interaction, action="account_remove", service=self.service.key, sentence=ADMINS_ONLY
+        ):
             return
         # Answer within Discord's 3 s: the DELETE may take up to USEAPI_TIMEOUT.
         await interaction.response.edit_message(
@@ -150,55 +139,41 @@ class ConfirmRemoval(discord.ui.View):
 
 
 async def remove_account(bot: WardenBot, service: UseapiService, account: str, actor_id: int) -> str:
-    """DELETE upstream where there is a route, then stop tracking; the answer for the admin."""
+    """Remove the account (bot.removal) and tell the alerts cog; the answer for the admin."""
+    result = await removal.remove_account(
+        service, account, store=bot.store, actor_id=actor_id, now=bot.clock.now()
+    )
+    if result.removed:
+        bot.dispatch(ACCOUNT_REMOVED, service.key, account, actor_id)
+    return removal_sentence(service, account, result)
+
+
+def removal_sentence(service: UseapiService, account: str, result: Removal) -> str:
+    """What the admin reads about a removal's outcome."""
     shown = f"**{safe(account, 100)}**"
-    now = bot.clock.now()
-    if service.delete_path is None:
-        outcome, detail = "ok", "no DELETE route: still on useapi.net"
-        done = (
+    if result.error is not None:
+        return (
+            f"❌ {shown} was not removed: {result.error.user_message()} "
+            "The account is still tracked and still configured on useapi.net."
+        )
+    if result.tracking is Tracking.UNCHANGED:
+        upstream = "It was deleted on useapi.net, but the" if result.upstream is Upstream.DELETED else "The"
+        return (
+            f"⚠️ {upstream} bot could not update its database, so it still lists {shown}. "
+            "Tell the bot's operator (the disk may be full or read-only)."
+        )
+    if result.tracking is Tracking.NOT_TRACKED:
+        return f"{shown} was no longer tracked (someone removed it meanwhile); nothing else changed."
+    if result.upstream is Upstream.NO_ROUTE:
+        return (
             f"✅ The bot no longer watches {service.label} account {shown}. useapi.net has no delete route "
             f"for {service.label}, so the account **is still configured there**: delete it on useapi.net "
             f"if it must go. The bot won't add it back while useapi.net keeps it; `/{service.command_group} "
             "register` it again to resume watching."
         )
-    else:
-        try:
-            deleted = await service.delete_account(account)
-        except UseapiError as exc:
-            await bot.store.audit(
-                now=now,
-                actor_id=actor_id,
-                action="account_remove",
-                service=service.key,
-                target=account,
-                outcome=f"upstream:{exc.failure.value}",
-                detail=f"HTTP {exc.status}" if exc.status else None,
-            )
-            return (
-                f"❌ {shown} was not removed: {exc.user_message()} "
-                "The account is still tracked and still configured on useapi.net."
-            )
-        if deleted:
-            outcome, detail = "ok", "deleted on useapi.net"
-            done = f"✅ Deleted {service.label} account {shown} on useapi.net; the bot no longer watches it."
-        else:
-            outcome, detail = "ok", "useapi.net did not have it (404)"
-            done = (
-                f"✅ useapi.net no longer had {service.label} account {shown} (404), so there was nothing to "
-                "delete there; the bot no longer watches it."
-            )
-    try:
-        removed = await bot.store.remove_account(
-            service.key, account, now=now, actor_id=actor_id, outcome=outcome, detail=detail
-        )
-    except StoreError as exc:
-        log.error("could not stop tracking %s account after removal: %s", service.key, exc)
-        upstream = "It was deleted on useapi.net, but the" if detail == "deleted on useapi.net" else "The"
-        return (
-            f"⚠️ {upstream} bot could not update its database, so it still lists {shown}. "
-            "Tell the bot's operator (the disk may be full or read-only)."
-        )
-    if not removed:
-        return f"{shown} was no longer tracked (someone removed it meanwhile); nothing else changed."
-    bot.dispatch("account_removed", service.key, account, actor_id)
-    return done
+    if result.upstream is Upstream.DELETED:
+        return f"✅ Deleted {service.label} account {shown} on useapi.net; the bot no longer watches it."
+    return (
+        f"✅ useapi.net no longer had {service.label} account {shown} (404), so there was nothing to "
+        "delete there; the bot no longer watches it."
+    )

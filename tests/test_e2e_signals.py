@@ -11,9 +11,9 @@ import pytest
 from bot.signals import UNREFRESHED_GRACE
 from bot.watch import DETAILS_INTERVAL
 from tests.harness import Rig
-from tests.test_alerts import START, H, clock, manual, rig, run_pass, warnings
+from tests.test_alerts import START, H, clock, rig, run_pass, warnings
 
-__all__ = ["manual", "rig"]  # fixtures, imported for pytest
+__all__ = ["rig"]  # a fixture, imported for pytest
 
 EMAIL = "studio@example.com"
 

@@ -3,33 +3,22 @@ doubles (Luma and Flow Music have a DELETE route, LTX Studio has none)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from bot.app import WardenBot
+from bot.events import ON_ACCOUNT_REMOVED
 from tests.clock import FakeClock
-from tests.conftest import services_marked
 from tests.doubles.discord_double import CallbackResult
-from tests.harness import Rig, running_rig
+from tests.harness import Rig
+from tests.test_alerts import START, rig
 
-START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+__all__ = ["rig"]  # a fixture (scheduler passes only when a test runs one; started by the test)
+
 EPHEMERAL = 64
 EMAIL = "studio@example.com"
 OTHER = "backup@example.com"
-
-
-@pytest.fixture
-async def rig(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
-) -> AsyncIterator[Rig]:
-    """Scheduler passes only when a test runs one; the bot is started by the test."""
-    monkeypatch.setattr(WardenBot, "alerts_autostart", False, raising=False)
-    async with running_rig(tmp_path, clock=FakeClock(START), start=False, **services_marked(request)) as rig:
-        yield rig
 
 
 async def sync(rig: Rig) -> None:
@@ -63,7 +52,7 @@ async def start(rig: Rig) -> None:
     async def on_account_removed(service: str, account: str, actor_id: int) -> None:
         rig.removed.append((service, account, actor_id))  # type: ignore[attr-defined]
 
-    rig.bot.add_listener(on_account_removed)  # type: ignore[union-attr]
+    rig.bot.add_listener(on_account_removed, ON_ACCOUNT_REMOVED)  # type: ignore[union-attr]
     await sync(rig)
 
 

@@ -17,9 +17,9 @@ import pytest
 from bot.sync import HOLD_RECHECK
 from bot.watch import PassReport
 from tests.harness import Rig
-from tests.test_alerts import START, clock, manual, posts, rig, run_pass, stages_posted
+from tests.test_alerts import START, clock, posts, rig, run_pass, stages_posted
 
-__all__ = ["manual", "rig"]  # fixtures, imported for pytest
+__all__ = ["rig"]  # a fixture, imported for pytest
 
 H = timedelta(hours=1)
 INTERVAL = timedelta(minutes=15)  # SYNC_INTERVAL's default

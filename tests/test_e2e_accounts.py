@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.registration import record_registration
 from bot.useapi import AccountInfo
 from tests.harness import Rig
 
@@ -23,7 +24,7 @@ async def track(rig: Rig, service: str, count: int) -> None:
     assert rig.bot is not None
     for n in range(count):
         info = AccountInfo(service, f"{service}-{n:03d}@example.com", expires_at=NOW + timedelta(hours=n + 1))
-        await rig.bot.store.record_registration(info, user_id=4242, now=NOW)
+        await record_registration(rig.bot.store, info, user_id=4242, now=NOW)
 
 
 def response_message_id(rig: Rig, callback_path: str) -> int:
