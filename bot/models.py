@@ -10,6 +10,19 @@ from datetime import datetime
 from typing import NamedTuple
 
 
+class FieldNote(NamedTuple):
+    """A field of a useapi.net answer that was read as unknown, and why (bot/useapi/parsing.py):
+    `problem` is IMPLAUSIBLE (a date, but year 1, 9999, a placeholder number) or UNREADABLE
+    (not the documented shape). `field` is the name the service reads, never its value."""
+
+    field: str
+    problem: str
+
+
+IMPLAUSIBLE = "implausible"
+UNREADABLE = "unreadable"
+
+
 class WarningKey(NamedTuple):
     """What one warning is about; equal to the plain tuple the store keeps."""
 
@@ -53,6 +66,9 @@ class TrackedAccount:
     next_refresh_at: datetime | None = None
     self_renewing: bool = False
     details_checked_at: datetime | None = None
+    # Fields of useapi.net's latest answer about the account read as unknown (migration 006):
+    # with no deadline, "deadline unknown (useapi.net sent an implausible date)".
+    unreadable: tuple[FieldNote, ...] = ()
 
 
 @dataclass(frozen=True)
