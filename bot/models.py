@@ -22,6 +22,21 @@ class FieldNote(NamedTuple):
 IMPLAUSIBLE = "implausible"
 UNREADABLE = "unreadable"
 
+# The plausible instants: 2000-01-01 to 2200-01-01 UTC, in Unix seconds. Nothing a service's page
+# shows falls outside; what does is a placeholder ("0001-01-01", "9999-12-31", 123456789), and
+# any stage lead (at most ten years, bot.durations) can be subtracted from one without overflow.
+PLAUSIBLE_FROM = 946_684_800
+PLAUSIBLE_UNTIL = 7_258_118_400
+
+
+def is_plausible(moment: datetime) -> bool:
+    """True for an aware datetime in 2000-2200 (what the parsers let through; a database written
+    by an older release may hold anything)."""
+    try:
+        return PLAUSIBLE_FROM <= moment.timestamp() <= PLAUSIBLE_UNTIL
+    except (OverflowError, ValueError, OSError):
+        return False
+
 
 class WarningKey(NamedTuple):
     """What one warning is about; equal to the plain tuple the store keeps."""

@@ -20,7 +20,7 @@ from bot.models import (
 from bot.signals import needs_person
 from bot.tables.alert_log import _RESOLVE_REASON_WARNINGS
 from bot.tables.base import Database
-from bot.tables.rows import ACCOUNT_COLUMNS, account_from_row, as_int
+from bot.tables.rows import ACCOUNT_COLUMNS, account_from_row, as_int, notes_to_text
 from bot.useapi.base import AccountInfo
 
 log = logging.getLogger(__name__)
@@ -139,8 +139,8 @@ class AccountsTable(Database):
                 INSERT INTO accounts (service, account, expires_at, refresh_expires_at, concurrency,
                     credits_usage, credits_limit, max_jobs, registered_by, registered_at, last_error,
                     upstream_updated_at, first_seen_at, synced_at, gone_at, upstream_error, health,
-                    session_valid, self_renewing_expires_at, next_refresh_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)
+                    session_valid, self_renewing_expires_at, next_refresh_at, unreadable)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (service, account) DO UPDATE SET
                     expires_at = excluded.expires_at,
                     refresh_expires_at = COALESCE(excluded.refresh_expires_at, refresh_expires_at),
@@ -158,7 +158,8 @@ class AccountsTable(Database):
                     health = excluded.health,
                     session_valid = excluded.session_valid,
                     self_renewing_expires_at = excluded.self_renewing_expires_at,
-                    next_refresh_at = excluded.next_refresh_at
+                    next_refresh_at = excluded.next_refresh_at,
+                    unreadable = excluded.unreadable
                 """,
                 (
                     info.service,
@@ -180,6 +181,7 @@ class AccountsTable(Database):
                     as_int(info.session_valid),
                     times.self_renewing_expires_at,
                     to_epoch(info.next_refresh_at),
+                    notes_to_text(info.unreadable),
                 ),
             )
             if reason is None and row is not None and row[2] is not None:
@@ -365,6 +367,7 @@ class AccountsTable(Database):
                         times.self_renewing_expires_at,
                         to_epoch(info.next_refresh_at),
                         int(self_renewing),
+                        notes_to_text(info.unreadable),
                     )
                 )
             present = [
@@ -383,8 +386,8 @@ class AccountsTable(Database):
                 INSERT INTO accounts (service, account, expires_at, refresh_expires_at, concurrency,
                     credits_usage, credits_limit, max_jobs, registered_by, registered_at, last_error,
                     upstream_updated_at, first_seen_at, synced_at, gone_at, upstream_error, health,
-                    session_valid, self_renewing_expires_at, next_refresh_at, self_renewing)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)
+                    session_valid, self_renewing_expires_at, next_refresh_at, self_renewing, unreadable)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (service, account) DO UPDATE SET
                     expires_at = COALESCE(excluded.expires_at, expires_at),
                     refresh_expires_at = COALESCE(excluded.refresh_expires_at, refresh_expires_at),
@@ -402,7 +405,11 @@ class AccountsTable(Database):
                     self_renewing_expires_at = COALESCE(excluded.self_renewing_expires_at,
                                                         self_renewing_expires_at),
                     next_refresh_at = COALESCE(excluded.next_refresh_at, next_refresh_at),
-                    self_renewing = excluded.self_renewing
+                    self_renewing = excluded.self_renewing,
+                    -- The notes (migration 006) go with the stored deadline: an answer with neither
+                    -- (Google Flow's list lacks the cookie expiry) keeps both, as details read them.
+                    unreadable = CASE WHEN excluded.expires_at IS NULL AND excluded.unreadable IS NULL
+                                      THEN unreadable ELSE excluded.unreadable END
                 """,
                 upserts,
             )
@@ -460,14 +467,29 @@ class AccountsTable(Database):
             expires = None if row[5] else to_epoch(info.expires_at)
             deadline = row[6] if expires is None else expires
             reason = _reason(error, health, valid, _Deadline(deadline, renewing), checked_at, noun)
+            notes = notes_to_text(info.unreadable)
             await conn.execute(
                 """
                 UPDATE accounts SET session_valid = ?, health = ?, upstream_error = ?,
                     self_renewing_expires_at = ?, expires_at = COALESCE(?, expires_at),
-                    last_error = ?, details_checked_at = ?
+                    last_error = ?, details_checked_at = ?,
+                    unreadable = CASE WHEN ? IS NULL AND ? IS NULL THEN unreadable ELSE ? END
                 WHERE service = ? AND account = ?
                 """,
-                (as_int(valid), health, error, renewing, expires, reason, stamp, info.service, info.account),
+                (
+                    as_int(valid),
+                    health,
+                    error,
+                    renewing,
+                    expires,
+                    reason,
+                    stamp,
+                    to_epoch(info.expires_at),
+                    notes,
+                    notes,
+                    info.service,
+                    info.account,
+                ),
             )
             if reason is None and row[4] is not None:
                 await conn.execute(

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import aiosqlite
 
 from bot.clock import from_epoch
-from bot.models import TrackedAccount
+from bot.models import FieldNote, TrackedAccount
 
 ACCOUNT_COLUMNS = (
     "service, account, expires_at, refresh_expires_at, concurrency, credits_usage, credits_limit, "
     "max_jobs, registered_by, registered_at, last_error, upstream_updated_at, first_seen_at, "
     "synced_at, gone_at, upstream_error, health, session_valid, self_renewing_expires_at, "
-    "next_refresh_at, self_renewing, details_checked_at"
+    "next_refresh_at, self_renewing, details_checked_at, unreadable"
 )
 _COUNT = len(ACCOUNT_COLUMNS.split(","))
 
@@ -26,15 +28,17 @@ def _at(epoch: int | None) -> datetime | None:
     return from_epoch(epoch)
 
 
+_UNKNOWN = datetime.fromtimestamp(0, tz=UTC)
+
+
 def account_from_row(row: aiosqlite.Row) -> TrackedAccount:
     """A row whose first columns are ACCOUNT_COLUMNS, in that order (read by position: the
     scheduler converts about a thousand a pass at 10,000 accounts)."""
     (service, account, expires_at, refresh_expires_at, concurrency, credits_usage, credits_limit,
      max_jobs, registered_by, registered_at, last_error, upstream_updated_at, first_seen_at,
      synced_at, gone_at, upstream_error, health, session_valid, self_renewing_expires_at,
-     next_refresh_at, self_renewing, details_checked_at) = tuple(row)[:_COUNT]  # fmt: skip
-    first_seen = _at(first_seen_at)
-    assert first_seen is not None
+     next_refresh_at, self_renewing, details_checked_at, unreadable) = tuple(row)[:_COUNT]  # fmt: skip
+    first_seen = _at(first_seen_at) or _UNKNOWN  # NOT NULL, written by the bot: never unknown
     return TrackedAccount(
         service,
         account,
@@ -58,7 +62,23 @@ def account_from_row(row: aiosqlite.Row) -> TrackedAccount:
         _at(next_refresh_at),
         bool(self_renewing),
         _at(details_checked_at),
+        notes_from_text(unreadable),
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def notes_from_text(text: str | None) -> tuple[FieldNote, ...]:
+    """The `unreadable` column (migration 006); anything unreadable in it is no note."""
+    if not text:
+        return ()
+    try:
+        return tuple(FieldNote(str(f), str(p)) for f, p in json.loads(text))
+    except (ValueError, TypeError):
+        return ()
+
+
+def notes_to_text(notes: Sequence[FieldNote]) -> str | None:
+    return json.dumps([list(n) for n in notes]) if notes else None
 
 
 def as_int(flag: bool | None) -> int | None:

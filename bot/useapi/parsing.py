@@ -21,19 +21,12 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.models import IMPLAUSIBLE, UNREADABLE, FieldNote
+from bot.models import IMPLAUSIBLE, PLAUSIBLE_FROM, PLAUSIBLE_UNTIL, UNREADABLE, FieldNote
 
-__all__ = ["IMPLAUSIBLE", "UNREADABLE", "FieldError", "FieldNote"]
+__all__ = ["IMPLAUSIBLE", "PLAUSIBLE_FROM", "PLAUSIBLE_UNTIL", "UNREADABLE", "FieldError", "FieldNote"]
 
 _LUMA_EXPIRES = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) UTC")
 _ISO_UTC = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z")
-# The plausible instants: 2000-01-01 to 2200-01-01 UTC, in Unix seconds. Nothing a service's page
-# shows falls outside; what does is a placeholder ("0001-01-01", "9999-12-31", 123456789), and
-# any stage lead (at most ten years, bot.durations) can be subtracted from it without overflow.
-PLAUSIBLE_FROM = 946_684_800
-PLAUSIBLE_UNTIL = 7_258_118_400
-_MIN_MS = PLAUSIBLE_FROM * 1000
-_MAX_MS = PLAUSIBLE_UNTIL * 1000
 # At most this many notes per account: a hostile answer can't grow the stored row.
 MAX_NOTES = 10
 _FIELD_LIMIT = 80
