@@ -388,6 +388,7 @@ class AlertsCog(commands.GroupCog, group_name="alerts", group_description="Expir
             standing_by=self.lease.standing_by,
             last_error=report.error if report is not None else None,
             open_warnings=await store.posted_warnings(),
+            faults=report.faults if report is not None else (),
         )
 
 
