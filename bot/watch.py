@@ -252,10 +252,12 @@ class ExpiryWatch:
     ) -> None:
         """One step raised: keep it for /alerts status, log it once while it keeps happening
         (with its traceback), and let the pass go on."""
+        identity = (step, service, account, type(exc).__name__)
+        if identity in self._faults_now:
+            return  # twice in one pass (a pass plans before and after its syncs)
+        self._faults_now.add(identity)
         error = f"{type(exc).__name__}: {exc}"[:300]
         report.faults.append(PassFault(step, service, account, error))
-        identity = (step, service, account, type(exc).__name__)
-        self._faults_now.add(identity)
         if identity not in self._faults_before:
             log.error(
                 "%s of %s%s failed; the pass goes on for the rest (said once while it lasts): %s",
