@@ -274,7 +274,10 @@ class ExpiryWatch:
         await asyncio.gather(*(self._sync(key, report) for key in due))
         await self._sync_notices(report)
         read = await self._read_stale_details(report)
-        if (due or read) and (await self.lease.renew(self.clock.now())).held:
+        if not await self.lease.hold(self.clock.now()):
+            report.leader = False  # another instance took over meanwhile: it goes on from here
+            return
+        if due or read:
             await self._deliver(report)
         now = self.clock.now()
         if (
