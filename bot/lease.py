@@ -38,8 +38,10 @@ RENEWAL_PERIOD = timedelta(seconds=30)
 # renewals are at most ~40 s apart in the worst of these; a dead one's lease lapses at 45 s.
 RENEWAL_SLACK = timedelta(seconds=15)
 DEFAULT_TTL = RENEWAL_PERIOD + RENEWAL_SLACK
-# During a pass the lease is renewed this often, however long the pass takes.
+# During a pass the lease is renewed this often, however long the pass takes (up to KEEP_AT_MOST:
+# a pass stuck longer than any of its timeouts allow lets the lease lapse, so a standby can warn).
 KEEP_EVERY = timedelta(seconds=10)
+KEEP_AT_MOST = timedelta(minutes=15)
 # `hold` trusts a renewal this recent (monotonic seconds) instead of writing again before a post.
 _FRESH_SECONDS = 2.0
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -53,7 +54,7 @@ from bot.followup import (
     reminders_due,
     resolutions,
 )
-from bot.lease import KEEP_EVERY, Lease
+from bot.lease import KEEP_AT_MOST, KEEP_EVERY, Lease
 from bot.models import TrackedAccount, WarningKey, WatchWindow
 from bot.store import Store, StoreError
 from bot.sync import (
@@ -240,8 +241,16 @@ class ExpiryWatch:
             log.warning("could not renew the scheduler lease after the pass: %s", exc)
 
     async def _keep_lease(self) -> None:
+        started = time.monotonic()
         while True:
             await asyncio.sleep(KEEP_EVERY.total_seconds())
+            if time.monotonic() - started > KEEP_AT_MOST.total_seconds():
+                log.warning(
+                    "this scheduler pass has run for over %s; no longer renewing the lease, so "
+                    "another instance can take over if this one is stuck",
+                    KEEP_AT_MOST,
+                )
+                return
             try:
                 await self.lease.renew(self.clock.now())
             except StoreError as exc:
