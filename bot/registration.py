@@ -13,6 +13,10 @@ from bot.useapi import AccountInfo, Submission, UseapiError, UseapiService
 log = logging.getLogger(__name__)
 
 
+# The audit detail of a registration whose answer was lost after useapi.net got it.
+MAYBE_ADDED = "answer lost after sending: may have been added, synced at the next pass"
+
+
 class RecordingFailed(Exception):
     """useapi.net accepted the credential but the database could not record it."""
 
@@ -41,13 +45,14 @@ async def register_account(
             log.info("%s registration by %s failed: %s", service.key, user_id, exc.failure.value)
             # useapi.net got the request but its answer was lost: it may have added the account.
             maybe = exc.outcome_unknown
+            status = f"HTTP {exc.status}" if exc.status else None
             await store.audit(
                 now=now,
                 actor_id=user_id,
                 action="register",
                 service=service.key,
-                outcome=f"{'maybe_added' if maybe else 'upstream'}:{exc.failure.value}",
-                detail=f"HTTP {exc.status}" if exc.status else None,
+                outcome=f"upstream:{exc.failure.value}",
+                detail=" · ".join(filter(None, [status, MAYBE_ADDED if maybe else None])) or None,
             )
             if maybe:
                 log.warning(

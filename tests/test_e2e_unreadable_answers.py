@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from bot.app import WardenBot
+from bot.registration import MAYBE_ADDED
 from bot.services import build_services
 from bot.store import Store
 from bot.sync import load_state, sync_service
@@ -182,7 +183,8 @@ async def test_a_registration_whose_answer_is_lost_says_it_may_have_been_added(
     assert said in answer and "may have been added" in answer
     assert "`/accounts` will show it after the next sync" in answer and "Nothing was changed" not in answer
     entry = (await store.recent_audit())[0]
-    assert entry.action == "register" and entry.outcome.startswith("maybe_added:")
+    assert entry.action == "register" and entry.outcome.startswith("upstream:")
+    assert entry.detail is not None and entry.detail.endswith(MAYBE_ADDED)
     assert await store.list_accounts() == []
     assert (await load_state(store, "luma")).is_due(clock(rig).now())  # the next pass syncs Luma
 
@@ -202,4 +204,5 @@ async def test_a_refused_registration_still_says_nothing_changed_and_syncs_nothi
     assert "did not accept" in answer and "may have been added" not in answer
     store = rig.bot.store  # type: ignore[union-attr]
     assert not (await load_state(store, "luma")).is_due(clock(rig).now())
-    assert (await store.recent_audit())[0].outcome == "upstream:bad_request"
+    entry = (await store.recent_audit())[0]
+    assert entry.outcome == "upstream:bad_request" and MAYBE_ADDED not in (entry.detail or "")
