@@ -130,3 +130,20 @@ def test_only_field_errors_escape(value: object) -> None:
         parse_instant(value, "x")
     except FieldError:
         pass
+
+
+ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(ANY_JSON, ANY_JSON)
+def test_companion_first_is_safe_with_anything(iso: object, number: object) -> None:
+    """The contract the service modules rely on: a plausible UTC time, None, or a FieldError."""
+    try:
+        found = companion_first({"ExpireTimeUTC": iso, "ExpireTime": number}, "ExpireTimeUTC", "ExpireTime")
+    except FieldError:
+        return
+    assert found is None or (found.tzinfo is UTC and datetime(2000, 1, 1, tzinfo=UTC) <= found)

@@ -434,7 +434,7 @@ class UseapiService(ABC):
         data = require_object(obj, what)
         key = clean_text(key) if key is not None else None
         dropped: list[FieldNote] = []
-        current = dict(data)
+        current = data  # copied only once a field has to go
         while True:
             with noting() as notes:
                 try:
@@ -446,7 +446,7 @@ class UseapiService(ABC):
             if culprit is None:
                 raise FieldError(f"{what}: {type(failure).__name__}: {str(failure)[:200]}") from None
             dropped.append(FieldNote(culprit[:80], UNREADABLE))
-            del current[culprit]
+            current = {k: v for k, v in current.items() if k != culprit}
         found = tuple(dict.fromkeys([*dropped, *notes]))[:MAX_NOTES]
         if found:
             info = replace(info, unreadable=found)

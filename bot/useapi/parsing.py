@@ -15,8 +15,6 @@ from __future__ import annotations
 import calendar
 import math
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -45,15 +43,17 @@ class FieldError(ValueError):
 _NOTES: ContextVar[list[FieldNote] | None] = ContextVar("useapi_field_notes", default=None)
 
 
-@contextmanager
-def noting() -> Iterator[list[FieldNote]]:
-    """Collect the notes (`note`) made while reading one account; outside, notes go nowhere."""
-    notes: list[FieldNote] = []
-    token = _NOTES.set(notes)
-    try:
-        yield notes
-    finally:
-        _NOTES.reset(token)
+class noting:  # used like a function: `with noting() as notes:`
+    """Collect the notes (`note`) made while reading one account; outside, notes go nowhere.
+    (A class, not @contextmanager: it wraps every account of every list read.)"""
+
+    def __enter__(self) -> list[FieldNote]:
+        self._notes: list[FieldNote] = []
+        self._token = _NOTES.set(self._notes)
+        return self._notes
+
+    def __exit__(self, *_: object) -> None:
+        _NOTES.reset(self._token)
 
 
 def note(field: str, problem: str) -> None:
