@@ -31,6 +31,7 @@ from bot.models import (
     ReasonCleared,
     StoredAccount,
     SyncChanges,
+    notes_to_text,
 )
 from bot.signals import needs_person
 from bot.useapi.base import AccountInfo
@@ -178,6 +179,7 @@ def diff_account_list(
                 times.self_renewing_expires_at,
                 to_epoch(info.next_refresh_at),
                 int(self_renewing),
+                notes_to_text(info.unreadable),
             )
         )
     present = [
@@ -230,6 +232,8 @@ def judge_registration(
         if reason is None and was is not None
         else None,
         changed=reason != was or stored is None or times.expires_at != stored.expires_at,
+        unreadable=notes_to_text(info.unreadable),
+        answer_expires_at=to_epoch(info.expires_at),
     )
 
 
@@ -267,4 +271,6 @@ def judge_details(
         if reason is None and stored.last_error is not None
         else None,
         changed=reason != stored.last_error or (expires is not None and expires != stored.expires_at),
+        unreadable=notes_to_text(info.unreadable),
+        answer_expires_at=to_epoch(info.expires_at),
     )

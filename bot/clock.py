@@ -20,4 +20,11 @@ def to_epoch(value: datetime | None) -> int | None:
 
 
 def from_epoch(value: int | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value, tz=UTC)
+    """A stored Unix time as an aware UTC datetime; None for none, and for a value no datetime
+    can hold (a database written by an older release kept whatever useapi.net sent)."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromtimestamp(value, tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None

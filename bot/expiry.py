@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.durations import DurationError, format_duration, parse_duration, parse_duration_list
-from bot.models import TrackedAccount, WarningKey
+from bot.models import TrackedAccount, WarningKey, is_plausible
 
 DEFAULT_STAGES: tuple[timedelta, ...] = (timedelta(hours=72), timedelta(hours=24), timedelta(hours=6))
 EXPIRED = "expired"
@@ -78,6 +78,8 @@ class Plan:
     upcoming: tuple[Upcoming, ...]  # soonest first; only the first `upcoming_limit` if plan() had one
     more_upcoming: int = 0  # upcoming stage warnings that `upcoming_limit` left out
     later: datetime | None = None  # the earliest stage moment of the accounts not planned
+    # Accounts whose planning raised, with the exception: left out, the rest planned.
+    unplanned: tuple[tuple[TrackedAccount, Exception], ...] = ()
 
     @property
     def next_due(self) -> datetime | None:
@@ -197,38 +199,13 @@ def plan(
     due: list[Alert] = []
     skipped: list[WarningKey] = []
     upcoming: list[_Entry] = []
+    unplanned: list[tuple[TrackedAccount, Exception]] = []
     for acc in accounts:
-        service, name = acc.service, acc.account
-        if acc.gone_at is not None:
-            key = WarningKey(service, name, _epoch(acc.gone_at), GONE)
-            if key not in recorded:
-                due.append(Alert(key, Kind.GONE, acc, acc.gone_at))
-            continue
-        expires = acc.expires_at
-        expiry_epoch = _epoch(expires) if expires else 0
-        if acc.last_error:
-            key = WarningKey(service, name, expiry_epoch, error_stage(acc.last_error))
-            if key not in recorded:
-                due.append(Alert(key, Kind.ERROR, acc, acc.synced_at or now))
-        if expires is None:
-            continue
-        ladder = ladders.get(service)
-        if ladder is None:
-            ladder = ladders[service] = _ladder(stages, service)
-        crossed: list[tuple[timedelta, tuple[str, str, int, str]]] = []
-        for lead, stage in ladder:  # longest first
-            # Plain tuples: they equal WarningKeys; the few kept become WarningKeys below.
-            plain = (service, name, expiry_epoch, stage)
-            moment = expires - lead
-            if moment <= now:
-                crossed.append((lead, plain))
-            elif plain not in recorded:
-                upcoming.append((moment, plain, lead, acc))
-        if crossed:
-            lead, plain = crossed[-1]  # the most urgent crossed stage
-            if plain not in recorded:
-                due.append(Alert(WarningKey(*plain), Kind.STAGE, acc, expires - lead, lead))
-            skipped.extend(WarningKey(*k) for _, k in crossed[:-1] if k not in recorded)
+        # One account's planning never stops the others' (whatever a stored row holds).
+        try:
+            _plan_account(acc, ladders, stages, recorded, now, due, skipped, upcoming)
+        except Exception as exc:  # the rest of the accounts are planned all the same
+            unplanned.append((acc, exc))
     due.sort(key=lambda a: (a.urgency, a.key))
     if upcoming_limit is None:
         upcoming.sort(key=_SOONEST)
@@ -237,6 +214,8 @@ def plan(
         kept = heapq.nsmallest(upcoming_limit, upcoming, key=_SOONEST)
     later: datetime | None = None
     for service, expiry in (later_expiries or {}).items():
+        if not is_plausible(expiry):
+            continue
         moment = expiry - (ladders.get(service) or _ladder(stages, service))[0][0]
         later = moment if later is None else min(later, moment)
     return Plan(
@@ -245,7 +224,54 @@ def plan(
         tuple(Upcoming(WarningKey(*k), acc, lead, moment) for moment, k, lead, acc in kept),
         more_upcoming=len(upcoming) - len(kept),
         later=later,
+        unplanned=tuple(unplanned),
     )
+
+
+def _plan_account(
+    acc: TrackedAccount,
+    ladders: dict[str, _Ladder],
+    stages: Mapping[str, Sequence[timedelta]],
+    recorded: Collection[WarningKey],
+    now: datetime,
+    due: list[Alert],
+    skipped: list[WarningKey],
+    upcoming: list[_Entry],
+) -> None:
+    """`plan()` for one account: appends to `due`, `skipped` and `upcoming`."""
+    service, name = acc.service, acc.account
+    if acc.gone_at is not None:
+        key = WarningKey(service, name, _epoch(acc.gone_at), GONE)
+        if key not in recorded:
+            due.append(Alert(key, Kind.GONE, acc, acc.gone_at))
+        return
+    expires = acc.expires_at
+    expiry_epoch = _epoch(expires) if expires else 0
+    if acc.last_error:
+        key = WarningKey(service, name, expiry_epoch, error_stage(acc.last_error))
+        if key not in recorded:
+            due.append(Alert(key, Kind.ERROR, acc, acc.synced_at or now))
+    # No deadline known: none, or one no real deadline can be (year 1 in a database an older
+    # release wrote; `expires - lead` would overflow). The parsers never let one through.
+    if expires is None or not is_plausible(expires):
+        return
+    ladder = ladders.get(service)
+    if ladder is None:
+        ladder = ladders[service] = _ladder(stages, service)
+    crossed: list[tuple[timedelta, tuple[str, str, int, str]]] = []
+    for lead, stage in ladder:  # longest first
+        # Plain tuples: they equal WarningKeys; the few kept become WarningKeys below.
+        plain = (service, name, expiry_epoch, stage)
+        moment = expires - lead
+        if moment <= now:
+            crossed.append((lead, plain))
+        elif plain not in recorded:
+            upcoming.append((moment, plain, lead, acc))
+    if crossed:
+        lead, plain = crossed[-1]  # the most urgent crossed stage
+        if plain not in recorded:
+            due.append(Alert(WarningKey(*plain), Kind.STAGE, acc, expires - lead, lead))
+        skipped.extend(WarningKey(*k) for _, k in crossed[:-1] if k not in recorded)
 
 
 # -- the window: which accounts a pass must plan ------------------------------------------------

@@ -4,10 +4,57 @@ what the store hands back. No I/O here, so `bot.expiry` and `bot.store` both imp
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
+
+
+class FieldNote(NamedTuple):
+    """A field of a useapi.net answer that was read as unknown, and why (bot/useapi/parsing.py):
+    `problem` is IMPLAUSIBLE (a date, but year 1, 9999, a placeholder number) or UNREADABLE
+    (not the documented shape). `field` is the name the service reads, never its value."""
+
+    field: str
+    problem: str
+
+
+IMPLAUSIBLE = "implausible"
+UNREADABLE = "unreadable"
+
+# The plausible instants: 2000-01-01 to 2200-01-01 UTC, in Unix seconds. Nothing a service's page
+# shows falls outside; what does is a placeholder ("0001-01-01", "9999-12-31", 123456789), and
+# any stage lead (at most ten years, bot.durations) can be subtracted from one without overflow.
+PLAUSIBLE_FROM = 946_684_800
+PLAUSIBLE_UNTIL = 7_258_118_400
+
+
+def is_plausible(moment: datetime) -> bool:
+    """True for an aware datetime in 2000-2200 (what the parsers let through; a database written
+    by an older release may hold anything)."""
+    try:
+        return PLAUSIBLE_FROM <= moment.timestamp() <= PLAUSIBLE_UNTIL
+    except (OverflowError, ValueError, OSError):
+        return False
+
+
+def notes_to_text(notes: Sequence[FieldNote]) -> str | None:
+    """The `unreadable` column's value (migration 006): the notes as JSON, None for none."""
+    return json.dumps([list(n) for n in notes]) if notes else None
+
+
+@functools.lru_cache(maxsize=1024)
+def notes_from_text(text: str | None) -> tuple[FieldNote, ...]:
+    """The `unreadable` column read back; anything unreadable in it is no note."""
+    if not text:
+        return ()
+    try:
+        return tuple(FieldNote(str(f), str(p)) for f, p in json.loads(text))
+    except (ValueError, TypeError):
+        return ()
 
 
 class WarningKey(NamedTuple):
@@ -53,6 +100,9 @@ class TrackedAccount:
     next_refresh_at: datetime | None = None
     self_renewing: bool = False
     details_checked_at: datetime | None = None
+    # Fields of useapi.net's latest answer about the account read as unknown (migration 006):
+    # with no deadline, "deadline unknown (useapi.net sent an implausible date)".
+    unreadable: tuple[FieldNote, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,6 +186,7 @@ class AccountWrite(NamedTuple):
     self_renewing_expires_at: int | None
     next_refresh_at: int | None
     self_renewing: int
+    unreadable: str | None  # the answer's field notes (`notes_to_text`); see migration 006
 
 
 @dataclass(frozen=True)
@@ -163,6 +214,10 @@ class AccountVerdict(NamedTuple):
     session_valid: bool | None
     cleared: ReasonCleared | None  # the stored reason no longer holds
     changed: bool  # the reason or the deadline differs from what was stored
+    # The answer's field notes (`notes_to_text`) and the deadline it carried itself: a details
+    # answer with neither keeps the stored notes (they go with the stored deadline).
+    unreadable: str | None = None
+    answer_expires_at: int | None = None
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,14 @@ from datetime import datetime
 from bot.account_diff import judge_registration
 from bot.logs import secret_in_flight
 from bot.store import Store, StoreError
+from bot.sync import sync_soon
 from bot.useapi import AccountInfo, Submission, UseapiError, UseapiService
 
 log = logging.getLogger(__name__)
+
+
+# The audit detail of a registration whose answer was lost after useapi.net got it.
+MAYBE_ADDED = "answer lost after sending: may have been added, synced at the next pass"
 
 
 class RecordingFailed(Exception):
@@ -52,14 +57,24 @@ async def register_account(
             info = await service.register(submission)
         except UseapiError as exc:
             log.info("%s registration by %s failed: %s", service.key, user_id, exc.failure.value)
+            # useapi.net got the request but its answer was lost: it may have added the account.
+            maybe = exc.outcome_unknown
+            status = f"HTTP {exc.status}" if exc.status else None
             await store.audit(
                 now=now,
                 actor_id=user_id,
                 action="register",
                 service=service.key,
                 outcome=f"upstream:{exc.failure.value}",
-                detail=f"HTTP {exc.status}" if exc.status else None,
+                detail=" · ".join(filter(None, [status, MAYBE_ADDED if maybe else None])) or None,
             )
+            if maybe:
+                log.warning(
+                    "%s registration by %s: useapi.net's answer was lost (%s); the account may "
+                    "have been added, syncing %s at the next pass",
+                    service.key, user_id, exc.failure.value, service.key,
+                )  # fmt: skip
+                await sync_soon(store, service.key)
             raise
     try:
         await record_registration(store, info, user_id=user_id, now=now, noun=service.expiry_noun)

@@ -44,7 +44,8 @@ def needs_person(
     if (
         self_renewing_expires_at is not None
         and seen_at is not None
-        and seen_at > self_renewing_expires_at + UNREFRESHED_GRACE
+        # seen_at is a real time; the stored expiry may be anything (9999-12-31 + grace overflows).
+        and seen_at - UNREFRESHED_GRACE > self_renewing_expires_at
     ):
         return (
             f"the {noun} expired at {self_renewing_expires_at:%Y-%m-%d %H:%M} UTC and useapi.net "

@@ -256,6 +256,13 @@ def after_notice(state: SyncState, notice: Notice) -> SyncState:
     return replace(state, notified=notice == "failing")
 
 
+async def sync_soon(store: Store, service: str) -> None:
+    """Have the next scheduler pass read `service`'s list (at most 30 s away): a registration
+    whose answer was lost may have added an account, and the list settles it."""
+    state = await load_state(store, service)
+    await save_state(store, service, replace(state, next_at=None))
+
+
 async def load_state(store: Store, service: str) -> SyncState:
     return SyncState.from_json(await settings.SYNC_STATE.raw(store, service))
 

@@ -14,17 +14,25 @@ Decisions live in bot.expiry and bot.sync; this module runs them in order and re
 happened. Posting is injected (`send_warning`, `send_notice`, their types in bot/delivery.py): a
 warning is recorded as sent only once its sender returned; a `DeliveryError` is recorded with its
 reason (for /alerts status) and the warning is retried on the next pass.
+
+One account, one service or one warning never stops the pass for the others: each service's
+sync, each account's planning and details read, each warning, edit and reminder is its own step;
+an exception in one is logged once (not at every pass) with the service and account, kept in
+`PassReport.faults` (shown by /alerts status), and the pass goes on. Only the database failing
+stops a pass.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
+import time
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot import settings
 from bot.account_diff import judge_details
@@ -46,13 +54,14 @@ from bot.expiry import (
 )
 from bot.followup import (
     PostedWarning,
+    Reminder,
     lapsed_claims,
     reminders_due,
     resolutions,
 )
-from bot.lease import Lease
+from bot.lease import KEEP_AT_MOST, KEEP_EVERY, Lease
 from bot.models import TrackedAccount, WarningKey, WatchWindow
-from bot.store import Store
+from bot.store import Store, StoreError
 from bot.sync import (
     Notice,
     SyncResult,
@@ -86,6 +95,15 @@ PRUNE_BATCH = 500
 PRUNE_EVERY = timedelta(hours=1)  # once a batch comes back short: nothing more is old enough
 
 
+class PassFault(NamedTuple):
+    """A step of a pass that raised; the pass went on without it."""
+
+    step: str  # "sync", "planning", "details", "warning", "notice", "follow-through", "edit", "reminder"
+    service: str
+    account: str | None
+    error: str  # "TypeError: …", for the status and the log
+
+
 @dataclass
 class PassReport:
     """What one scheduler pass did; tests read it, /alerts status shows the last one."""
@@ -107,6 +125,7 @@ class PassReport:
     reminded: list[WarningKey] = field(default_factory=list)
     pruned: tuple[int, int] = (0, 0)  # audit entries, warning records
     error: str | None = None
+    faults: list[PassFault] = field(default_factory=list)  # steps that raised; the rest went on
 
 
 def plan_of_window(window: WatchWindow, stages: Mapping[str, Sequence[timedelta]], now: datetime) -> Plan:
@@ -159,6 +178,9 @@ class ExpiryWatch:
         self._follow_up_now = True
         self._followed_at: datetime | None = None
         self._next_prune: datetime | None = None
+        # Faults of this pass and the last: one that keeps happening is logged once, not per pass.
+        self._faults_now: set[tuple[str, str, str | None, str]] = set()
+        self._faults_before: set[tuple[str, str, str | None, str]] = set()
 
     async def run_pass(self) -> PassReport:
         """One pass; passes never overlap. A database failure is raised, for the caller to log."""
@@ -168,20 +190,75 @@ class ExpiryWatch:
             return report
 
     async def _run(self, report: PassReport) -> None:
+        self._faults_before, self._faults_now = self._faults_now, set()
         now = self.clock.now()
         await settings.HEARTBEAT.set(self.store, int(now.timestamp()))
         lease = await self.lease.renew(now)
         report.leader = lease.held
         if not lease.held:
+            report.next_due = lease.expires_at  # try again the moment the holder's lease runs out
             return
+        # However long this pass takes (syncs waiting USEAPI_TIMEOUT, Discord's rate limits), the
+        # lease is renewed every KEEP_EVERY: a live holder never lets it lapse (bot/lease.py).
+        keeper = asyncio.create_task(self._keep_lease())
+        try:
+            await self._lead(report)
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+        try:  # the next renewal is then one scheduler sleep away at most
+            await self.lease.renew(self.clock.now())
+        except StoreError as exc:
+            log.warning("could not renew the scheduler lease after the pass: %s", exc)
+
+    async def _keep_lease(self) -> None:
+        started = time.monotonic()
+        while True:
+            await asyncio.sleep(KEEP_EVERY.total_seconds())
+            if time.monotonic() - started > KEEP_AT_MOST.total_seconds():
+                log.warning(
+                    "this scheduler pass has run for over %s; no longer renewing the lease, so "
+                    "another instance can take over if this one is stuck",
+                    KEEP_AT_MOST,
+                )
+                return
+            try:
+                await self.lease.renew(self.clock.now())
+            except StoreError as exc:
+                log.warning("could not renew the scheduler lease during the pass: %s", exc)
+
+    def _fault(
+        self, report: PassReport, step: str, service: str, account: str | None, exc: BaseException
+    ) -> None:
+        """One step raised: keep it for /alerts status, log it once while it keeps happening
+        (with its traceback), and let the pass go on."""
+        identity = (step, service, account, type(exc).__name__)
+        if identity in self._faults_now:
+            return  # twice in one pass (a pass plans before and after its syncs)
+        self._faults_now.add(identity)
+        error = f"{type(exc).__name__}: {exc}"[:300]
+        report.faults.append(PassFault(step, service, account, error))
+        if identity not in self._faults_before:
+            log.error(
+                "%s of %s%s failed; the pass goes on for the rest (said once while it lasts): %s",
+                step, service, f" {account}" if account else "", error,
+                exc_info=exc,
+            )  # fmt: skip
+
+    async def _lead(self, report: PassReport) -> None:
+        """The pass of the lease holder: warn, sync, warn what the lists revealed, follow up."""
         await self._deliver(report)
         # Services are read side by side, so a hanging useapi.net delays the next pass (and a
         # warning falling due meanwhile) by one USEAPI_TIMEOUT at most, not one per service.
         due = [k for k in self.services if (await load_state(self.store, k)).is_due(self.clock.now())]
         await asyncio.gather(*(self._sync(key, report) for key in due))
         await self._sync_notices(report)
-        read = await self._read_stale_details()
-        if (due or read) and (await self.lease.renew(self.clock.now())).held:
+        read = await self._read_stale_details(report)
+        if not await self.lease.hold(self.clock.now()):
+            report.leader = False  # another instance took over meanwhile: it goes on from here
+            return
+        if due or read:
             await self._deliver(report)
         now = self.clock.now()
         if (
@@ -281,9 +358,19 @@ class ExpiryWatch:
     async def _sync(self, service_key: str, report: PassReport) -> SyncResult:
         now = self.clock.now()
         state = await load_state(self.store, service_key)
-        result = await sync_service(
-            self.services[service_key], self.store, now, confirming=state.held_gone > 0
-        )
+        try:
+            result = await sync_service(
+                self.services[service_key], self.store, now, confirming=state.held_gone > 0
+            )
+        except Exception as exc:  # a failed read like any other: backoff, counted, announced
+            self._fault(report, "sync", service_key, None, exc)
+            result = SyncResult(
+                service_key,
+                now,
+                ok=False,
+                error=f"the bot could not process the list ({type(exc).__name__})",
+                failure="internal",
+            )
         state = advance(await load_state(self.store, service_key), result, self.sync_interval)
         await save_state(self.store, service_key, state)
         report.synced[service_key] = result
@@ -299,7 +386,7 @@ class ExpiryWatch:
             return False  # backing off: don't hammer useapi.net on every pass
         return (await self._sync(service_key, report)).ok
 
-    async def _read_stale_details(self) -> int:
+    async def _read_stale_details(self, report: PassReport) -> int:
         """Read, side by side, the live details of the accounts that waited longest
         (DETAILS_INTERVAL); the number of accounts whose reason to warn, or expiry, changed."""
         now = self.clock.now()
@@ -309,21 +396,25 @@ class ExpiryWatch:
                 stale = await self.store.details_due(
                     service.key, before=now - DETAILS_INTERVAL, limit=DETAILS_PER_PASS
                 )
-                reads.extend(self._read_details(service, account) for account in stale)
+                reads.extend(self._read_details(service, account, report) for account in stale)
         return sum(await asyncio.gather(*reads))
 
-    async def _read_details(self, service: UseapiService, account: str) -> bool:
+    async def _read_details(self, service: UseapiService, account: str, report: PassReport) -> bool:
         """One details read, merged into the store; a failure changes nothing but the time.
         True when it changed what the scheduler plans (the reason to warn, or the expiry)."""
         now = self.clock.now()
         try:
             info = await service.account_details(account)
+            judge = functools.partial(judge_details, info, checked_at=now, noun=service.expiry_noun)
+            return await self.store.record_details(info.service, info.account, judge)
         except UseapiError as exc:
             log.info("%s %s: live details unavailable (%s)", service.key, account, exc.failure.value)
-            await self.store.mark_details_checked(service.key, account, at=now)
-            return False
-        judge = functools.partial(judge_details, info, checked_at=now, noun=service.expiry_noun)
-        return await self.store.record_details(info.service, info.account, judge)
+        except StoreError:
+            raise
+        except Exception as exc:  # this account's read only; the others go on
+            self._fault(report, "details", service.key, account, exc)
+        await self.store.mark_details_checked(service.key, account, at=now)
+        return False
 
     async def _sync_notices(self, report: PassReport) -> None:
         for key in self.services:
@@ -331,10 +422,15 @@ class ExpiryWatch:
             notice = notice_needed(state)
             if notice is None:
                 continue
+            if not await self.lease.hold(self.clock.now()):
+                return  # another instance took over: it says it
             try:
                 await self.send_notice(key, notice, state)
             except DeliveryError as exc:
                 log.warning("could not post the %s sync notice for %s: %s", notice, key, exc)
+                continue
+            except Exception as exc:  # this notice only; retried at the next pass
+                self._fault(report, "notice", key, None, exc)
                 continue
             log.info("told the channel that the %s sync is %s", key, notice)
             await save_state(self.store, key, after_notice(state, notice))
@@ -345,6 +441,8 @@ class ExpiryWatch:
     async def _deliver(self, report: PassReport) -> None:
         now = self.clock.now()
         current = await self.plan_window(now)
+        for unplanned, error in current.unplanned:
+            self._fault(report, "planning", unplanned.service, unplanned.account, error)
         rechecked: dict[str, bool] = {}
         stage_services = sorted({a.key.service for a in current.due if a.kind is Kind.STAGE})
         if stage_services:
@@ -357,9 +455,10 @@ class ExpiryWatch:
                 if a.kind is Kind.STAGE and self.services[a.key.service].reads_details
             ]
             for service_key, account in stage_accounts[:DETAILS_BEFORE_WARNING]:
-                await self._read_details(self.services[service_key], account)
+                await self._read_details(self.services[service_key], account, report)
             now = self.clock.now()
             current, suppressed = after_recheck(current, await self.plan_window(now))
+            # (an account that can't be planned was reported by the first plan of this pass)
             for suppressed_key in suppressed:
                 log.info(
                     "%s %s: useapi.net now reports a later expiry; no %s warning",
@@ -381,6 +480,9 @@ class ExpiryWatch:
         channel_problem = report.channel_problem
         for alert in alerts:
             now = self.clock.now()
+            if not await self.lease.hold(now):
+                report.leader = False
+                return  # another instance took over (this one stalled): it posts from here on
             if channel_problem is None:
                 try:
                     sent = await self.send_warning(alert, rechecked.get(alert.key.service, True))
@@ -388,6 +490,9 @@ class ExpiryWatch:
                     reason = str(exc)
                     if exc.channel_wide:
                         channel_problem = report.channel_problem = reason
+                except Exception as exc:  # this warning only: recorded as failed, retried next pass
+                    self._fault(report, "warning", alert.key.service, alert.key.account, exc)
+                    reason = f"the bot failed to draw or post it ({type(exc).__name__})"
                 else:
                     posted = Posted(sent) if isinstance(sent, int) else sent
                     await self.store.record_alert_sent(
@@ -424,7 +529,13 @@ class ExpiryWatch:
         now = self.clock.now()
         open_warnings = await self.store.posted_warnings()
         accounts = await self.store.accounts_of({(w.key.service, w.key.account) for w in open_warnings})
-        resolved = resolutions(open_warnings, accounts)
+        resolved = []
+        for open_warning in open_warnings:  # one warning at a time: an odd one stops no other
+            try:
+                resolved.extend(resolutions((open_warning,), accounts))
+            except Exception as exc:
+                key = open_warning.key
+                self._fault(report, "follow-through", key.service, key.account, exc)
         if resolved:
             await self.store.resolve_warnings(((w.key, r) for w, r in resolved), now=now)
             report.resolved.extend(w.key for w, _ in resolved)
@@ -464,6 +575,9 @@ class ExpiryWatch:
             )  # fmt: skip
             report.edit_failed.append((warning.key, str(exc)))
             return not exc.channel_wide
+        except Exception as exc:  # this message only
+            self._fault(report, "edit", warning.key.service, warning.key.account, exc)
+            report.edit_failed.append((warning.key, type(exc).__name__))
         return True
 
     async def _edit_resolved(self, report: PassReport) -> bool:
@@ -482,6 +596,13 @@ class ExpiryWatch:
                 if exc.channel_wide and not exc.message_gone:
                     return False
                 continue
+            except StoreError:
+                raise
+            except Exception as exc:  # this message only: tried again a few passes, then given up
+                self._fault(report, "edit", warning.key.service, warning.key.account, exc)
+                await self.store.record_edit(warning.key, ok=False, final=False)
+                report.edit_failed.append((warning.key, type(exc).__name__))
+                continue
             await self.store.record_edit(warning.key, ok=True)
             report.edited.append(warning.key)
         return True
@@ -494,15 +615,21 @@ class ExpiryWatch:
             found = await self.store.get_account(*where)
             if found is not None:
                 accounts[where] = found
-        due = reminders_due(
-            open_warnings,
-            accounts,
-            await self.store.reminder_counts(),
-            await self.reminder_intervals(),
-            await self.stages(),
-            now,
-        )
+        counts = await self.store.reminder_counts()
+        intervals = await self.reminder_intervals()
+        stages = await self.stages()
+        per_account: dict[tuple[str, str], list[PostedWarning]] = {}
+        for warning in open_warnings:
+            per_account.setdefault((warning.key.service, warning.key.account), []).append(warning)
+        due: list[Reminder] = []
+        for where, warnings in sorted(per_account.items()):  # one account at a time
+            try:
+                due.extend(reminders_due(warnings, accounts, counts, intervals, stages, now))
+            except Exception as exc:
+                self._fault(report, "reminder", where[0], where[1], exc)
         for reminder in due[:REMINDERS_PER_PASS]:
+            if not await self.lease.hold(self.clock.now()):
+                return  # another instance took over: it reminds from here on
             try:
                 posted = await self.send_reminder(reminder)
             except DeliveryError as exc:
@@ -512,6 +639,9 @@ class ExpiryWatch:
                 )  # fmt: skip
                 if exc.channel_wide:
                     return
+                continue
+            except Exception as exc:  # this reminder only; tried again at the next pass
+                self._fault(report, "reminder", reminder.key.service, reminder.key.account, exc)
                 continue
             await self.store.record_alert_sent(
                 reminder.key,

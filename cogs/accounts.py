@@ -10,15 +10,33 @@ from discord.ext import commands
 from discord.utils import format_dt
 
 from bot.app import WardenBot
-from bot.models import TrackedAccount
+from bot.models import IMPLAUSIBLE, TrackedAccount
 from bot.services import REGISTRY
 from cogs._format import COLOUR_INFO, DESCRIPTION_LIMIT, label, safe
 from cogs.common import every_service_choice, offer_switched_on_services, refuse_unapproved, reply
 
 
+def _doubt(acc: TrackedAccount) -> str | None:
+    """What useapi.net's latest answer about the account held that the bot read as unknown."""
+    if not acc.unreadable:
+        return None
+    dates = [n.field for n in acc.unreadable if n.problem == IMPLAUSIBLE]
+    others = [n.field for n in acc.unreadable if n.problem != IMPLAUSIBLE]
+    said = []
+    if dates:
+        said.append("an implausible date (" + ", ".join(safe(f, 30) for f in dates[:2]) + ")")
+    if others:
+        said.append("values the bot could not read (" + ", ".join(safe(f, 30) for f in others[:2]) + ")")
+    return "useapi.net sent " + " and ".join(said)
+
+
 def _account_line(acc: TrackedAccount) -> str:
     parts = [f"**{label(acc.service)}** · {safe(acc.account, 80)}"]
-    if acc.expires_at is None:
+    doubt = _doubt(acc)
+    if acc.expires_at is None and doubt:
+        parts.append(f"deadline unknown ({doubt})")
+        doubt = None
+    elif acc.expires_at is None:
         parts.append("expiry unknown")
     else:
         parts.append(f"expires {format_dt(acc.expires_at, 'R')} ({format_dt(acc.expires_at, 'f')})")
@@ -31,6 +49,8 @@ def _account_line(acc: TrackedAccount) -> str:
         line += "\n  ⚠️ no longer on useapi.net"
     if acc.last_error:
         line += f"\n  ⚠️ useapi.net: {safe(acc.last_error, 150)}"
+    if doubt:  # the deadline is the last one read; something else in the latest answer was odd
+        line += f"\n  ⚠️ {doubt}: read as unknown"
     return line
 
 

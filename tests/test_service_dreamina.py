@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from bot.cookies import CookieError
 from bot.logins import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH
+from bot.models import IMPLAUSIBLE, FieldNote
 from bot.services import build_services
 from bot.services.dreamina import (
     DreaminaError,
@@ -162,12 +163,10 @@ def test_the_pages_placeholder_address_is_read_as_text(dreamina: DreaminaService
 @pytest.mark.parametrize(
     "broken",
     [
-        {"sessionExpires": 123},
         {"sessionExpires": True},
         {"sessionExpires": "next Tuesday"},
         {"session": "2026-04-24T12:00:00.000Z"},
         {"session": {"expires": ["2026"]}},
-        {"session": {"expires": "2026-04-24T12:00:00.000Z", "lastRefreshed": 5}},
         {"maxJobs": "10"},
         {"maxJobs": True},
         {"error": 500},
@@ -180,6 +179,21 @@ def test_a_present_field_of_the_wrong_type_is_a_field_error(
 ) -> None:
     with pytest.raises(FieldError):
         dreamina.parse_account({**GET_ONE, **broken})
+
+
+@pytest.mark.parametrize(
+    ("broken", "field"),
+    [
+        ({"sessionExpires": 123}, "sessionExpires"),
+        ({"session": {"expires": "2026-04-24T12:00:00.000Z", "lastRefreshed": 5}}, "session.lastRefreshed"),
+    ],
+)
+def test_an_implausible_time_is_unknown_not_a_field_error(
+    dreamina: DreaminaService, broken: dict[str, Any], field: str
+) -> None:
+    """(Until issue 18 these were FieldErrors, which failed the whole list.)"""
+    info = dreamina.read_account({**GET_ONE, **broken})
+    assert FieldNote(field, IMPLAUSIBLE) in info.unreadable
 
 
 def test_account_paths_are_url_encoded() -> None:
@@ -514,12 +528,27 @@ async def test_the_list_reads_each_account_with_its_session_and_error(
     assert [a.account for a in await service.list_accounts()] == [f"CA:{EMAIL}"]
 
 
+async def test_one_implausible_expiry_is_unknown_not_a_failed_list(
+    upstream: tuple[UseapiDouble, DreaminaService],
+) -> None:
+    """(Until issue 18 this list was a BAD_RESPONSE: one account's field failed every account.)"""
+    ua, service = upstream
+    body = {
+        "US:a@example.com": {"sessionExpires": 42},
+        f"US:{EMAIL}": {"sessionExpires": EXPIRES.isoformat()},
+    }
+    ua.inject("GET", "/v1/dreamina/accounts", status=200, body=body)
+    accounts = {a.account: a for a in await service.list_accounts()}
+    assert accounts["US:a@example.com"].expires_at is None
+    assert accounts["US:a@example.com"].unreadable == (FieldNote("sessionExpires", IMPLAUSIBLE),)
+    assert accounts[f"US:{EMAIL}"].expires_at == EXPIRES
+
+
 @pytest.mark.parametrize(
     ("fault", "failure"),
     [
         ({"status": 200, "body": []}, Failure.BAD_RESPONSE),
         ({"status": 200, "body": {"US:a@example.com": "not an object"}}, Failure.BAD_RESPONSE),
-        ({"status": 200, "body": {"US:a@example.com": {"sessionExpires": 42}}}, Failure.BAD_RESPONSE),
         ({"status": 200, "body": ""}, Failure.BAD_RESPONSE),
         ({"malformed": True}, Failure.BAD_RESPONSE),
         ({"status": 404, "body": {"error": "Not found"}}, Failure.UNAVAILABLE),

@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.cookies import CookieError
+from bot.models import UNREADABLE, FieldNote
 from bot.services import REGISTRY, build_services
 from bot.services.flowmusic import (
     FlowMusicService,
@@ -415,7 +416,6 @@ async def test_the_pages_list_example_reads(upstream: Upstream) -> None:
         (200, "null", Failure.BAD_RESPONSE),
         (200, "<html>maintenance</html>", Failure.BAD_RESPONSE),
         (200, {"a@example.com": "not an object"}, Failure.BAD_RESPONSE),
-        (200, {"a@example.com": {**RECORD, "maxJobs": "12"}}, Failure.BAD_RESPONSE),
         # Not the documented empty shape: a 404 must never read as "every account is gone".
         (404, {"error": "Not found", "code": 404}, Failure.UNAVAILABLE),
         (404, "", Failure.UNAVAILABLE),
@@ -429,6 +429,16 @@ async def test_an_unreadable_list_is_a_failure_not_no_accounts(
     with pytest.raises(UseapiError) as caught:
         await flow.list_accounts()
     assert caught.value.failure is failure
+
+
+async def test_one_odd_field_is_unknown_not_a_failed_list(upstream: Upstream) -> None:
+    """(Until issue 18 this list was a BAD_RESPONSE.)"""
+    ua, flow, _ = upstream
+    body = {RECORD["email"]: {**RECORD, "maxJobs": "12"}}
+    ua.inject("GET", "/v1/flowmusic/accounts", status=200, body=body)
+    (info,) = await flow.list_accounts()
+    assert info.account == RECORD["email"] and info.max_jobs is None
+    assert info.unreadable == (FieldNote("maxJobs", UNREADABLE),)
 
 
 async def test_malformed_json_is_a_failure(upstream: Upstream) -> None:

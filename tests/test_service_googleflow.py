@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.cookies import CookieError
+from bot.models import IMPLAUSIBLE, UNREADABLE, FieldNote
 from bot.services import REGISTRY, build_services
 from bot.services.googleflow import (
     GoogleFlowService,
@@ -254,7 +255,6 @@ def test_the_deadline_is_the_earliest_cookie_expiry_and_session_cookies_are_skip
         {"accountCookies": ["HSID"]},
         {"accountCookies": [{"expires": True}]},
         {"accountCookies": [{"expires": "next tuesday"}]},
-        {"accountCookies": [{"expires": 42}]},  # 1970: not a plausible time
         {"accountCookies": [{"expires": [2027]}]},
         {"sessionData": "2025-11-11T12:00:00.000Z"},
         {"sessionData": {"expires": "tomorrow"}},
@@ -270,6 +270,17 @@ def test_a_present_field_of_the_wrong_type_is_a_bad_response(
 ) -> None:
     with pytest.raises(FieldError):
         service.parse_account(broken, "x@gmail.com")
+
+
+def test_an_implausible_cookie_expiry_is_skipped_and_noted(service: GoogleFlowService) -> None:
+    """(Until issue 18 one cookie's 1970 or year-1 expiry was a FieldError that failed the list.)"""
+    cookies = [{"expires": 42}, {"expires": "0001-01-01T00:00:00Z"}, {"expires": "2027-11-10T12:00:00Z"}]
+    info = service.read_account({"accountCookies": cookies}, "x@gmail.com")
+    assert info.expires_at == at("2027-11-10T12:00:00Z")
+    assert info.unreadable == (
+        FieldNote("accountCookies[0].expires", IMPLAUSIBLE),
+        FieldNote("accountCookies[1].expires", IMPLAUSIBLE),
+    )
 
 
 def test_the_account_path_url_encodes_the_email() -> None:
@@ -600,7 +611,6 @@ async def test_the_list_reads_each_signal(flow_api: tuple[UseapiDouble, GoogleFl
     [
         (200, [], Failure.BAD_RESPONSE),  # not an object
         (200, {"x@gmail.com": "OK"}, Failure.BAD_RESPONSE),
-        (200, {"x@gmail.com": {"accountCookies": "none"}}, Failure.BAD_RESPONSE),
         (200, "", Failure.BAD_RESPONSE),  # an empty body is not {}
         (404, {"error": "Not found"}, Failure.UNAVAILABLE),  # the empty list is 200 {}, never a 404
         (404, "Not Found", Failure.UNAVAILABLE),
@@ -616,6 +626,17 @@ async def test_an_unreadable_list_is_a_failure_never_no_accounts(
     with pytest.raises(UseapiError) as caught:
         await service.list_accounts()
     assert caught.value.failure is failure
+
+
+async def test_one_accounts_unreadable_cookie_list_is_unknown_not_a_failed_list(
+    flow_api: tuple[UseapiDouble, GoogleFlowService],
+) -> None:
+    """(Until issue 18 this list was a BAD_RESPONSE.)"""
+    ua, service = flow_api
+    ua.inject("GET", "/v1/google-flow/accounts", status=200, body={"x@gmail.com": {"accountCookies": "none"}})
+    (info,) = await service.list_accounts()
+    assert info.account == "x@gmail.com" and info.expires_at is None
+    assert info.unreadable == (FieldNote("accountCookies", UNREADABLE),)
 
 
 async def test_a_malformed_list_body_is_a_failure(flow_api: tuple[UseapiDouble, GoogleFlowService]) -> None:

@@ -405,7 +405,6 @@ async def test_the_empty_list_is_200_object_or_a_404_that_says_so() -> None:
         (200, "", Failure.BAD_RESPONSE),
         (200, [], Failure.BAD_RESPONSE),
         (200, {EMAIL: "OK"}, Failure.BAD_RESPONSE),
-        (200, {EMAIL: {"cookiesExpireAt": "soon"}}, Failure.BAD_RESPONSE),
         (401, UNAUTHORIZED_401, Failure.UNAUTHORIZED),
         (596, {"error": "Account error", "code": 596}, Failure.UPSTREAM_ERROR),
     ],
@@ -419,6 +418,20 @@ async def test_a_list_that_cannot_be_read_is_a_failure_never_no_accounts(
         with pytest.raises(UseapiError) as caught:
             await vids.list_accounts()
         assert caught.value.failure is failure
+
+
+async def test_one_odd_field_is_that_field_unknown_not_a_failed_list() -> None:
+    """Issue 18: one account's unreadable `cookiesExpireAt` is no deadline for that account only."""
+    async with service_on_double("googlevids") as (ua, vids):
+        body = {
+            EMAIL: {"email": EMAIL, "cookiesExpireAt": "soon"},
+            "b@example.com": {"email": "b@example.com"},
+        }
+        ua.inject("GET", "/v1/google-vids/accounts", status=200, body=body)
+        accounts = {a.account: a for a in await vids.list_accounts()}
+        assert set(accounts) == {EMAIL, "b@example.com"}
+        assert accounts[EMAIL].expires_at is None
+        assert [n.field for n in accounts[EMAIL].unreadable] == ["cookiesExpireAt"]
 
 
 async def test_the_list_and_the_live_read_carry_each_signal() -> None:

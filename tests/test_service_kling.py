@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from bot.cookies import CookieError
 from bot.logins import MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, parse_email
+from bot.models import IMPLAUSIBLE, UNREADABLE, FieldNote
 from bot.services import build_services
 from bot.services.kling import (
     KlingLoginRefused,
@@ -161,7 +162,6 @@ def test_session_expiry_prefers_utc_and_treats_an_implausible_number_as_unknown(
         {"session": {"ExpireTime": "soon"}},
         {"session": {"ExpireTime": True}},
         {"session": {"ExpireTime": {"s": 1}}},
-        {"session": {"ExpireTimeUTC": 42}},
         {"session": {"ExpireTimeUTC": "garbage", "ExpireTime": 123456789}},
         {"session": {"ExpireTimeUTC": "2025-13-45T00:00:00Z"}},
         {"maxJobs": "5"},
@@ -327,7 +327,6 @@ async def test_a_plain_text_404_is_unavailable_not_an_empty_list(
         ["k@kl.ai"],
         "a string",
         {"k@kl.ai": "not an object"},
-        {"k@kl.ai": {"email": "k@kl.ai", "session": {"ExpireTime": "tomorrow"}}},
     ],
 )
 async def test_an_unreadable_list_is_a_failure_not_no_accounts(
@@ -338,6 +337,22 @@ async def test_an_unreadable_list_is_a_failure_not_no_accounts(
     with pytest.raises(UseapiError) as caught:
         await kling.list_accounts()
     assert caught.value.failure is Failure.BAD_RESPONSE
+
+
+async def test_one_accounts_unreadable_session_is_unknown_not_a_failed_list(
+    upstream: tuple[UseapiDouble, KlingService],
+) -> None:
+    """(Until issue 18 this list was a BAD_RESPONSE; an ExpireTimeUTC of 42 was a FieldError.)"""
+    ua, kling = upstream
+    body = {
+        "k@kl.ai": {"email": "k@kl.ai", "session": {"ExpireTime": "tomorrow"}},
+        "j@kl.ai": {"email": "j@kl.ai", "session": {"ExpireTimeUTC": 42}},
+    }
+    ua.inject("GET", "/v1/kling/accounts", status=200, body=json.dumps(body))
+    accounts = {a.account: a for a in await kling.list_accounts()}
+    assert accounts["k@kl.ai"].expires_at is None and accounts["j@kl.ai"].expires_at is None
+    assert accounts["k@kl.ai"].unreadable == (FieldNote("session", UNREADABLE),)
+    assert accounts["j@kl.ai"].unreadable == (FieldNote("session.ExpireTimeUTC", IMPLAUSIBLE),)
 
 
 async def test_a_placeholder_expiry_does_not_fail_the_account_or_the_list(

@@ -12,10 +12,11 @@ import respx
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.models import IMPLAUSIBLE, UNREADABLE, FieldNote
 from bot.services.ltx import LtxService
 from bot.services.luma import LumaService
 from bot.useapi import Failure, Transport, UseapiError, base
-from bot.useapi.parsing import FieldError, parse_iso_utc, parse_luma_expires, parse_millis
+from bot.useapi.parsing import FieldError, noting, parse_iso_utc, parse_luma_expires, parse_millis
 
 BASE = "https://useapi.test"
 TOKEN = "user:1234-useapi-token-Zq"
@@ -150,13 +151,6 @@ async def test_upstream_error_text_never_echoes_the_cookie(ltx: LtxService) -> N
     [
         (httpx.Response(200, content=b"{not json"), Failure.BAD_RESPONSE),
         (httpx.Response(200, json=["a", "list"]), Failure.BAD_RESPONSE),
-        (httpx.Response(200, json={**LUMA_OK, "luma_session_expires": 1234}), Failure.BAD_RESPONSE),
-        (
-            httpx.Response(200, json={**LUMA_OK, "luma_session_expires": "2026-02-30 00:00:00 UTC"}),
-            Failure.BAD_RESPONSE,
-        ),
-        (httpx.Response(200, json={**LUMA_OK, "concurrency": "four"}), Failure.BAD_RESPONSE),
-        (httpx.Response(200, json={**LUMA_OK, "credits": 5}), Failure.BAD_RESPONSE),
         (httpx.Response(200, json={"created": True}), Failure.BAD_RESPONSE),
         (httpx.Response(200, json={"error": "Session invalid"}), Failure.BAD_REQUEST),
         (httpx.Response(200, content=b"[" * 1_200_000), Failure.BAD_RESPONSE),
@@ -173,6 +167,35 @@ async def test_undocumented_failures_are_typed(luma: LumaService, response: obje
         await luma.register(luma.parse_form({"cookie": SESSION}))
     assert caught.value.failure is failure
     assert caught.value.user_message()
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("luma_session_expires", 1234, UNREADABLE),
+        ("luma_session_expires", "2026-02-30 00:00:00 UTC", UNREADABLE),
+        ("luma_session_expires", "0001-01-01 00:00:00 UTC", IMPLAUSIBLE),
+        ("luma_session_expires", "9999-12-31 23:59:59 UTC", IMPLAUSIBLE),
+        ("concurrency", "four", UNREADABLE),
+        ("credits", 5, UNREADABLE),
+    ],
+)
+async def test_one_odd_field_of_an_answer_is_unknown_not_an_unreadable_answer(
+    luma: LumaService, field: str, value: object, problem: str
+) -> None:
+    """(Until issue 18 these were unreadable answers: one field failed the whole answer, and in a
+    list every account's.) The field is read as unknown, and noted by name, never by value."""
+    respx.post(f"{BASE}/v1/luma/accounts").respond(200, json={**LUMA_OK, field: value})
+    info = await luma.register(luma.parse_form({"cookie": SESSION}))
+    assert info.account == "someone@example.com" and info.unreadable == (FieldNote(field, problem),)
+    known = {
+        "luma_session_expires": info.expires_at,
+        "concurrency": info.concurrency,
+        "credits": info.credits_limit,
+    }
+    assert known[field] is None
+    assert all(v is not None for k, v in known.items() if k != field)
 
 
 @respx.mock
@@ -193,9 +216,14 @@ def test_luma_expires_is_strict() -> None:
 def test_millis_and_iso() -> None:
     assert parse_millis(1756197420000, "tokenExpire") == datetime(2025, 8, 26, 8, 37, tzinfo=UTC)
     assert parse_iso_utc("2025-06-03T12:13:14.000Z", "x") == datetime(2025, 6, 3, 12, 13, 14, tzinfo=UTC)
-    for bad in [True, "1756197420000", 1756197420, float("nan"), -1]:
+    for bad in [True, "1756197420000", float("nan")]:
         with pytest.raises(FieldError):
             parse_millis(bad, "tokenExpire")
+    # Numbers that are not plausible milliseconds (seconds, -1): no time known, and noted.
+    for implausible in [1756197420, -1]:
+        with noting() as notes:
+            assert parse_millis(implausible, "tokenExpire") is None
+        assert notes == [FieldNote("tokenExpire", IMPLAUSIBLE)]
 
 
 @given(st.one_of(st.text(max_size=40), st.integers(), st.floats(), st.booleans(), st.none()))

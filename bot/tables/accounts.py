@@ -87,8 +87,8 @@ class AccountsTable(Database):
                 INSERT INTO accounts (service, account, expires_at, refresh_expires_at, concurrency,
                     credits_usage, credits_limit, max_jobs, registered_by, registered_at, last_error,
                     upstream_updated_at, first_seen_at, synced_at, gone_at, upstream_error, health,
-                    session_valid, self_renewing_expires_at, next_refresh_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)
+                    session_valid, self_renewing_expires_at, next_refresh_at, unreadable)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (service, account) DO UPDATE SET
                     expires_at = excluded.expires_at,
                     refresh_expires_at = COALESCE(excluded.refresh_expires_at, refresh_expires_at),
@@ -106,7 +106,8 @@ class AccountsTable(Database):
                     health = excluded.health,
                     session_valid = excluded.session_valid,
                     self_renewing_expires_at = excluded.self_renewing_expires_at,
-                    next_refresh_at = excluded.next_refresh_at
+                    next_refresh_at = excluded.next_refresh_at,
+                    unreadable = excluded.unreadable
                 """,
                 (
                     info.service,
@@ -128,6 +129,7 @@ class AccountsTable(Database):
                     as_int(verdict.session_valid),
                     verdict.self_renewing_expires_at,
                     to_epoch(info.next_refresh_at),
+                    verdict.unreadable,
                 ),
             )
             if verdict.cleared is not None:
@@ -231,8 +233,8 @@ class AccountsTable(Database):
                 INSERT INTO accounts (service, account, expires_at, refresh_expires_at, concurrency,
                     credits_usage, credits_limit, max_jobs, registered_by, registered_at, last_error,
                     upstream_updated_at, first_seen_at, synced_at, gone_at, upstream_error, health,
-                    session_valid, self_renewing_expires_at, next_refresh_at, self_renewing)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)
+                    session_valid, self_renewing_expires_at, next_refresh_at, self_renewing, unreadable)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (service, account) DO UPDATE SET
                     expires_at = COALESCE(excluded.expires_at, expires_at),
                     refresh_expires_at = COALESCE(excluded.refresh_expires_at, refresh_expires_at),
@@ -250,7 +252,11 @@ class AccountsTable(Database):
                     self_renewing_expires_at = COALESCE(excluded.self_renewing_expires_at,
                                                         self_renewing_expires_at),
                     next_refresh_at = COALESCE(excluded.next_refresh_at, next_refresh_at),
-                    self_renewing = excluded.self_renewing
+                    self_renewing = excluded.self_renewing,
+                    -- The notes (migration 006) go with the stored deadline: an answer with neither
+                    -- (Google Flow's list lacks the cookie expiry) keeps both, as details read them.
+                    unreadable = CASE WHEN excluded.expires_at IS NULL AND excluded.unreadable IS NULL
+                                      THEN unreadable ELSE excluded.unreadable END
                 """,
                 diff.writes,
             )
@@ -284,7 +290,8 @@ class AccountsTable(Database):
                 """
                 UPDATE accounts SET session_valid = ?, health = ?, upstream_error = ?,
                     self_renewing_expires_at = ?, expires_at = COALESCE(?, expires_at),
-                    last_error = ?, details_checked_at = ?
+                    last_error = ?, details_checked_at = ?,
+                    unreadable = CASE WHEN ? IS NULL AND ? IS NULL THEN unreadable ELSE ? END
                 WHERE service = ? AND account = ?
                 """,
                 (
@@ -295,6 +302,9 @@ class AccountsTable(Database):
                     verdict.expires_at,
                     verdict.reason,
                     verdict.at,
+                    verdict.answer_expires_at,
+                    verdict.unreadable,
+                    verdict.unreadable,
                     service,
                     account,
                 ),

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import UTC, datetime
 
 import aiosqlite
 
 from bot.clock import from_epoch
-from bot.models import TrackedAccount
+from bot.models import TrackedAccount, notes_from_text, notes_to_text
+
+__all__ = ["ACCOUNT_COLUMNS", "account_from_row", "as_int", "notes_from_text", "notes_to_text"]
 
 ACCOUNT_COLUMNS = (
     "service, account, expires_at, refresh_expires_at, concurrency, credits_usage, credits_limit, "
     "max_jobs, registered_by, registered_at, last_error, upstream_updated_at, first_seen_at, "
     "synced_at, gone_at, upstream_error, health, session_valid, self_renewing_expires_at, "
-    "next_refresh_at, self_renewing, details_checked_at"
+    "next_refresh_at, self_renewing, details_checked_at, unreadable"
 )
 _COUNT = len(ACCOUNT_COLUMNS.split(","))
 
@@ -26,15 +28,17 @@ def _at(epoch: int | None) -> datetime | None:
     return from_epoch(epoch)
 
 
+_UNKNOWN = datetime.fromtimestamp(0, tz=UTC)
+
+
 def account_from_row(row: aiosqlite.Row) -> TrackedAccount:
     """A row whose first columns are ACCOUNT_COLUMNS, in that order (read by position: the
     scheduler converts about a thousand a pass at 10,000 accounts)."""
     (service, account, expires_at, refresh_expires_at, concurrency, credits_usage, credits_limit,
      max_jobs, registered_by, registered_at, last_error, upstream_updated_at, first_seen_at,
      synced_at, gone_at, upstream_error, health, session_valid, self_renewing_expires_at,
-     next_refresh_at, self_renewing, details_checked_at) = tuple(row)[:_COUNT]  # fmt: skip
-    first_seen = _at(first_seen_at)
-    assert first_seen is not None
+     next_refresh_at, self_renewing, details_checked_at, unreadable) = tuple(row)[:_COUNT]  # fmt: skip
+    first_seen = _at(first_seen_at) or _UNKNOWN  # NOT NULL, written by the bot: never unknown
     return TrackedAccount(
         service,
         account,
@@ -58,6 +62,7 @@ def account_from_row(row: aiosqlite.Row) -> TrackedAccount:
         _at(next_refresh_at),
         bool(self_renewing),
         _at(details_checked_at),
+        notes_from_text(unreadable),
     )
 
 

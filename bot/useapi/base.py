@@ -6,8 +6,10 @@ import email.utils
 import enum
 import json
 import logging
+import re
 import time
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -17,9 +19,10 @@ from urllib.parse import quote
 import httpx
 
 from bot.logs import scrub
+from bot.models import IMPLAUSIBLE, UNREADABLE, FieldNote
 from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.forms import FormField, Submission
-from bot.useapi.parsing import FieldError, require_object
+from bot.useapi.parsing import MAX_NOTES, FieldError, clean_text, noting, require_object
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +89,9 @@ class AccountInfo:
     next_refresh_at: datetime | None = None
     # What the account has left, each figure in its own unit (empty: nothing known).
     credits: tuple[Credit, ...] = ()
+    # Fields of this answer read as unknown: an implausible date, or a value not of the
+    # documented shape (`UseapiService.read_account`). Their names only, never their values.
+    unreadable: tuple[FieldNote, ...] = ()
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -167,6 +173,7 @@ class Transport:
         url = self._base_url + path
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
         started = time.perf_counter()
+        response: httpx.Response | None = None
         try:
             request = self._http.build_request(
                 method, url, json=json_body, headers=headers, timeout=self._timeout
@@ -177,14 +184,46 @@ class Transport:
             finally:
                 await response.aclose()
         except _TooLarge:
+            assert response is not None
             log.warning("useapi %s %s answered with more than %d bytes", method, path, max_bytes)
-            raise UseapiError(Failure.BAD_RESPONSE, service_label=label) from None
-        except httpx.TimeoutException:
-            log.warning("useapi %s %s timed out after %.1fs", method, path, time.perf_counter() - started)
-            raise UseapiError(Failure.TIMEOUT, service_label=label) from None
-        except httpx.TransportError as exc:
+            status = response.status_code
+            if not 200 <= status < 300:  # the status says what happened; the body is not needed
+                retry_after = _retry_after(response.headers.get("Retry-After"))
+                raise UseapiError(
+                    _failure_for(status, retry_after),
+                    service_label=label,
+                    status=status,
+                    retry_after=retry_after,
+                    credential_noun=credential_noun,
+                ) from None
+            raise UseapiError(
+                Failure.BAD_RESPONSE, service_label=label, status=status, outcome_unknown=True
+            ) from None
+        except httpx.TimeoutException as exc:
+            log.warning(
+                "useapi %s %s timed out after %.1fs (%s)",
+                method, path, time.perf_counter() - started, type(exc).__name__,
+            )  # fmt: skip
+            # A read timeout comes after the whole request was sent: useapi.net may have acted on it.
+            raise UseapiError(
+                Failure.TIMEOUT, service_label=label, outcome_unknown=isinstance(exc, httpx.ReadTimeout)
+            ) from None
+        except httpx.DecodingError:
+            # A Content-Encoding that can't be undone: an answer that can't be read, like bad JSON.
+            log.warning("useapi %s %s answered with a body that could not be decoded", method, path)
+            raise UseapiError(
+                Failure.BAD_RESPONSE,
+                service_label=label,
+                status=response.status_code if response is not None else None,
+                outcome_unknown=True,
+            ) from None
+        except httpx.RequestError as exc:
             log.warning("useapi %s %s could not connect: %s", method, path, type(exc).__name__)
-            raise UseapiError(Failure.CONNECTION, service_label=label) from None
+            # Dropped while waiting for (or reading) the answer: the request itself had been sent.
+            after_sending = isinstance(exc, httpx.ReadError | httpx.RemoteProtocolError)
+            raise UseapiError(
+                Failure.CONNECTION, service_label=label, outcome_unknown=after_sending
+            ) from None
         elapsed_ms = (time.perf_counter() - started) * 1000
         status = response.status_code
         log.info("useapi %s %s -> %s in %.0f ms", method, path, status, elapsed_ms)
@@ -198,7 +237,9 @@ class Transport:
             # An empty or `null` 200 is not a documented answer of any route: reading it as
             # "no accounts" would mark every tracked account gone.
             if payload is _NOT_JSON or payload is None:
-                raise UseapiError(Failure.BAD_RESPONSE, service_label=label, status=status)
+                raise UseapiError(
+                    Failure.BAD_RESPONSE, service_label=label, status=status, outcome_unknown=True
+                )
             return status, payload
         detail = self._error_text(payload, secrets)
         retry_after = _retry_after(response.headers.get("Retry-After"))
@@ -224,11 +265,14 @@ class Transport:
 
     @staticmethod
     def _decode(body: bytes) -> Any:
+        """The JSON in `body`, None for an empty body, `_NOT_JSON` for anything unreadable: not
+        JSON, not UTF-8/16/32, nested deeper than the parser's recursion limit (`[[[[…`, which
+        raises RecursionError), a number too long to convert. All the same unreadable answer."""
         if not body.strip():
             return None
         try:
             return json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
             return _NOT_JSON
 
     @staticmethod
@@ -241,6 +285,56 @@ class Transport:
 
 class _TooLarge(Exception):
     """Raised mid-read when a body passes its limit."""
+
+
+class _Watched(dict[str, Any]):
+    """An account object that remembers which top-level fields a parser read, in order."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__(data)
+        self.names: list[str] = []
+
+    def _saw(self, name: object) -> None:
+        if isinstance(name, str) and dict.__contains__(self, name) and name not in self.names:
+            self.names.append(name)
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        self._saw(name)
+        return super().get(name, default)
+
+    def __getitem__(self, name: str) -> Any:
+        self._saw(name)
+        return super().__getitem__(name)
+
+    def __contains__(self, name: object) -> bool:
+        self._saw(name)
+        return super().__contains__(name)
+
+
+_LEADING_NAME = re.compile(r"[^\s:]*")
+# (service, account, field, problem) already logged; bounded so a long run stays small.
+_SAID: OrderedDict[tuple[str, str, FieldNote], None] = OrderedDict()
+_SAID_LIMIT = 10_000
+_PROBLEM_WORDS = {
+    IMPLAUSIBLE: "an implausible date",
+    UNREADABLE: "a value that is not of the documented shape",
+}
+
+
+def _say_once(service: str, account: str, notes: Sequence[FieldNote]) -> None:
+    """Log each note once per account and field, not at every sync."""
+    for found in notes:
+        seen = (service, account[:320], found)
+        if seen in _SAID:
+            continue
+        _SAID[seen] = None
+        while len(_SAID) > _SAID_LIMIT:
+            _SAID.popitem(last=False)
+        log.warning(
+            "%s %s: useapi.net sent %s for %s; read as unknown%s",
+            service, account, _PROBLEM_WORDS.get(found.problem, found.problem), found.field,
+            " (no deadline known from it)" if found.problem == IMPLAUSIBLE else "",
+        )  # fmt: skip
 
 
 _NOT_JSON = object()
@@ -328,6 +422,68 @@ class UseapiService(ABC):
         """GET-one / DELETE path of one account: `{accounts_path}/{account}`, the key URL-encoded."""
         return cls.account_route(cls.accounts_path + "/{account}", account)
 
+    def read_account(self, obj: Any, key: str | None = None, *, what: str = "the answer") -> AccountInfo:
+        """`parse_account`, with each field's trouble confined to that field: one field of one
+        account, however odd, never makes the answer (or the whole list) unreadable.
+
+        A field whose value makes the parser raise is read as absent (unknown: the store keeps
+        what it had) and noted UNREADABLE; an implausible date is None and noted IMPLAUSIBLE by
+        the parsers themselves. The notes go into `AccountInfo.unreadable` and each is logged
+        once per account and field. Only an `obj` that is not an object, or a failure no single
+        field explains, raises FieldError.
+
+        Which field: the one the error names, else the fields the parser read, last read first,
+        each tried without it (works for every service module, nested fields included).
+        """
+        data = require_object(obj, what)
+        key = clean_text(key) if key is not None else None
+        dropped: list[FieldNote] = []
+        current = data  # copied only once a field has to go
+        while True:
+            with noting() as notes:
+                try:
+                    info = self.parse_account(current, key)
+                    break
+                except Exception as exc:  # whatever one field's value makes a parser raise
+                    failure = exc
+            culprit = self._culprit(current, key, failure)
+            if culprit is None:
+                raise FieldError(f"{what}: {type(failure).__name__}: {str(failure)[:200]}") from None
+            dropped.append(FieldNote(culprit[:80], UNREADABLE))
+            current = {k: v for k, v in current.items() if k != culprit}
+        found = tuple(dict.fromkeys([*dropped, *notes]))[:MAX_NOTES]
+        if found:
+            info = replace(info, unreadable=found)
+            _say_once(self.key, info.account or key or "?", found)
+        return info
+
+    def _culprit(self, current: dict[str, Any], key: str | None, error: Exception) -> str | None:
+        """The top-level field of `current` that makes `parse_account` raise `error`, if one does."""
+        read = _Watched(current)
+        try:
+            with noting():
+                self.parse_account(read, key)
+        except Exception:  # noqa: S110 - only the order of the reads is wanted here
+            pass
+        named = error.field if isinstance(error, FieldError) else None
+        if named is None and isinstance(error, FieldError):
+            named = _LEADING_NAME.match(str(error)).group(0)  # type: ignore[union-attr]
+        if named:
+            top = re.split(r"[.\[]", named, maxsplit=1)[0]
+            if top in read.names:
+                return top
+        said = f"{type(error).__name__}: {error}"
+        for name in reversed(read.names):
+            trial = {k: v for k, v in current.items() if k != name}
+            try:
+                with noting():
+                    self.parse_account(trial, key)
+            except Exception as again:  # the same failure without it: not this field
+                if f"{type(again).__name__}: {again}" == said:
+                    continue
+            return name
+        return None
+
     async def account_details(self, account: str) -> AccountInfo:
         """GET details_path for one account (live data); UseapiError on any failure."""
         if self.details_path is None:
@@ -336,7 +492,7 @@ class UseapiService(ABC):
             "GET", self.account_route(self.details_path, account), label=self.label
         )
         try:
-            info = self.parse_account(require_object(body, "the answer"), account)
+            info = self.read_account(body, account)
         except FieldError as exc:
             log.warning("useapi %s details: malformed answer: %s", self.key, exc)
             raise UseapiError(Failure.BAD_RESPONSE, service_label=self.label, status=200) from None
@@ -380,11 +536,14 @@ class UseapiService(ABC):
             secrets=secrets,
             credential_noun=self.credential_noun,
         )
+        # useapi.net answered 2xx: from here on, an unreadable answer may hide an added account.
         try:
-            account = self.parse_account(require_object(body, "the answer"))
+            account = self.read_account(body)
         except FieldError as exc:
             log.warning("useapi %s register: malformed answer: %s", self.key, scrub(str(exc), secrets))
-            raise UseapiError(Failure.BAD_RESPONSE, service_label=self.label, status=200) from None
+            raise UseapiError(
+                Failure.BAD_RESPONSE, service_label=self.label, status=status, outcome_unknown=True
+            ) from None
         if not account.account:
             if account.error:
                 detail = scrub(account.error, secrets)
@@ -395,7 +554,9 @@ class UseapiService(ABC):
                     detail=detail,
                     credential_noun=self.credential_noun,
                 )
-            raise UseapiError(Failure.BAD_RESPONSE, service_label=self.label, status=200)
+            raise UseapiError(
+                Failure.BAD_RESPONSE, service_label=self.label, status=status, outcome_unknown=True
+            )
         if account.created is None and status in (200, 201):
             # useapi.net answers 201 for a new account, 200 for an updated one, where the body
             # doesn't say (Luma's does, with `created`).
@@ -413,9 +574,11 @@ class UseapiService(ABC):
         )
         if status == 404 and body is None:  # only the documented "nothing configured" 404
             return []
+        # One account's odd field is confined to that field (read_account); only an entry that is
+        # not an object at all, or a list that is not one, makes the list unreadable.
         try:
             accounts = [
-                self.parse_account(require_object(value, f"account {key!r}"), key)
+                self.read_account(value, key, what=f"account {key[:60]!r}")
                 for key, value in require_object(body, "the account list").items()
             ]
         except FieldError as exc:

@@ -23,6 +23,11 @@ class UseapiError(Exception):
 
     `detail` is upstream's own `error` text (already scrubbed of the credential
     that was sent); `str(error)` is safe to log and show.
+
+    `outcome_unknown`: the request reached useapi.net but its answer could not be read (a 2xx
+    body that is not JSON, too deep, too large or not the documented shape; no answer in time
+    after the request was sent; the connection dropped before the answer). A write may then
+    have been made: a registration says the account may have been added.
     """
 
     def __init__(
@@ -34,8 +39,10 @@ class UseapiError(Exception):
         detail: str | None = None,
         retry_after: float | None = None,
         credential_noun: str = "cookie",
+        outcome_unknown: bool = False,
     ) -> None:
         self.failure = failure
+        self.outcome_unknown = outcome_unknown
         self.credential_noun = credential_noun
         self.service_label = service_label
         self.status = status

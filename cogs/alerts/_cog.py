@@ -221,4 +221,5 @@ class AlertsCog(commands.Cog):
             standing_by=self.lease.standing_by,
             last_error=report.error if report is not None else None,
             open_warnings=await store.posted_warnings(),
+            faults=report.faults if report is not None else (),
         )

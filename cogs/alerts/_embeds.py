@@ -18,6 +18,7 @@ from bot.followup import How, PostedWarning, Reminder, Resolution
 from bot.models import AlertFailure, TrackedAccount, WarningKey
 from bot.services import REGISTRY
 from bot.sync import Notice, SyncState
+from bot.watch import PassFault
 from cogs._format import COLOUR_INFO, COLOUR_WARN, label, safe, when
 
 COLOUR_URGENT = discord.Colour.red()
@@ -126,6 +127,7 @@ def status_embed(
     standing_by: bool,
     last_error: str | None,
     open_warnings: Sequence[PostedWarning] = (),
+    faults: Sequence[PassFault] = (),
 ) -> discord.Embed:
     """`/alerts status`: channel, mention, stages, what is due and next (as many upcoming warnings
     as `plan` holds, then how many more), each service's last sync, and what went wrong."""
@@ -181,8 +183,24 @@ def status_embed(
         )
     if last_error:
         embed.add_field(name="Last pass failed", value=safe(last_error, 300), inline=False)
+    if faults:
+        embed.add_field(name="Problems in the last pass", value=faults_text(faults), inline=False)
     embed.set_footer(text=f"Checked at {now:%Y-%m-%d %H:%M:%S} UTC")
     return embed
+
+
+def faults_text(faults: Sequence[PassFault], *, limit: int = 5) -> str:
+    """The steps of the last pass that failed (it went on for everything else), one a line."""
+    lines = [
+        f"• {fault.step} · {label(fault.service)}"
+        + (f" · {safe(fault.account, 60)}" if fault.account else "")
+        + f" · {safe(fault.error, 120)}"
+        for fault in faults[:limit]
+    ]
+    if len(faults) > limit:
+        lines.append(f"…and {len(faults) - limit} more")
+    head = f"{len(faults)} step(s) failed; the rest of the pass went on (details in the log)"
+    return _clip(head + "\n" + "\n".join(lines))
 
 
 def _stage_text(alert: Alert) -> str:

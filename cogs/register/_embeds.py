@@ -5,7 +5,8 @@ from __future__ import annotations
 import discord
 from discord.utils import format_dt
 
-from bot.useapi import AccountInfo
+from bot.models import IMPLAUSIBLE
+from bot.useapi import AccountInfo, Failure, UseapiError, UseapiService
 from cogs._format import COLOUR_OK, COLOUR_WARN, label, safe, when
 
 
@@ -16,7 +17,10 @@ def registration_embed(info: AccountInfo) -> discord.Embed:
         description=f"**{safe(info.account)}** is configured on useapi.net.",
         colour=COLOUR_OK if not info.error else COLOUR_WARN,
     )
-    embed.add_field(name="Session expires", value=when(info.expires_at), inline=False)
+    expires = when(info.expires_at)
+    if info.expires_at is None and any(n.problem == IMPLAUSIBLE for n in info.unreadable):
+        expires += " (useapi.net sent an implausible date)"
+    embed.add_field(name="Session expires", value=expires, inline=False)
     if info.refresh_expires_at:
         embed.add_field(name="Refresh token expires", value=when(info.refresh_expires_at), inline=False)
     if info.concurrency is not None:
@@ -30,6 +34,23 @@ def registration_embed(info: AccountInfo) -> discord.Embed:
     if info.error:
         embed.add_field(name="useapi.net reports", value=safe(info.error, 1000), inline=False)
     return embed
+
+
+def maybe_added_text(service: UseapiService, error: UseapiError) -> str:
+    """The private answer when useapi.net got the credential but its answer was lost: the
+    account may have been added, so "nothing was changed" would be wrong."""
+    noun = service.credential_noun
+    if error.failure is Failure.TIMEOUT:
+        what = f"useapi.net did not answer in time, after it had received the {noun}"
+    elif error.failure is Failure.CONNECTION:
+        what = f"the connection to useapi.net broke after it had received the {noun}, before its answer"
+    else:
+        what = "the bot could not read useapi.net's answer"
+    return (
+        f"⚠️ {service.label}: {what}, so the bot can't tell whether it accepted the {noun}. "
+        f"The account may have been added: `/accounts` will show it after the next sync, within "
+        f"a minute. If it isn't there then, register again."
+    )
 
 
 def _num(value: float | None) -> str:

@@ -26,7 +26,7 @@ from cogs import _alert_channel as alert_channel
 from cogs._format import safe, when
 from cogs.common import refuse_unapproved, reply, warden
 from cogs.errors import answer_error
-from cogs.register._embeds import registration_embed, renewal_notice
+from cogs.register._embeds import maybe_added_text, registration_embed, renewal_notice
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +142,9 @@ async def submit_registration(
                 service, submission, store=bot.store, user_id=interaction.user.id, now=now
             )
         except UseapiError as exc:
+            if exc.outcome_unknown:  # sent, but the answer was lost: the account may exist now
+                await reply(interaction, maybe_added_text(service, exc))
+                return
             await reply(interaction, f"❌ {service.label}: {exc.user_message()}")
             return
         except RecordingFailed as exc:

@@ -51,7 +51,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aiohttp import web
@@ -121,6 +121,7 @@ class _Fault:
     times: int | None
     malformed: bool
     hang: bool
+    after: bool = False  # the request is carried out first; only its answer is replaced (or lost)
 
 
 class UseapiDouble:
@@ -278,12 +279,16 @@ class UseapiDouble:
         times: int | None = 1,
         malformed: bool = False,
         hang: bool = False,
+        after: bool = False,
     ) -> None:
         """Queue a fault for the next `times` requests whose method matches ("*" = any) and whose
         path fully matches the regex `path`. Faults apply before the bearer check, like an edge
-        proxy would."""
+        proxy would; with `after`, the request is carried out (an account is added) and only the
+        answer is the fault: useapi.net acted, but its answer is unreadable, late or lost."""
         self._faults.append(
-            _Fault(method.upper(), re.compile(path), status, body, headers, delay, times, malformed, hang)
+            _Fault(
+                method.upper(), re.compile(path), status, body, headers, delay, times, malformed, hang, after
+            )
         )
 
     def clear_faults(self) -> None:
@@ -306,6 +311,9 @@ class UseapiDouble:
         rec = await read_request(request, request.path)
         self._recorder.add(rec)
         fault = self._take_fault(rec)
+        if fault is not None and fault.after:
+            answer = self._answer(rec)  # carried out; what goes back is the fault's
+            fault = replace(fault, status=fault.status or answer.status, after=False)
         if fault is not None:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
@@ -323,6 +331,10 @@ class UseapiDouble:
                 )
             if fault.status is not None or fault.body is not None:
                 return _fault_response(fault)
+        return self._answer(rec)
+
+    def _answer(self, rec: Recorded) -> web.StreamResponse:
+        """What useapi.net answers `rec`, faults aside."""
         ltx = rec.path.startswith("/v1/ltxstudio/")
         if ltx and self._retired is not None:
             status, body = self._retired
