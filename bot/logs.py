@@ -10,11 +10,22 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import sys
 import time
 from collections.abc import Iterable, Iterator
 
 _secrets: set[str] = set()
+_windows_of: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+
+REDACTED = "[redacted]"
+# Any run of this many characters of a secret is scrubbed, not only the whole of it: an answer
+# that quotes a cookie cut short ("mK8jP2xZc9Af…") still leaks it.
+WINDOW = 8
+# A secret that holds several cookies (a header, a table) is scrubbed whole; its values are
+# listed apart and scrubbed by any run of WINDOW characters. Runs of a whole header or table
+# would take its cookie names, domains and dates with them ("accounts", "lt_token").
+_SEVERAL_COOKIES = re.compile(r"[\t\r\n]|; ")
 
 # Loggers whose DEBUG output contains raw payloads (modal submits carry cookies).
 PAYLOAD_LOGGERS = (
@@ -44,12 +55,48 @@ def secret_in_flight(*values: str) -> Iterator[None]:
         _secrets.difference_update(added)
 
 
+def _windows(secrets: Iterable[str]) -> frozenset[str]:
+    return frozenset(
+        secret[i : i + WINDOW]
+        for secret in secrets
+        if len(secret) >= WINDOW and not _SEVERAL_COOKIES.search(secret)
+        for i in range(len(secret) - WINDOW + 1)
+    )
+
+
+def _registered_windows() -> frozenset[str]:
+    global _windows_of
+    current = frozenset(_secrets)
+    if _windows_of[0] != current:
+        _windows_of = (current, _windows(current))
+    return _windows_of[1]
+
+
 def scrub(text: str, secrets: Iterable[str] | None = None) -> str:
-    """Replace each secret (by default every one registered here) with `[redacted]`."""
-    for secret in _secrets if secrets is None else secrets:
-        if secret and secret in text:
-            text = text.replace(secret, "[redacted]")
-    return text
+    """Replace each secret (by default every one registered here), and any run of WINDOW or more
+    characters of one, with `[redacted]`."""
+    chosen = _secrets if secrets is None else {s for s in secrets if s}
+    for secret in sorted(chosen, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    windows = _registered_windows() if secrets is None else _windows(chosen)
+    if not windows or len(text) < WINDOW:
+        return text
+    hidden = bytearray(len(text))
+    found = False
+    for i in range(len(text) - WINDOW + 1):
+        if text[i : i + WINDOW] in windows:
+            hidden[i : i + WINDOW] = b"\x01" * WINDOW
+            found = True
+    if not found:
+        return text
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        if not hidden[i]:
+            out.append(ch)
+        elif i == 0 or not hidden[i - 1]:
+            out.append(REDACTED)
+    return "".join(out)
 
 
 class ScrubbingFormatter(logging.Formatter):
