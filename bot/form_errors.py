@@ -22,7 +22,7 @@ from typing import NewType
 # A word the bot chose (a label, a cookie name, a site), never one a member typed.
 Fixed = NewType("Fixed", str)
 
-_CODE = re.compile(r"[a-z][a-z0-9_]{2,39}")
+_CODE = re.compile(r"[a-z][a-z0-9_]{2,25}")  # "invalid_input:<code>" fits 40 characters
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ PROBLEMS: dict[str, Problem] = {}
 def problem(code: str, says: str, audit: str) -> Problem:
     """Declare a problem (at import). A code names one problem everywhere in the bot."""
     if not _CODE.fullmatch(code):
-        raise ValueError(f"problem code {code!r}: lower case, digits and _, 3 to 40 characters")
+        raise ValueError(f"problem code {code!r}: lower case, digits and _, 3 to 26 characters")
     if "{" in audit or "}" in audit:
         raise ValueError(f"problem {code}: the audit sentence is fixed (no fields)")
     declared = Problem(code, says, audit)

@@ -51,7 +51,7 @@ PASSWORD_TOO_LONG = problem(
     "The password was longer than accepted.",
 )
 PASSWORD_CONTROL = problem(
-    "password_control_characters",
+    "password_control_chars",
     "The password contains control characters (tabs or invisible characters). Type it again by hand.",
     "The password held control characters.",
 )
