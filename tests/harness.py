@@ -427,6 +427,17 @@ def runs_in(text: str, wanted: Mapping[str, str] | set[str] | frozenset[str]) ->
     )
 
 
+def typed_runs(rig: Rig) -> dict[str, str]:
+    """run -> where it was typed: every run of MIN_SECRET_LENGTH characters of the typed pieces
+    (`typed_secrets`), but the bot's own words."""
+    vocabulary = bot_vocabulary()
+    wanted: dict[str, str] = {}
+    for piece, origin in typed_secrets(rig).items():
+        for run in runs(piece) - vocabulary:
+            wanted.setdefault(run, origin)
+    return wanted
+
+
 def sweep_places(rig: Rig) -> list[tuple[str, str]]:
     """(where, text) of every place a secret must never reach."""
     places = _discord_traffic(rig)
@@ -447,11 +458,7 @@ def sweep(rig: Rig, *, name: str = "rig") -> SweepResult:
     secret field, in Discord traffic, logs, database files and the audit command's output."""
     secrets = scenario_secrets(rig)
     typed = typed_secrets(rig)
-    vocabulary = bot_vocabulary()
-    wanted: dict[str, str] = {}
-    for piece, origin in typed.items():
-        for run in runs(piece) - vocabulary:
-            wanted.setdefault(run, origin)
+    wanted = typed_runs(rig)
     places = sweep_places(rig)
 
     def hide(where: str) -> str:  # the report itself must not show any secret

@@ -36,6 +36,7 @@ MODAL_ID_PREFIX = "warden:register:"
 MAX_REMEMBERED_MODALS = 5000
 # The audit sentence of a form a parser failed on (a bug): fixed, like every audit sentence here.
 FORM_BUG = "The form could not be read: a bug in the bot (the log says where; nothing typed is kept)."
+REGISTER_BUG = "The registration failed: a bug in the bot (the log says where; nothing typed is kept)."
 
 
 class RegisterModal(ui.Modal):
@@ -168,6 +169,10 @@ async def submit_registration(
             raise
         except Exception as exc:  # a bug: the credential was in memory, so its text is withheld
             _log_withheld(f"registering a {service.key} account", exc)
+            await bot.store.audit(
+                now=now, actor_id=interaction.user.id, action="register", service=service.key,
+                outcome="error", detail=REGISTER_BUG,
+            )  # fmt: skip
             await reply(interaction, SOMETHING_WRONG)
             return
         try:
