@@ -286,3 +286,17 @@ async def test_a_parser_bug_quoting_the_paste_is_logged_without_its_text(
         registered, read = (await rig.bot.store.recent_audit())[:2]
         assert (read.outcome, read.detail) == ("error", FORM_BUG)
         assert (registered.outcome, registered.detail) == ("error", REGISTER_BUG)
+
+
+async def test_an_answer_quoting_the_cookie_cut_short_is_scrubbed(tmp_path: Path) -> None:
+    """useapi.net's error text is shown to the member: a session it quotes, even cut short, is not."""
+    async with running_rig(tmp_path) as rig:
+        member = rig.discord.member_ids[0]
+        assert rig.bot is not None
+        await rig.bot.approvals.grant("user", member, granted_by=rig.discord.admin_id, now=EXPIRES)
+        rig.useapi.inject(
+            "POST", "/v1/luma/accounts", status=400, body={"error": f"Invalid session {SESSION[:12]}..."}
+        )
+        opened = await rig.slash("luma", "register", user=member)
+        answer = await rig.followup(await rig.submit(opened, {"cookie": SESSION}, user=member))
+        assert 'useapi.net said: "Invalid session [redacted]..."' in answer["content"]
