@@ -222,8 +222,12 @@ async def test_hostile_pastes_come_back_out_nowhere(tmp_path: Path) -> None:
         } in posted
         assert {"refresh_token": FLOW_TOKEN} in posted
         assert {"email": "d@example.com", "password": PASSWORD, "region": "US"} in posted
-        # The audit trail as admins read it in Discord (swept with everything the bot sent).
-        await rig.slash("access", "audit", user=rig.discord.admin_id)
+        # The audit trail as admins read it in Discord (swept with everything the bot sent): the
+        # code and its fixed sentence.
+        page = await rig.slash("access", "audit", user=rig.discord.admin_id)
+        shown = page.data["embeds"][0]["description"].replace("\\", "")
+        assert "**invalid_input:password_control_chars**" in shown
+        assert f"↳ {PROBLEMS['password_control_chars'].audit}" in shown
     wanted = typed_runs(rig)
     assert len(wanted) > 4000  # the long paste alone has 3,993 runs
     env = process_env(DATABASE_PATH=str(rig.settings.database_path))

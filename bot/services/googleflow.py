@@ -11,7 +11,8 @@ rows copied as they are: tab-separated, Name, Value, Domain, … columns, a head
 useapi.net takes it as the `cookies` string and extracts the account's email itself, so the key
 is the email (URL-encoded in paths: `account_path`). The table is passed on as pasted with three
 normalisations: line endings become `\\n`, blank lines go, and rows of a non-Google domain are
-dropped (another site's cookies are not useapi.net's business and must not leave the bot).
+dropped (another site's cookies are not useapi.net's business and must not leave the bot). Values
+are kept as the developer tools show them (`=` padding, quotes, `%XX` escapes: never decoded).
 
 Which expiry is warned about, and why:
 - `expires_at` (the deadline a person must act by) is the earliest `accountCookies[].expires`:

@@ -3,6 +3,7 @@
 Pages: ../shared/upstream/ltxstudio-*-accounts.txt (NOTES.md). useapi.net retired this API in
 March 2026 and may bring it back; a 404/410 then reads as "not available right now".
 The expiry to warn about is `tokenExpire` (Unix ms, or `tokenExpireUTC`).
+Cookie values are sent as the browser holds them (`%XX` escapes kept, never decoded).
 """
 
 from __future__ import annotations

@@ -2,6 +2,12 @@
 
 Pages: ../shared/upstream/luma-post-accounts.txt, luma/get-luma-accounts*.txt (NOTES.md).
 The expiry to warn about is `luma_session_expires`; an empty list is a 404 with an empty body.
+
+What is pasted: POST's `session` is "the session cookie value extracted from your browser during
+login" (~25 characters in the example). A bare value ending in `=` (base64 padding) is that value,
+not a cookie named by what precedes the `=`; quotes, surrounding whitespace, `Cookie:`, one cookie
+per line and the developer tools' rows are read too (bot.cookies.read_cookies). A `%3D` in the
+value is kept as it is: the browser holds and sends the cookie that way, and useapi.net replays it.
 """
 
 from __future__ import annotations
