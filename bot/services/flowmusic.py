@@ -177,7 +177,9 @@ def parse_refresh_token(raw: str) -> tuple[str, tuple[str, ...]]:
     JSON session object, each also URL-encoded. Error messages never repeat the paste.
     """
     what = Fixed(WHAT)
-    text = _percent_decoded(clean_paste(raw, WHAT)).strip()
+    text = clean_paste(raw, WHAT)
+    if not text.startswith("{"):  # JSON as pasted keeps its strings' own `%` (a URL's)
+        text = _percent_decoded(text).strip()
     others: tuple[str, ...] = ()
     if text.startswith("{"):
         value, others = _from_json_object(text)
