@@ -8,6 +8,7 @@ is held at INFO whatever LOG_LEVEL says.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import re
@@ -15,7 +16,11 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 
-_secrets: set[str] = set()
+# Replaced, never changed in place: a log line formatted in another thread (aiosqlite's) reads
+# one whole set, and iterating it can't fail half-way (a Logging error would print the raw line).
+_secrets: frozenset[str] = frozenset()
+_always: frozenset[str] = frozenset()  # add_secret's (the tokens)
+_in_flight: collections.Counter[str] = collections.Counter()  # registrations may share a value
 _windows_of: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
 
 REDACTED = "[redacted]"
@@ -38,21 +43,34 @@ PAYLOAD_LOGGERS = (
 )
 
 
+def _publish() -> None:
+    global _secrets
+    _secrets = _always | frozenset(_in_flight)
+
+
 def add_secret(value: str) -> None:
     """Scrub this value from every log line from now on (ignores short values)."""
+    global _always
     if value and len(value) >= 6:
-        _secrets.add(value)
+        _always = _always | {value}
+        _publish()
 
 
 @contextlib.contextmanager
 def secret_in_flight(*values: str) -> Iterator[None]:
-    """Scrub these values while a registration is in progress."""
-    added = [v for v in values if v and len(v) >= 6 and v not in _secrets]
-    _secrets.update(added)
+    """Scrub these values while a registration is in progress (until the last one holding a
+    value ends, when two registrations share it)."""
+    added = {v for v in values if v and len(v) >= 6}
+    _in_flight.update(added)
+    _publish()
     try:
         yield
     finally:
-        _secrets.difference_update(added)
+        for value in added:  # no count of 0 left behind: the value leaves memory with the call
+            _in_flight[value] -= 1
+            if _in_flight[value] <= 0:
+                del _in_flight[value]
+        _publish()
 
 
 def _windows(secrets: Iterable[str]) -> frozenset[str]:
@@ -66,10 +84,12 @@ def _windows(secrets: Iterable[str]) -> frozenset[str]:
 
 def _registered_windows() -> frozenset[str]:
     global _windows_of
-    current = frozenset(_secrets)
-    if _windows_of[0] != current:
-        _windows_of = (current, _windows(current))
-    return _windows_of[1]
+    current = _secrets
+    known, windows = _windows_of
+    if known is not current:
+        windows = _windows(current)
+        _windows_of = (current, windows)
+    return windows
 
 
 def scrub(text: str, secrets: Iterable[str] | None = None) -> str:

@@ -38,3 +38,14 @@ def test_no_run_of_a_secret_survives(secret: str, before: str, after: str, data:
     end = data.draw(st.integers(start + WINDOW, len(secret)))
     out = scrub(before + secret[start:end] + after, [secret])
     assert all(secret[i : i + WINDOW] not in out for i in range(len(secret) - WINDOW + 1))
+
+
+def test_a_value_two_registrations_share_is_scrubbed_until_both_end() -> None:
+    from bot import logs
+
+    with logs.secret_in_flight(SESSION):
+        with logs.secret_in_flight(SESSION, "AnotherOne123"):
+            assert scrub(SESSION[:10]) == REDACTED
+        assert scrub(SESSION[:10]) == REDACTED and scrub("AnotherOne123") == "AnotherOne123"
+    assert scrub(SESSION[:10]) == SESSION[:10]
+    assert SESSION not in logs._in_flight  # nothing kept once the registrations ended
