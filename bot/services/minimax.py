@@ -55,7 +55,7 @@ from urllib.parse import parse_qsl, urlsplit
 from bot.cookies import read_max_jobs
 from bot.form_errors import CookieError, problem
 from bot.services._lenient import Lenient
-from bot.services._refusals import reword, without_secrets
+from bot.services._refusals import reword
 from bot.useapi.base import AccountInfo, CreditSource, EmptyList, UseapiService
 from bot.useapi.errors import UseapiError
 from bot.useapi.forms import TEXT_INPUT_LIMIT, FormField, Submission
@@ -293,6 +293,6 @@ class MiniMaxService(UseapiService):
 
     async def register(self, submission: Submission) -> AccountInfo:
         try:
-            return without_secrets(await super().register(submission), submission.secrets)
+            return await super().register(submission)
         except UseapiError as exc:
             raise reword(exc, what="URL and token", check="URL, token and max jobs", site=SITE) from None

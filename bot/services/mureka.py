@@ -67,7 +67,7 @@ from bot.cookies import MAX_PASTE_LENGTH
 from bot.form_errors import CookieError, Fixed, problem
 from bot.logins import login_fields, parse_email, parse_password
 from bot.services import _open_fields
-from bot.useapi.base import AccountInfo, Credit, CreditSource, EmptyList, UseapiService
+from bot.useapi.base import AccountInfo, Credit, CreditSource, EmptyList, UseapiService, without_secrets
 from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.forms import FormField, Submission
 from bot.useapi.parsing import FieldError, companion_first, parse_instant, require_object
@@ -469,8 +469,8 @@ class MurekaService(UseapiService):
             )
             if accepted and email_mode:
                 found = await self._listed_with_email(str(submission.body["email"]))
-                if found is not None:
-                    return found
+                if found is not None:  # the registration's answer, in effect: scrubbed like one
+                    return without_secrets(found, submission.secrets)
             raise
 
     async def _listed_with_email(self, email: str) -> AccountInfo | None:
