@@ -191,29 +191,56 @@ PASTES: list[tuple[str, dict[str, str], bool]] = [
 ]
 
 
+async def submit_all(rig: Rig, pastes: list[tuple[str, dict[str, str], bool]]) -> None:
+    """Each paste through its form, by approved members in turn (a member may register five times
+    in a row): accepted where useapi.net is reached, refused before sending otherwise."""
+    assert rig.bot is not None
+    users = [*rig.discord.member_ids, rig.discord.admin_id]
+    for user in rig.discord.member_ids:
+        await rig.bot.approvals.grant("user", user, granted_by=rig.discord.admin_id, now=EXPIRES)
+    for number, (group, values, reaches_upstream) in enumerate(pastes):
+        user = users[number % len(users)]
+        opened = await rig.slash(group, "register", user=user)
+        answered = await rig.submit(opened, values, user=user)
+        if reaches_upstream:
+            text = (await rig.followup(answered))["content"]
+            assert text.startswith("✅ useapi.net accepted"), (group, text)
+        else:
+            assert "Nothing was sent to useapi.net." in answered.data["content"], group
+
+
+async def refusals_in_the_audit_command(
+    rig: Rig, tmp_path: Path, pastes: list[tuple[str, dict[str, str], bool]]
+) -> list[dict[str, str]]:
+    """The real `python -m bot audit` (table and `--json`) on the rig's database shows no run of
+    what was typed; each refusal is its code and fixed sentence. Returns the refusals' entries."""
+    wanted = typed_runs(rig)
+    env = process_env(DATABASE_PATH=str(rig.settings.database_path))
+    outputs = [
+        await run_bot("audit", "--limit", "500", *flag, env=env, cwd=tmp_path) for flag in ((), ("--json",))
+    ]
+    for status, out, err in outputs:
+        assert status == 0 and not runs_in(out + err, wanted)
+    entries = [json.loads(line) for line in outputs[1][1].splitlines()]
+    refused = [e for e in entries if e["outcome"].startswith("invalid_input:")]
+    assert len(refused) == sum(not reaches for _, _, reaches in pastes)
+    for entry in refused:
+        assert entry["detail"] == PROBLEMS[entry["outcome"].removeprefix("invalid_input:")].audit
+    return refused
+
+
 async def test_hostile_pastes_come_back_out_nowhere(tmp_path: Path) -> None:
     services = ("luma", "ltx", "googleflow", "flowmusic", "dreamina", "kling")
     later = datetime.now(UTC) + timedelta(days=30)
     async with running_rig(tmp_path, services=services) as rig:
         assert rig.bot is not None
-        users = [*rig.discord.member_ids, rig.discord.admin_id]  # five registrations in a row each
-        for user in rig.discord.member_ids:
-            await rig.bot.approvals.grant("user", user, granted_by=rig.discord.admin_id, now=EXPIRES)
         rig.useapi.add_luma_session(PADDED, "luma@example.com", expires=later)
         rig.useapi.add_ltx_cookie("LtxTok3nHostile18q", "ltx@example.com", later, later)
         rig.useapi.google_flow.teach(GOOGLE_SID, "flow@example.com", account_expires=[later])
         rig.useapi.flowmusic.teach_token(FLOW_TOKEN, "music@example.com")
         rig.useapi.dreamina.teach_login("d@example.com", PASSWORD, "US", expires=later)
         rig.useapi.kling.teach_login("k@example.com", PASSWORD, later)
-        for number, (group, values, reaches_upstream) in enumerate(PASTES):
-            user = users[number % len(users)]
-            opened = await rig.slash(group, "register", user=user)
-            answered = await rig.submit(opened, values, user=user)
-            if reaches_upstream:
-                text = (await rig.followup(answered))["content"]
-                assert text.startswith("✅ useapi.net accepted"), (group, text)
-            else:
-                assert "Nothing was sent to useapi.net." in answered.data["content"], group
+        await submit_all(rig, PASTES)
         # Read as the values they are: padding, DevTools rows, URL-encoding, a password as typed.
         posted = [r.json for r in rig.useapi.requests if r.method == "POST"]
         assert {"session": PADDED} in posted
@@ -229,19 +256,8 @@ async def test_hostile_pastes_come_back_out_nowhere(tmp_path: Path) -> None:
         shown = page.data["embeds"][0]["description"].replace("\\", "")
         assert "**invalid_input:password_control_chars**" in shown
         assert f"↳ {PROBLEMS['password_control_chars'].audit}" in shown
-    wanted = typed_runs(rig)
-    assert len(wanted) > 4000  # the long paste alone has 3,993 runs
-    env = process_env(DATABASE_PATH=str(rig.settings.database_path))
-    outputs = [
-        await run_bot("audit", "--limit", "500", *flag, env=env, cwd=tmp_path) for flag in ((), ("--json",))
-    ]
-    for status, out, err in outputs:
-        assert status == 0 and not runs_in(out + err, wanted)
-    entries = [json.loads(line) for line in outputs[1][1].splitlines()]
-    refused = [e for e in entries if e["outcome"].startswith("invalid_input:")]
-    assert len(refused) == sum(not reaches for _, _, reaches in PASTES)
-    for entry in refused:
-        assert entry["detail"] == PROBLEMS[entry["outcome"].removeprefix("invalid_input:")].audit
+    assert len(typed_runs(rig)) > 4000  # the long paste alone has 3,993 runs
+    refused = await refusals_in_the_audit_command(rig, tmp_path, PASTES)
     assert {e["outcome"] for e in refused} >= {
         "invalid_input:cookie_bad_characters",
         "invalid_input:cookie_too_long",
@@ -254,6 +270,117 @@ async def test_hostile_pastes_come_back_out_nowhere(tmp_path: Path) -> None:
         "invalid_input:password_control_chars",
     }
     assert MIN_SECRET_LENGTH == 8
+
+
+# The services added in 2026, each with a refused and an accepted hostile paste.
+VIDS_SID = "g.a000HostileVidsSid18Zx4Tq"
+NOTEBOOK_SID = "g.a000HostileNotebookSid18Mv"
+MUREKA_TOKEN = "eyJhbGciOiJIUzI1NiJ9.MurekaHostileTok18.Sig9Qx"
+MUREKA_REFRESH = "MurekaHostileRefresh18Lw7Kp"
+MINIMAX_TOKEN = "eyJhbGciOiJIUzI1NiJ9.MiniMaxHostileTok18.Sg4Wd"
+MINIMAX_URL = (
+    "https://hailuoai.video/v3/api/multimodal/video/my/cursor?type=next&uuid=HostileUuid18-4c0d"
+    "-8422-87e3f3b1a1d6&device_id=HostileDevice18Id7731&unix=1764003917482"
+)
+
+
+def google_rows(sid: str, domain: str) -> str:
+    return "\n".join(
+        [
+            f"SID\t{sid}\t.google.com\t/\t2027-01-01T00:00:00.000Z\t150\t✓\t✓",
+            f"OSID\tosid-{sid[6:]}==\t{domain}\t/\t2027-01-01T00:00:00.000Z",
+            "_ga\tGA1.1.112233445\t.example.com\t/\t2027-01-01T00:00:00.000Z",
+        ]
+    )
+
+
+PASTES_2026: list[tuple[str, dict[str, str], bool]] = [
+    ("vids", {"cookies": PADDED}, False),
+    ("vids", {"cookies": f"Cookie: SID={VIDS_SID}; HSID=HostileHsid18Value"}, False),
+    ("vids", {"cookies": google_rows(VIDS_SID, "docs.google.com"), "max_jobs": "3"}, True),
+    (
+        "notebook",
+        {"cookies": google_rows(NOTEBOOK_SID, "notebook.google.com").replace("osid-", "\u202eosid-")},
+        False,
+    ),
+    ("notebook", {"cookies": json.dumps({"SID": NOTEBOOK_SID, "HSID": "HostileHsid18Value"})}, False),
+    ("notebook", {"cookies": google_rows(NOTEBOOK_SID, "notebook.google.com")}, True),
+    ("acemusic", {"email": "a@example.com", "password": "\x1b[31mAcePassword18Hostile\x1b[0m"}, False),
+    ("acemusic", {"email": "a@example.com", "password": PASSWORD, "max_jobs": "2"}, True),
+    ("mureka", {"token": f"{MUREKA_TOKEN[:20]}…", "refresh_token": MUREKA_REFRESH}, False),
+    ("mureka", {"token": MUREKA_TOKEN, "refresh_token": MUREKA_TOKEN}, False),
+    (
+        "mureka",
+        {
+            "token": json.dumps(
+                {"currentSession": {"access_token": MUREKA_TOKEN, "refresh_token": MUREKA_REFRESH}}
+            )
+        },
+        True,
+    ),
+    ("mureka", {"email": "m@example.com", "password": PASSWORD}, True),
+    ("runway", {"email": "r@example.com", "password": LONG[:300], "max_jobs": "5"}, False),
+    ("runway", {"email": "r@example.com", "password": PASSWORD, "max_jobs": "5"}, True),
+    (
+        "pixverse",
+        {"email": "p@example.com", "password": "NulPixPassword18\x00Hostile", "max_jobs": "3"},
+        False,
+    ),
+    ("pixverse", {"email": "p@example.com", "password": PASSWORD, "max_jobs": "3"}, True),
+    (
+        "minimax",
+        {"url": MINIMAX_URL.replace("/cursor", "/HostilePath18"), "token": MINIMAX_TOKEN, "max_jobs": "2"},
+        False,
+    ),
+    ("minimax", {"url": MINIMAX_URL[:60] + "…", "token": MINIMAX_TOKEN, "max_jobs": "2"}, False),
+    (
+        "minimax",
+        {"url": MINIMAX_URL, "token": f"{MINIMAX_TOKEN[:12]} {MINIMAX_TOKEN[12:]}", "max_jobs": "2"},
+        False,
+    ),
+    (
+        "minimax",
+        {"url": f"Request URL: '{MINIMAX_URL}'", "token": f"token: {MINIMAX_TOKEN}", "max_jobs": "2"},
+        True,
+    ),
+]
+
+
+async def test_hostile_pastes_into_the_2026_services_come_back_out_nowhere(tmp_path: Path) -> None:
+    services = ("googlevids", "gemininotebook", "acemusic", "mureka", "runway", "pixverse", "minimax")
+    later = datetime.now(UTC) + timedelta(days=30)
+    async with running_rig(tmp_path, services=services) as rig:
+        rig.useapi.google_vids.teach(VIDS_SID, "vids@example.com")
+        rig.useapi.gemini_notebook.teach(NOTEBOOK_SID, "notebook@example.com")
+        rig.useapi.acemusic.teach_login("a@example.com", PASSWORD)
+        rig.useapi.mureka.teach_tokens(MUREKA_TOKEN, MUREKA_REFRESH)
+        rig.useapi.mureka.teach_login("m@example.com", PASSWORD)
+        rig.useapi.runway.teach_login("r@example.com", PASSWORD, later)
+        rig.useapi.pixverse.teach_login("p@example.com", PASSWORD, later)
+        rig.useapi.minimax.teach_token(MINIMAX_TOKEN, "424242", later)
+        await submit_all(rig, PASTES_2026)
+        # Read as the values they are: a session object, a labelled and quoted URL, passwords as typed.
+        posted = [r.json for r in rig.useapi.requests if r.method == "POST"]
+        assert {"token": MUREKA_TOKEN, "refresh_token": MUREKA_REFRESH} in posted
+        assert {"email": "m@example.com", "password": PASSWORD} in posted
+        assert {"url": MINIMAX_URL, "token": MINIMAX_TOKEN, "maxJobs": 2} in posted
+        assert {"email": "r@example.com", "password": PASSWORD, "maxJobs": 5} in posted
+        tables = [str(body["cookies"]) for body in posted if "cookies" in body]
+        assert len(tables) == 2 and not any(".example.com" in table for table in tables)  # Google's rows only
+    refused = await refusals_in_the_audit_command(rig, tmp_path, PASTES_2026)
+    assert {e["outcome"] for e in refused} == {
+        "invalid_input:table_is_single_value",
+        "invalid_input:table_is_cookie_header",
+        "invalid_input:table_row_bad_value",
+        "invalid_input:table_is_json",
+        "invalid_input:password_control_chars",
+        "invalid_input:mureka_token_shortened",
+        "invalid_input:mureka_tokens_same",
+        "invalid_input:password_too_long",
+        "invalid_input:minimax_url_not_cursor",
+        "invalid_input:minimax_url_shortened",
+        "invalid_input:minimax_token_spaces",
+    }
 
 
 async def test_a_parser_bug_quoting_the_paste_is_logged_without_its_text(
