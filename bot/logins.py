@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from bot.cookies import CookieError
+from bot.form_errors import CookieError, Fixed, problem
 from bot.useapi.forms import FormField
 
 MAX_EMAIL_LENGTH = 320  # RFC 5321: 64 for the local part, 255 for the domain, and the @
@@ -17,17 +17,55 @@ MAX_PASSWORD_LENGTH = 256  # no service documents its own limit; this bounds wha
 _LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _DOMAIN_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
+EMAIL_EMPTY = problem(
+    "email_empty",
+    "The email is empty. Type the email you sign in to {site} with.",
+    "The email was empty.",
+)
+EMAIL_TOO_LONG = problem(
+    "email_too_long",
+    "That email is {length} characters; an email address has at most {limit}. "
+    "Type just the email you sign in to {site} with.",
+    "The email was longer than an email address can be.",
+)
+EMAIL_INVALID = problem(
+    "email_invalid",
+    "That is not an email address (like name@example.com, no spaces). "
+    "Type the email you sign in to {site} with.",
+    "The email was not an email address.",
+)
+PASSWORD_EMPTY = problem(
+    "password_empty",
+    "The password is empty. Type the password you sign in to {site} with.",
+    "The password was empty.",
+)
+PASSWORD_LINE_BREAK = problem(
+    "password_line_break",
+    "The password has a line break in it. Type it on one line, without Enter.",
+    "The password had a line break.",
+)
+PASSWORD_TOO_LONG = problem(
+    "password_too_long",
+    "That password is {length} characters, longer than the {limit} accepted. "
+    "Check that you typed only the password.",
+    "The password was longer than accepted.",
+)
+PASSWORD_CONTROL = problem(
+    "password_control_chars",
+    "The password contains control characters (tabs or invisible characters). Type it again by hand.",
+    "The password held control characters.",
+)
+
 
 def parse_email(raw: str | None, *, site: str) -> str:
-    """A plausible email address, without surrounding spaces. `site` is where the member signs in."""
+    """A plausible email address, without surrounding spaces. `site` is where the member signs in
+    (the bot's word, never input)."""
+    where = Fixed(site)
     text = (raw or "").strip()
     if not text:
-        raise CookieError(f"The email is empty. Type the email you sign in to {site} with.")
+        raise CookieError(EMAIL_EMPTY, site=where)
     if len(text) > MAX_EMAIL_LENGTH:
-        raise CookieError(
-            f"That email is {len(text)} characters; an email address has at most {MAX_EMAIL_LENGTH}. "
-            f"Type just the email you sign in to {site} with."
-        )
+        raise CookieError(EMAIL_TOO_LONG, length=len(text), limit=MAX_EMAIL_LENGTH, site=where)
     local, at, domain = text.rpartition("@")
     labels = domain.split(".")
     if (
@@ -40,29 +78,22 @@ def parse_email(raw: str | None, *, site: str) -> str:
         or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels)
         or labels[-1].isdigit()
     ):
-        raise CookieError(
-            "That is not an email address (like name@example.com, no spaces). "
-            f"Type the email you sign in to {site} with."
-        )
+        raise CookieError(EMAIL_INVALID, site=where)
     return text
 
 
 def parse_password(raw: str | None, *, site: str) -> str:
-    """The password exactly as typed (spaces may be part of it), on one line, bounded."""
+    """The password exactly as typed (spaces, quotes and `=` may be part of it), on one line,
+    bounded. Nothing is stripped or decoded: useapi.net signs in with what the member typed."""
     text = raw or ""
     if not text.strip():
-        raise CookieError(f"The password is empty. Type the password you sign in to {site} with.")
+        raise CookieError(PASSWORD_EMPTY, site=Fixed(site))
     if "\n" in text or "\r" in text:
-        raise CookieError("The password has a line break in it. Type it on one line, without Enter.")
+        raise CookieError(PASSWORD_LINE_BREAK)
     if len(text) > MAX_PASSWORD_LENGTH:
-        raise CookieError(
-            f"That password is {len(text)} characters, longer than the {MAX_PASSWORD_LENGTH} accepted. "
-            "Check that you typed only the password."
-        )
+        raise CookieError(PASSWORD_TOO_LONG, length=len(text), limit=MAX_PASSWORD_LENGTH)
     if any(not ch.isprintable() for ch in text):
-        raise CookieError(
-            "The password contains control characters (tabs or invisible characters). Type it again by hand."
-        )
+        raise CookieError(PASSWORD_CONTROL)
     return text
 
 

@@ -8,13 +8,29 @@ is held at INFO whatever LOG_LEVEL says.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
+import re
 import sys
 import time
 from collections.abc import Iterable, Iterator
 
-_secrets: set[str] = set()
+# Replaced, never changed in place: a log line formatted in another thread (aiosqlite's) reads
+# one whole set, and iterating it can't fail half-way (a Logging error would print the raw line).
+_secrets: frozenset[str] = frozenset()
+_always: frozenset[str] = frozenset()  # add_secret's (the tokens)
+_in_flight: collections.Counter[str] = collections.Counter()  # registrations may share a value
+_windows_of: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+
+REDACTED = "[redacted]"
+# Any run of this many characters of a secret is scrubbed, not only the whole of it: an answer
+# that quotes a cookie cut short ("mK8jP2xZc9Af…") still leaks it.
+WINDOW = 8
+# A secret that holds several cookies (a header, a table) is scrubbed whole; its values are
+# listed apart and scrubbed by any run of WINDOW characters. Runs of a whole header or table
+# would take its cookie names, domains and dates with them ("accounts", "lt_token").
+_SEVERAL_COOKIES = re.compile(r"[\t\r\n]|; ")
 
 # Loggers whose DEBUG output contains raw payloads (modal submits carry cookies).
 PAYLOAD_LOGGERS = (
@@ -27,29 +43,80 @@ PAYLOAD_LOGGERS = (
 )
 
 
+def _publish() -> None:
+    global _secrets
+    _secrets = _always | frozenset(_in_flight)
+
+
 def add_secret(value: str) -> None:
     """Scrub this value from every log line from now on (ignores short values)."""
+    global _always
     if value and len(value) >= 6:
-        _secrets.add(value)
+        _always = _always | {value}
+        _publish()
 
 
 @contextlib.contextmanager
 def secret_in_flight(*values: str) -> Iterator[None]:
-    """Scrub these values while a registration is in progress."""
-    added = [v for v in values if v and len(v) >= 6 and v not in _secrets]
-    _secrets.update(added)
+    """Scrub these values while a registration is in progress (until the last one holding a
+    value ends, when two registrations share it)."""
+    added = {v for v in values if v and len(v) >= 6}
+    _in_flight.update(added)
+    _publish()
     try:
         yield
     finally:
-        _secrets.difference_update(added)
+        for value in added:  # no count of 0 left behind: the value leaves memory with the call
+            _in_flight[value] -= 1
+            if _in_flight[value] <= 0:
+                del _in_flight[value]
+        _publish()
+
+
+def _windows(secrets: Iterable[str]) -> frozenset[str]:
+    return frozenset(
+        secret[i : i + WINDOW]
+        for secret in secrets
+        if len(secret) >= WINDOW and not _SEVERAL_COOKIES.search(secret)
+        for i in range(len(secret) - WINDOW + 1)
+    )
+
+
+def _registered_windows() -> frozenset[str]:
+    global _windows_of
+    current = _secrets
+    known, windows = _windows_of
+    if known is not current:
+        windows = _windows(current)
+        _windows_of = (current, windows)
+    return windows
 
 
 def scrub(text: str, secrets: Iterable[str] | None = None) -> str:
-    """Replace each secret (by default every one registered here) with `[redacted]`."""
-    for secret in _secrets if secrets is None else secrets:
-        if secret and secret in text:
-            text = text.replace(secret, "[redacted]")
-    return text
+    """Replace each secret (by default every one registered here), and any run of WINDOW or more
+    characters of one, with `[redacted]`."""
+    chosen = _secrets if secrets is None else {s for s in secrets if s}
+    for secret in sorted(chosen, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    windows = _registered_windows() if secrets is None else _windows(chosen)
+    if not windows or len(text) < WINDOW:
+        return text
+    hidden = bytearray(len(text))
+    found = False
+    for i in range(len(text) - WINDOW + 1):
+        if text[i : i + WINDOW] in windows:
+            hidden[i : i + WINDOW] = b"\x01" * WINDOW
+            found = True
+    if not found:
+        return text
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        if not hidden[i]:
+            out.append(ch)
+        elif i == 0 or not hidden[i - 1]:
+            out.append(REDACTED)
+    return "".join(out)
 
 
 class ScrubbingFormatter(logging.Formatter):

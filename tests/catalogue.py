@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.form_errors import PROBLEMS
 from bot.services import build_services
 from bot.useapi import UseapiService
 from tests.clock import FakeClock
@@ -67,6 +68,10 @@ async def refused_locally(rig: Rig, group: str, values: dict[str, str]) -> str:
     assert "Nothing was sent to useapi.net" in content
     assert rig.useapi.requests_to("POST", ".*") == []
     assert await rig.bot.store.list_accounts() == []  # type: ignore[union-attr]
+    # Audited as a declared problem: its code and fixed sentence, never what was typed.
+    entry = (await rig.bot.store.recent_audit())[0]  # type: ignore[union-attr]
+    assert entry.outcome.startswith("invalid_input:"), entry.outcome
+    assert entry.detail == PROBLEMS[entry.outcome.removeprefix("invalid_input:")].audit
     return content
 
 

@@ -7,26 +7,34 @@ from every logger at DEBUG so tests can look for secrets in them.
 Secret sweep: when a `running_rig` block ends without an exception, `sweep(rig)` looks for
 every secret the scenario used (both tokens, every credential the useapi.net double was
 taught, every cookie value posted to it or typed into a form) in every request and gateway
-frame the Discord double received, every log line (raw and as formatted) and every byte of
-the database files, and fails the test on a find. The Discord token may appear only where
-it belongs: the `Authorization` header of REST calls and the token of IDENTIFY/RESUME.
-`SWEEPS` keeps every sweep's result for the session. A test that leaks on purpose passes
-`sweep_secrets=False` and calls `sweep(rig)` itself.
+frame the Discord double received, every log line (raw and as formatted), every byte of the
+database files and the audit command's output (`audit` and `audit --json`, run on each of the
+rig's databases after the bot stopped), and fails the test on a find. What a member typed into
+a secret field is looked for harder: every run of 8 characters of it (each cookie's name and
+value, each `name=value` of a header, or the whole of a bare paste), but runs that are the
+bot's own words (its fixed sentences and form texts: `bot_vocabulary`). The Discord token may
+appear only where it belongs: the `Authorization` header of REST calls and the token of
+IDENTIFY/RESUME. `SWEEPS` keeps every sweep's result for the session. A test that leaks on
+purpose passes `sweep_secrets=False` and calls `sweep(rig)` itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import io
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable
+import string
+import sys
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import discord
 
@@ -68,6 +76,8 @@ class Rig:
     extra_secrets: set[str] = field(default_factory=set)  # more values the sweep must not find
     database_paths: set[Path] = field(default_factory=set)  # every database a bot of this rig used
     alerts_autostart: bool = True  # False: no scheduler loop; the test runs each pass itself
+    # (where, text) of `audit` and `audit --json` on each database, read once the bot stopped.
+    audit_output: list[tuple[str, str]] = field(default_factory=list)
     _task: asyncio.Task[None] | None = None
 
     def add_secret(self, value: str) -> None:
@@ -155,9 +165,102 @@ def secrets_in_pasted_text(text: str) -> set[str]:
     return {v for v in found if len(v) >= MIN_SECRET_LENGTH}
 
 
-def _modal_values(payload: dict[str, Any]) -> list[str]:
-    """Every value typed into a form, but the fields a service marks as not secret (an email)."""
-    found: list[str] = []
+def pasted_pieces(text: str) -> set[str]:
+    """The parts of a typed value every run of MIN_SECRET_LENGTH characters of which is a secret:
+    the Name and Value of each row of a developer tools' table (not its domains, paths and dates:
+    an expiry the bot shows may match one), each `name=value` of a header (but lt_id's), each key
+    and string of JSON, or else each line. A cookie's name and a JSON key are typed text too (an
+    old refusal listed them). Deliberately independent of bot.cookies."""
+    pieces: set[str] = set()
+    try:
+        parsed = json.loads(text)
+    except (ValueError, RecursionError):
+        parsed = None
+    if isinstance(parsed, dict | list):
+        return {piece for piece in _json_strings(parsed) if len(piece) >= MIN_SECRET_LENGTH}
+    for line in re.split(r"\r\n|\r|\n", text):
+        member = _JSON_MEMBER.fullmatch(line)
+        if member:  # a line of pretty-printed JSON: `"key": "value",`
+            pieces.update(member.groups())
+            continue
+        if "\t" in line:
+            cells = [cell.strip() for cell in line.split("\t")]
+            if cells[0].lower() != "name":  # not the header row
+                pieces.update(cells[:2])
+            continue
+        for chunk in line.split(";"):
+            name = re.sub(r"^\s*cookie\s*:", "", chunk, flags=re.IGNORECASE).partition("=")[0].strip()
+            if name not in NOT_SECRET_COOKIES:
+                pieces.add(chunk.strip())
+    return {piece for piece in pieces if len(piece) >= MIN_SECRET_LENGTH}
+
+
+_JSON_MEMBER = re.compile(r'\s*"([^"]*)"\s*:\s*"?(.*?)"?\s*,?\s*')
+
+
+def _json_strings(node: Any) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [*node, *(s for value in node.values() for s in _json_strings(value))]
+    if isinstance(node, list):
+        return [s for item in node for s in _json_strings(item)]
+    return []
+
+
+def runs(text: str) -> set[str]:
+    """Every run of MIN_SECRET_LENGTH characters of `text`."""
+    size = MIN_SECRET_LENGTH
+    return {text[i : i + size] for i in range(len(text) - size + 1)}
+
+
+def _literal_parts(template: str) -> list[str]:
+    return [literal for literal, _, _, _ in string.Formatter().parse(template)]
+
+
+def _module_words(module: Any) -> list[str]:
+    """The string constants of a module (its cookie names, sites and sentences)."""
+    words: list[str] = []
+    for name, value in vars(module).items():
+        if name.startswith("__"):
+            continue
+        if isinstance(value, str):
+            words.append(value)
+        elif isinstance(value, tuple | list | frozenset):
+            words.extend(item for item in value if isinstance(item, str))
+    return words
+
+
+@functools.cache
+def bot_vocabulary() -> frozenset[str]:
+    """Every run of MIN_SECRET_LENGTH characters of the bot's own words: the fixed sentences of
+    every form refusal (bot.form_errors.PROBLEMS), and each service's texts (labels,
+    descriptions, form fields) and string constants. A member who types "luma_session" has not
+    had a secret echoed when the bot says "luma_session"."""
+    import bot.cookies
+    import bot.logins
+    from bot.form_errors import PROBLEMS
+    from bot.services import REGISTRY
+
+    texts: list[str] = []
+    for problem in PROBLEMS.values():
+        texts.append(problem.audit)
+        texts.extend(_literal_parts(problem.says))
+    for cls in REGISTRY.values():
+        texts += [cls.label, cls.group_description, cls.register_description]
+        texts += [cls.credential_noun, cls.expiry_noun, cls.command_group]
+        for spec in cls.form_fields:
+            texts += [spec.id, spec.label, spec.description, spec.placeholder or ""]
+            texts += [word for option in spec.options for word in option]
+        texts += _module_words(sys.modules[cls.__module__])
+    texts += _module_words(bot.cookies) + _module_words(bot.logins)
+    return frozenset(run for text in texts for run in runs(text))
+
+
+def _typed_fields(payload: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field id, value) of every text input of a modal submit, but the fields a service marks as
+    not secret (an email)."""
+    found: list[tuple[str, str]] = []
     not_secret = _not_secret_fields(str(payload.get("data", {}).get("custom_id", "")))
 
     def walk(node: Any) -> None:
@@ -167,7 +270,7 @@ def _modal_values(payload: dict[str, Any]) -> list[str]:
                 and isinstance(node.get("value"), str)
                 and node.get("custom_id") not in not_secret
             ):
-                found.append(node["value"])
+                found.append((str(node.get("custom_id")), node["value"]))
             for child in node.values():
                 walk(child)
         elif isinstance(node, list):
@@ -177,6 +280,24 @@ def _modal_values(payload: dict[str, Any]) -> list[str]:
     if payload.get("type") == 5:  # MODAL_SUBMIT
         walk(payload.get("data", {}).get("components", []))
     return found
+
+
+def _modal_values(payload: dict[str, Any]) -> list[str]:
+    """Every value typed into a form, but the fields a service marks as not secret (an email)."""
+    return [value for _, value in _typed_fields(payload)]
+
+
+def typed_secrets(rig: Rig) -> dict[str, str]:
+    """piece -> where it was typed, for every secret field of every form submitted to the rig's bot
+    (refused ones included): the pieces whose every run of MIN_SECRET_LENGTH is looked for."""
+    out: dict[str, str] = {}
+    for inter in rig.discord._interactions.values():
+        modal = str(inter.payload.get("data", {}).get("custom_id", ""))
+        service = modal.split(":")[2] if modal.startswith("warden:register:") else "a"
+        for field_id, value in _typed_fields(inter.payload):
+            for piece in pasted_pieces(value):
+                out.setdefault(piece, f"a value typed into a form ({service}'s {field_id} field)")
+    return out
 
 
 def _not_secret_fields(modal_id: str) -> set[str]:
@@ -221,7 +342,8 @@ def scenario_secrets(rig: Rig) -> dict[str, str]:
 
 def _discord_traffic(rig: Rig) -> list[tuple[str, str]]:
     """(where, text) for everything the bot sent to the Discord double, with the Discord token
-    removed from the two places it must be: the Authorization header and IDENTIFY/RESUME."""
+    removed from the two places it must be: the Authorization header and IDENTIFY/RESUME. Bodies
+    are searched as sent and JSON-decoded (discord.py writes `\\u202e` for a bidi mark)."""
     token = rig.settings.discord_token
     parts: list[tuple[str, str]] = []
     for rec in rig.discord.requests:
@@ -231,9 +353,11 @@ def _discord_traffic(rig: Rig) -> list[tuple[str, str]]:
         text = "\n".join(
             [
                 rec.path,
+                unquote(rec.path),
                 json.dumps(rec.query, ensure_ascii=False),
                 json.dumps(headers, ensure_ascii=False),
                 rec.raw_body.decode("utf-8", "replace"),
+                json.dumps(rec.json, ensure_ascii=False) if rec.json is not None else "",
                 *(f["data"].decode("utf-8", "replace") for f in rec.files),
             ]
         )
@@ -247,45 +371,117 @@ def _discord_traffic(rig: Rig) -> list[tuple[str, str]]:
     return parts
 
 
+async def audit_cli_output(rig: Rig) -> list[tuple[str, str]]:
+    """(where, text) of the audit command, table and `--json`, run on each of the rig's databases
+    (the code `python -m bot audit` runs, in this process: a subprocess per rig would cost the
+    suite a minute; test_e2e_secrets runs the real process). JSON lines are also searched
+    decoded (`json.dumps` writes `\\u001b` for an escape character)."""
+    from bot.ops._audit import MAX_LIMIT, AuditQuery, audit
+
+    found: list[tuple[str, str]] = []
+    for db in sorted(rig.database_paths | {rig.settings.database_path}):
+        if not db.exists():
+            continue
+        for as_json in (False, True):
+            out, err = io.StringIO(), io.StringIO()
+            settings = replace(rig.settings, database_path=db)
+            await audit(settings, AuditQuery(limit=MAX_LIMIT, as_json=as_json), out, err)
+            text = out.getvalue() + err.getvalue()
+            if as_json:
+                text += "\n" + "\n".join(_json_decoded(line) for line in out.getvalue().splitlines())
+            found.append((f"`audit{' --json' if as_json else ''}` output on {db.name}", text))
+    return found
+
+
+def _json_decoded(line: str) -> str:
+    try:
+        return json.dumps(json.loads(line), ensure_ascii=False)
+    except ValueError:
+        return line
+
+
 @dataclass
 class SweepResult:
     rig_name: str
-    secrets: int  # how many distinct values were looked for
-    places: int  # how many requests, frames, log lines and files were searched
+    secrets: int  # how many distinct values were looked for whole
+    places: int  # how many requests, frames, log lines, files and audit outputs were searched
     leaks: list[str]
+    typed: int = 0  # how many typed pieces had every run of MIN_SECRET_LENGTH looked for
+    runs: int = 0  # how many distinct runs that was (the bot's own words left out)
 
 
 SWEEPS: list[SweepResult] = []
+# Above this (runs x characters), a place is read once, run by run, instead of searched per run.
+_SEARCH_PER_RUN_LIMIT = 4_000_000
 
 
-def sweep(rig: Rig, *, name: str = "rig") -> SweepResult:
-    """Look for every scenario secret in Discord traffic, logs and database files."""
-    secrets = scenario_secrets(rig)
-    places: list[tuple[str, bytes]] = [
-        (where, text.encode("utf-8", "replace")) for where, text in _discord_traffic(rig)
-    ]
-    places.extend((f"log record {line[:60]!r}", line.encode()) for line in rig.raw_logs.lines)
-    places.extend(
-        (f"formatted log line {line[:60]!r}", line.encode())
-        for line in rig.log_output.getvalue().splitlines()
+def runs_in(text: str, wanted: Mapping[str, str] | set[str] | frozenset[str]) -> set[str]:
+    """Which of `wanted` (runs of MIN_SECRET_LENGTH characters) occur in `text`: each searched for
+    (C speed) when that is cheap, else every run of `text` looked up once."""
+    size = MIN_SECRET_LENGTH
+    if not wanted or len(text) < size:
+        return set()
+    if len(wanted) * len(text) <= _SEARCH_PER_RUN_LIMIT:
+        return {run for run in wanted if run in text}
+    count = len(text) - size + 1
+    return set(
+        filter(
+            wanted.__contains__, map(text.__getitem__, map(slice, range(count), range(size, count + size)))
+        )
     )
+
+
+def typed_runs(rig: Rig) -> dict[str, str]:
+    """run -> where it was typed: every run of MIN_SECRET_LENGTH characters of the typed pieces
+    (`typed_secrets`), but the bot's own words."""
+    vocabulary = bot_vocabulary()
+    wanted: dict[str, str] = {}
+    for piece, origin in typed_secrets(rig).items():
+        for run in runs(piece) - vocabulary:
+            wanted.setdefault(run, origin)
+    return wanted
+
+
+def sweep_places(rig: Rig) -> list[tuple[str, str]]:
+    """(where, text) of every place a secret must never reach."""
+    places = _discord_traffic(rig)
+    for number, line in enumerate(rig.raw_logs.lines, start=1):
+        places.append((f"log record {number} ({line.partition(':')[0]})", line))
+    for number, line in enumerate(rig.log_output.getvalue().splitlines(), start=1):
+        places.append((f"formatted log line {number}", line))
     for db in sorted(rig.database_paths | {rig.settings.database_path}):
         for path in sorted(db.parent.glob(db.name + "*")):
             if path.is_file():
-                places.append((f"database file {path.name}", path.read_bytes()))
+                places.append((f"database file {path.name}", path.read_bytes().decode("utf-8", "replace")))
+    places.extend(rig.audit_output)
+    return places
+
+
+def sweep(rig: Rig, *, name: str = "rig") -> SweepResult:
+    """Look for every scenario secret, and every run of 8 characters of what was typed into a
+    secret field, in Discord traffic, logs, database files and the audit command's output."""
+    secrets = scenario_secrets(rig)
+    typed = typed_secrets(rig)
+    wanted = typed_runs(rig)
+    places = sweep_places(rig)
 
     def hide(where: str) -> str:  # the report itself must not show any secret
         for secret in secrets:
             where = where.replace(secret, "<secret>")
+        for run in runs_in(where, wanted):
+            where = where.replace(run, "<secret>")
         return where
 
     leaks = []
-    for secret, origin in secrets.items():
-        needle = secret.encode()
-        for where, blob in places:
-            if needle in blob:
+    for where, text in places:
+        for secret, origin in secrets.items():
+            if secret in text:
                 leaks.append(f"{origin} ({secret[:4]}…, {len(secret)} chars) found in {hide(where)}")
-    result = SweepResult(name, len(secrets), len(places), leaks)
+        for origin in sorted({wanted[run] for run in runs_in(text, wanted)}):
+            leaks.append(
+                f"{origin}: a run of {MIN_SECRET_LENGTH} or more of its characters found in {hide(where)}"
+            )
+    result = SweepResult(name, len(secrets), len(places), leaks, typed=len(typed), runs=len(wanted))
     SWEEPS.append(result)
     return result
 
@@ -364,6 +560,7 @@ async def running_rig(
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved_gateway
         # Reached on a clean exit only (a failing test's own error is not hidden behind this one),
         # after the stop, so shutdown logging and the closed database are searched too.
+        rig.audit_output = await audit_cli_output(rig)
         result = sweep(rig, name=tmp_path.name) if sweep_secrets else None
         if result is not None and result.leaks:
             raise AssertionError("secret sweep: " + "; ".join(result.leaks))

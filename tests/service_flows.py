@@ -18,6 +18,7 @@ import pytest
 
 from bot import ops
 from bot.config import Settings
+from bot.form_errors import PROBLEMS
 from bot.watch import PassReport
 from tests.clock import FakeClock
 from tests.conftest import services_marked
@@ -106,6 +107,10 @@ async def refused_before_sending(rig: Rig, group: str, values: dict[str, str]) -
     assert "Nothing was sent" in content
     assert rig.useapi.requests_to("POST", ".*") == []
     assert await rig.bot.store.list_accounts() == []  # type: ignore[union-attr]
+    # Audited as a declared problem: its code and fixed sentence, never what was typed.
+    entry = (await rig.bot.store.recent_audit())[0]  # type: ignore[union-attr]
+    assert entry.outcome.startswith("invalid_input:"), entry.outcome
+    assert entry.detail == PROBLEMS[entry.outcome.removeprefix("invalid_input:")].audit
     return content
 
 

@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.cookies import CookieError, parse_max_jobs
+from bot.cookies import CookieError, parse_max_jobs, read_max_jobs
 from bot.services.ltx import parse_ltx_cookie
 from bot.services.luma import parse_luma_session
+from tests.harness import bot_vocabulary, runs
 
 SESSION = "mK8jP2xZc9AfQw3LnT7vYbE1R"
 LTX = "lt_id=user123; lt_token=eyJhbGciOi.J9x-_; lt_refresh_token=abc123def"
@@ -29,6 +30,77 @@ LTX = "lt_id=user123; lt_token=eyJhbGciOi.J9x-_; lt_refresh_token=abc123def"
 )
 def test_luma_accepts_what_browsers_give(pasted: str) -> None:
     assert parse_luma_session(pasted) == SESSION
+
+
+PADDED = "mK8jP2xZc9AfQw3LnT7vYbE1Rabc=="  # the issue's bare value with base64 padding
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        PADDED,
+        f"  {PADDED}\n",
+        f'"{PADDED}"',
+        f"'{PADDED}'",  # as useapi.net's own JavaScript example quotes it
+        f"`{PADDED}`",
+        f"Cookie: {PADDED}",
+        f"luma_session={PADDED}",
+        f'luma_session="{PADDED}"',
+        f"_ga=GA1.2.3; luma_session={PADDED}; theme=dark",
+        f"_ga=GA1.2.3\nluma_session={PADDED};\r\ntheme=dark\n",  # one cookie per line
+        f"luma_session\t{PADDED}\t.lumalabs.ai\t/\t2026-12-20T08:30:00.000Z\t35",  # a DevTools row
+        f"Name\tValue\tDomain\n_ga\tGA1.2.3\t.lumalabs.ai\nluma_session\t{PADDED}\tlumalabs.ai",
+    ],
+)
+def test_a_bare_value_with_padding_is_read_as_the_value_it_is(pasted: str) -> None:
+    assert parse_luma_session(pasted) == PADDED
+
+
+@pytest.mark.parametrize(
+    "pasted", ["mK8jP2xZc9AfQw3LnT7vYbE1Rabc%3D%3D", "luma_session=mK8jP2xZc9AfQw3LnT7v%2BbE1R"]
+)
+def test_a_percent_encoded_cookie_value_is_sent_as_the_browser_holds_it(pasted: str) -> None:
+    """A cookie's `%3D` is part of its value (the site that set it decodes it), never decoded."""
+    assert parse_luma_session(pasted) == pasted.removeprefix("luma_session=")
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        f"_ga=GA1.2.345678901; theme=darkmode-v2; {PADDED[:-2]}=x",  # the secret as a cookie's name
+        "lt_id=user-1234567; lt_token=eyJhbGciOi.J9xQwErTy; lt_refresh_token=abc123def456",
+        f"{PADDED}=={PADDED}",
+        f"{PADDED}; other",
+        f"tracker\t{PADDED}\t.example.com",
+    ],
+)
+def test_a_refusal_names_the_cookie_never_what_was_pasted(pasted: str) -> None:
+    """Issue 18: "no `luma_session` cookie (found: mK8j…abc)" put the secret in the audit trail."""
+    with pytest.raises(CookieError) as caught:
+        parse_luma_session(pasted)
+    assert (runs(str(caught.value)) & runs(pasted)) <= bot_vocabulary()
+    assert "found" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [("twelve", "max_jobs_not_number"), ("９", "max_jobs_not_number"), ("1234567", "max_jobs_out_of_range")],
+)
+def test_max_jobs_refusals_never_repeat_the_text(raw: str, code: str) -> None:
+    with pytest.raises(CookieError) as caught:
+        read_max_jobs(raw, low=1, high=16, when_blank="the plan's default")
+    assert caught.value.code == code and raw not in str(caught.value)
+    assert (
+        str(caught.value)
+        == "Max jobs must be a whole number from 1 to 16"
+        + (", written in digits. " if code == "max_jobs_not_number" else ". ")
+        + "Leave it blank for the plan's default."
+    )
+
+
+def test_the_name_alone_is_not_taken_for_the_value() -> None:
+    with pytest.raises(CookieError, match="That is the cookie's name"):
+        parse_luma_session("luma_session")
 
 
 @pytest.mark.parametrize(
@@ -61,6 +133,16 @@ def test_ltx_keeps_only_the_three_cookies_in_order() -> None:
 
 def test_ltx_accepts_one_cookie_per_line() -> None:
     pasted = "lt_id=user123\nlt_token=eyJhbGciOi.J9x-_;\r\nlt_refresh_token=abc123def\n"
+    assert parse_ltx_cookie(pasted) == LTX
+
+
+def test_ltx_accepts_the_rows_of_the_developer_tools_table() -> None:
+    pasted = (
+        "lt_refresh_token\tabc123def\t.ltx.studio\t/\t2026-12-20T08:30:00.000Z\n"
+        "lt_id\tuser123\t.ltx.studio\t/\tSession\n"
+        "_ga\tGA1.2.3\t.ltx.studio\t/\tSession\n"
+        'lt_token\t"eyJhbGciOi.J9x-_"\t.ltx.studio\t/\tSession\n'
+    )
     assert parse_ltx_cookie(pasted) == LTX
 
 

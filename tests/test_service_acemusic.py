@@ -36,7 +36,7 @@ from tests.catalogue import (
     warnings,
 )
 from tests.doubles.services.acemusic import PASSWORD_REFUSED, WRONG_LOGIN, AceMusicDouble
-from tests.harness import Rig, modal_inputs, running_rig, scenario_secrets, sweep
+from tests.harness import Rig, bot_vocabulary, modal_inputs, running_rig, runs, scenario_secrets, sweep
 
 EMAIL = "ace@ac.ai"  # shorter than the sweep's 8 characters: an account key is shown on purpose
 PASSWORD = "Ace-Mus1c-Passw0rd!"
@@ -213,8 +213,8 @@ def test_form_parsing_raises_only_cookie_errors_and_round_trips(email: str, pass
     try:
         submission = AceMusicService(transport=None).parse_form(form(email, password, jobs))  # type: ignore[arg-type]
     except CookieError as exc:
-        if len(password) >= 12:
-            assert password not in str(exc)
+        # No run of 8 typed characters comes back, but the bot's own words ("acemusic.ai").
+        assert not (runs(password) & runs(str(exc))) - bot_vocabulary()
         return
     assert submission.body["email"] == email.strip() and submission.body["password"] == password
     assert len(email.strip()) <= MAX_EMAIL_LENGTH and submission.secrets == (password,)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -155,6 +156,28 @@ def test_a_whole_json_session_sends_only_the_refresh_token_and_scrubs_the_rest()
     assert sub.secrets == (TOKEN, access)
     nested = json.dumps({"currentSession": session, "expiresAt": 1})
     assert service().parse_form({"refresh_token": nested}).body == {"refresh_token": TOKEN}
+
+
+GOOGLE_STYLE = "1//0gFlowTok3n+Qw8/Xy=="  # slashes, a plus and padding: what URL-encoding changes
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        GOOGLE_STYLE,
+        f"refresh_token={quote(GOOGLE_STYLE, safe='+')}",  # from a form-encoded request body
+        quote(GOOGLE_STYLE, safe="+"),
+        quote(json.dumps({"access_token": "eyJ.a.b", "refresh_token": GOOGLE_STYLE}), safe=""),  # a cookie
+    ],
+)
+def test_a_url_encoded_token_is_read_as_the_token_it_is(pasted: str) -> None:
+    """A refresh token never holds `%`: escapes mean the paste was URL-encoded on its way."""
+    assert service().parse_form({"refresh_token": pasted}).body == {"refresh_token": GOOGLE_STYLE}
+
+
+def test_json_as_pasted_keeps_its_own_percent_signs() -> None:
+    pasted = json.dumps({"refresh_token": TOKEN, "avatar": "https://example.com/a%22b"})
+    assert service().parse_form({"refresh_token": pasted}).body == {"refresh_token": TOKEN}
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("", None), ("  ", None), ("1", 1), ("16", 16), (" 7 ", 7)])

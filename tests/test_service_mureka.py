@@ -37,7 +37,7 @@ from tests.catalogue import (
     warnings,
 )
 from tests.doubles.services.mureka import TOKENS_REFUSED, MurekaDouble
-from tests.harness import modal_inputs, running_rig, scenario_secrets, sweep
+from tests.harness import bot_vocabulary, modal_inputs, running_rig, runs, scenario_secrets, sweep
 
 EMAIL = "mu@re.ka"  # shorter than the sweep's 8 characters: shown back on purpose
 PASSWORD = "Mureka-Passw0rd-7Qp2"
@@ -356,9 +356,9 @@ def test_form_parsing_raises_only_cookie_errors(email: str, password: str, token
     try:
         submission = MurekaService(transport=None).parse_form(form(email, password, token, refresh))  # type: ignore[arg-type]
     except CookieError as exc:
+        # No run of 8 typed characters comes back, but the bot's own words ("mureka.ai session").
         for secret in (password, token, refresh):
-            if len(secret.strip()) >= 12:
-                assert secret.strip() not in str(exc)
+            assert not (runs(secret) & runs(str(exc))) - bot_vocabulary()
         return
     assert set(submission.body) in ({"email", "password"}, {"token", "refresh_token"})
     assert all(s and any(s in typed for typed in (password, token, refresh)) for s in submission.secrets)

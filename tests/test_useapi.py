@@ -12,9 +12,11 @@ import respx
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot import logs
 from bot.models import IMPLAUSIBLE, UNREADABLE, FieldNote
 from bot.services.ltx import LtxService
 from bot.services.luma import LumaService
+from bot.services.runway import RunwayService
 from bot.useapi import Failure, Transport, UseapiError, base
 from bot.useapi.parsing import FieldError, noting, parse_iso_utc, parse_luma_expires, parse_millis
 
@@ -143,6 +145,23 @@ async def test_upstream_error_text_never_echoes_the_cookie(ltx: LtxService) -> N
     text = caught.value.user_message()
     assert "eyJ.secretToken" not in text and "refreshSecret99" not in text
     assert "[redacted]" in text
+
+
+@respx.mock
+async def test_a_read_whose_error_text_quotes_a_secret_the_bot_holds_is_scrubbed(
+    http: httpx.AsyncClient,
+) -> None:
+    """A read sends no credential, yet its error text is shown and stored too (Runway's features
+    401 becomes the account's `health`): every secret the bot holds (its tokens, a registration
+    in flight) is scrubbed from it, whole or cut short."""
+    runway = RunwayService(Transport(http, BASE, TOKEN, timeout=2))
+    respx.get(f"{BASE}/v1/runwayml/features", params={"email": "maker@example.com"}).respond(
+        401, json={"error": f"This account has been suspended (token {TOKEN}, session {SESSION[:12]})"}
+    )
+    with logs.secret_in_flight(TOKEN, SESSION):
+        info = await runway.account_details("maker@example.com")
+    assert info.health is not None and info.health.startswith("This account has been suspended")
+    assert TOKEN not in info.health and SESSION[:12] not in info.health and "[redacted]" in info.health
 
 
 @respx.mock

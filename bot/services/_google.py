@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Mapping
 from typing import Any
 
 from bot.cookies import read_max_jobs
+from bot.form_errors import Fixed
 from bot.logins import MAX_EMAIL_LENGTH
 from bot.services import _open_fields
 from bot.services.googleflow import parse_cookie_table
@@ -65,9 +66,10 @@ def cookie_fields(table_says: str) -> tuple[FormField, FormField, FormField]:
     )
 
 
-def parse_cookie_form(values: Mapping[str, str], *, where_to_copy: str, sites: str) -> Submission:
+def parse_cookie_form(values: Mapping[str, str], *, where_to_copy: Fixed, sites: Fixed) -> Submission:
     """The body `{"cookies": <table>, "maxJobs"?: n}` (the cookie field's name is OPEN on both
-    services' pages: Google Flow's `cookies` is assumed) and every cookie value as a secret."""
+    services' pages: Google Flow's `cookies` is assumed) and every cookie value as a secret.
+    `where_to_copy` and `sites` word the refusals: the service's own sentences, never input."""
     table = parse_cookie_table(
         values.get("cookies", ""), values.get("cookies_more", ""), where_to_copy=where_to_copy, sites=sites
     )

@@ -13,18 +13,14 @@ wrong for the other two. How they are told apart, by the error text only:
 - any other 401 text: said as it is, naming both possibilities.
 A 400 is always about what was sent.
 
-And a registration useapi.net accepts may still carry an `error` that echoes what was sent:
-`without_secrets` scrubs it before it is shown or stored.
+(A registration useapi.net accepts may still carry an `error` that echoes what was sent: the
+base `register()` scrubs it, for every service.)
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import replace
 
-from bot.logs import scrub
-from bot.useapi.base import AccountInfo
 from bot.useapi.errors import Failure, UseapiError
 
 _TOKEN_TEXT = re.compile(r"\W*(useapi\.net\W*)?unauthori[sz]ed\W*", re.IGNORECASE)
@@ -96,11 +92,3 @@ def reword(exc: UseapiError, *, what: str, check: str, site: str, hint: str = ""
     ):
         return CredentialRefused(exc, what=what, check=check, site=site, hint=hint)
     return exc
-
-
-def without_secrets(info: AccountInfo, secrets: Sequence[str]) -> AccountInfo:
-    """A registration answer whose `error` (shown to the member, stored as the reason to act) no
-    longer holds what was just sent: useapi.net's error text may echo it (`errorDetails` too)."""
-    if info.error is None:
-        return info
-    return replace(info, error=scrub(info.error, secrets))

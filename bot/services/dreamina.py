@@ -28,7 +28,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.cookies import CookieError, read_max_jobs
+from bot.cookies import read_max_jobs
+from bot.form_errors import CookieError, Fixed, problem
 from bot.logins import MAX_EMAIL_LENGTH, login_fields, parse_email, parse_password
 from bot.useapi.base import AccountInfo, EmptyList, UseapiService
 from bot.useapi.errors import Failure, UseapiError
@@ -47,16 +48,26 @@ MAX_ACCOUNT_LENGTH = 3 + MAX_EMAIL_LENGTH
 _LOGIN_FAILED = re.compile(r"^\s*login failed\b", re.IGNORECASE)
 
 
+REGION_MISSING = problem(
+    "region_missing",
+    "No region was chosen. Open the form again and choose {choices}.",
+    "No region was chosen.",
+)
+REGION_UNKNOWN = problem(
+    "region_unknown",
+    "That region is not one useapi.net offers for Dreamina ({choices}); the form may be out of "
+    "date. Open it again and choose a region.",
+    "The region was not one useapi.net offers.",
+)
+
+
 def parse_region(raw: str | None) -> str:
     text = (raw or "").strip()
-    choices = " or ".join(REGION_CODES)
+    choices = Fixed(" or ".join(REGION_CODES))
     if not text:
-        raise CookieError(f"No region was chosen. Open the form again and choose {choices}.")
+        raise CookieError(REGION_MISSING, choices=choices)
     if text not in REGION_CODES:
-        raise CookieError(
-            f"That region is not one useapi.net offers for Dreamina ({choices}); the form may be "
-            "out of date. Open it again and choose a region."
-        )
+        raise CookieError(REGION_UNKNOWN, choices=choices)
     return text
 
 

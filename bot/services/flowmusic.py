@@ -18,6 +18,9 @@ Choices where the pages are silent:
   only that flowmusic.app keeps the session, including a refresh token, in the browser. So the
   form accepts the bare token, the token in quotes, `refresh_token=…`, a JSON `"refresh_token":
   "…"` line, or the whole JSON session object (only `refresh_token` is sent on).
+- URL-encoding: a refresh token is sent in a JSON body, not as a cookie, and never holds `%`; a
+  paste with `%XX` escapes was URL-encoded on its way (a form-encoded request body, a cookie
+  holding the session as URL-encoded JSON), so it is decoded once before it is read. `+` stays.
 - A JWT (`eyJ….….…`) is refused as "the access token": the pages' access token example is one
   (`eyJ…zmQ`), their refresh token examples are not (`bdykxtrr5eaf...`, `l6e…z4v`).
 - A blank max-jobs field is left out of the body: the page says it "defaults to the plan tier".
@@ -31,8 +34,10 @@ import logging
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 
-from bot.cookies import MAX_VALUE_LENGTH, CookieError, clean_paste, read_max_jobs
+from bot.cookies import MAX_VALUE_LENGTH, clean_paste, read_max_jobs
+from bot.form_errors import CookieError, Fixed, problem
 from bot.useapi.base import AccountInfo, EmptyList, UseapiService
 from bot.useapi.forms import FormField, Submission
 from bot.useapi.parsing import optional_int, optional_str, parse_instant
@@ -44,7 +49,7 @@ WHAT = "Flow Music refresh token"
 MIN_REFRESH_TOKEN_LENGTH = 10
 MAX_JOBS_RANGE = (1, 16)
 # OAuth-style tokens: URL-safe base64, standard base64 and the few other characters such tokens
-# use. No spaces, quotes, commas, semicolons or non-ASCII.
+# use. No spaces, quotes, commas, semicolons, percent signs or non-ASCII.
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-.~+/=]+")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_\-]*\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*")
 # `refresh_token=…`, `refresh_token: …`, `"refresh_token": "…"` (with an optional trailing comma).
@@ -52,7 +57,72 @@ _NAMED = re.compile(
     r"""^["']?refresh[_-]?token["']?\s*[:=]\s*(?P<value>.*?)\s*,?$""",
     re.IGNORECASE | re.DOTALL,
 )
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _QUOTES = ('"', "'", "`")
+
+JSON_UNREADABLE = problem(
+    "token_json_unreadable",
+    "That looks like JSON but could not be read. Paste just the value of `refresh_token`.",
+    "The pasted JSON could not be read.",
+)
+JSON_NOT_OBJECT = problem(
+    "token_json_not_object",
+    "That JSON is not an object. Paste just the value of `refresh_token`.",
+    "The pasted JSON was not an object.",
+)
+JSON_NO_TOKEN = problem(
+    "token_json_missing",
+    "There is no `refresh_token` in that JSON. Copy the refresh token of your flowmusic.app session.",
+    "The pasted JSON had no refresh_token.",
+)
+JSON_TOKEN_NOT_TEXT = problem(
+    "token_json_not_text",
+    "The `refresh_token` in that JSON is not text. Copy its value again.",
+    "The pasted JSON's refresh_token was not text.",
+)
+TOKEN_EMPTY = problem(
+    "token_empty",
+    "The {what} is empty. Copy its value again from flowmusic.app.",
+    "The token was empty.",
+)
+TOKEN_LINE_BREAKS = problem(
+    "token_line_breaks",
+    "The {what} is a single line; what you pasted has line breaks. Copy just the value of `refresh_token`.",
+    "The token had line breaks.",
+)
+TOKEN_SPACES = problem(
+    "token_spaces",
+    "The {what} has no spaces; what you pasted has some. Copy just the value of `refresh_token`.",
+    "The token had spaces.",
+)
+TOKEN_SHORTENED = problem(
+    "token_shortened",
+    "That {what} is shortened (it contains '...' or '…'), like the examples in the docs. "
+    "Copy the whole value from your own flowmusic.app session.",
+    "The token was shortened with an ellipsis.",
+)
+TOKEN_IS_ACCESS_TOKEN = problem(
+    "token_is_access_token",
+    "That is an access token (it starts with `eyJ`), which lasts only an hour. "
+    "Paste the `refresh_token` of the same session instead.",
+    "An access token was pasted instead of the refresh token.",
+)
+TOKEN_TOO_LONG = problem(
+    "token_too_long",
+    "The {what} is too long ({length} characters). Copy it again.",
+    "The token was too long.",
+)
+TOKEN_CHARACTERS = problem(
+    "token_bad_characters",
+    "The {what} contains characters a token can't hold (quotes, commas, semicolons, non-ASCII "
+    "letters or control characters). Copy the value again, exactly as shown.",
+    "The token held characters a token can't hold.",
+)
+TOKEN_TOO_SHORT = problem(
+    "token_too_short",
+    "That value is only {length} characters; a {what} has at least {least}. Copy the whole value.",
+    "The token was too short.",
+)
 
 
 def _unquote(text: str) -> str:
@@ -62,17 +132,28 @@ def _unquote(text: str) -> str:
     return text
 
 
+def _percent_decoded(text: str) -> str:
+    """The paste with its `%XX` escapes decoded, when it has any. A refresh token never holds `%`,
+    so escapes mean the paste was URL-encoded on the way: a form-encoded request body
+    (`refresh_token=1%2F%2F0g…`) or a cookie holding the session as URL-encoded JSON. `+` stays
+    a plus (a token's own character), as in a path, not a space as in a form."""
+    if not _PERCENT_ESCAPE.search(text):
+        return text
+    try:
+        return unquote(text, errors="strict")
+    except UnicodeDecodeError:  # not UTF-8 once decoded: refused below as it was pasted
+        return text
+
+
 def _from_json_object(text: str) -> tuple[str, tuple[str, ...]]:
     """The refresh token out of a pasted JSON session object, and its other string values (the
     access token among them: scrubbed like the refresh token, never sent)."""
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
-        raise CookieError(
-            "That looks like JSON but could not be read. Paste just the value of `refresh_token`."
-        ) from None
+        raise CookieError(JSON_UNREADABLE) from None
     if not isinstance(data, dict):
-        raise CookieError("That JSON is not an object. Paste just the value of `refresh_token`.")
+        raise CookieError(JSON_NOT_OBJECT)
     # Some browser storage nests the session (`currentSession`); a bare session has it on top.
     nested = data.get("currentSession")
     session: dict[str, Any] = nested if isinstance(nested, dict) else data
@@ -83,13 +164,9 @@ def _from_json_object(text: str) -> tuple[str, tuple[str, ...]]:
         if isinstance(v, str) and len(v) >= MIN_REFRESH_TOKEN_LENGTH and v != value
     )
     if value is None:
-        names = ", ".join(sorted(str(k) for k in session)[:5]) or "nothing"
-        raise CookieError(
-            f"There is no `refresh_token` in that JSON (found: {names}). Copy the refresh token "
-            "of your flowmusic.app session."
-        )
+        raise CookieError(JSON_NO_TOKEN)
     if not isinstance(value, str):
-        raise CookieError("The `refresh_token` in that JSON is not text. Copy its value again.")
+        raise CookieError(JSON_TOKEN_NOT_TEXT)
     return value, others
 
 
@@ -97,9 +174,12 @@ def parse_refresh_token(raw: str) -> tuple[str, tuple[str, ...]]:
     """Return the refresh token from what was pasted, and any other secrets the paste held.
 
     Accepts the bare token, the token in quotes, `refresh_token=…`, `"refresh_token": "…"`, or a
-    JSON session object. Error messages never repeat the paste.
+    JSON session object, each also URL-encoded. Error messages never repeat the paste.
     """
+    what = Fixed(WHAT)
     text = clean_paste(raw, WHAT)
+    if not text.startswith("{"):  # JSON as pasted keeps its strings' own `%` (a URL's)
+        text = _percent_decoded(text).strip()
     others: tuple[str, ...] = ()
     if text.startswith("{"):
         value, others = _from_json_object(text)
@@ -108,38 +188,21 @@ def parse_refresh_token(raw: str) -> tuple[str, tuple[str, ...]]:
         value = named.group("value") if named else text
     value = _unquote(value)
     if not value:
-        raise CookieError(f"The {WHAT} is empty. Copy its value again from flowmusic.app.")
+        raise CookieError(TOKEN_EMPTY, what=what)
     if "\n" in value or "\r" in value:
-        raise CookieError(
-            f"The {WHAT} is a single line; what you pasted has line breaks. "
-            "Copy just the value of `refresh_token`."
-        )
+        raise CookieError(TOKEN_LINE_BREAKS, what=what)
     if any(ch.isspace() for ch in value):
-        raise CookieError(
-            f"The {WHAT} has no spaces; what you pasted has some. Copy just the value of `refresh_token`."
-        )
+        raise CookieError(TOKEN_SPACES, what=what)
     if "..." in value or "…" in value:
-        raise CookieError(
-            f"That {WHAT} is shortened (it contains '...' or '…'), like the examples in the docs. "
-            "Copy the whole value from your own flowmusic.app session."
-        )
+        raise CookieError(TOKEN_SHORTENED, what=what)
     if _JWT.fullmatch(value):
-        raise CookieError(
-            "That is an access token (it starts with `eyJ`), which lasts only an hour. "
-            "Paste the `refresh_token` of the same session instead."
-        )
+        raise CookieError(TOKEN_IS_ACCESS_TOKEN)
     if len(value) > MAX_VALUE_LENGTH:
-        raise CookieError(f"The {WHAT} is too long ({len(value)} characters). Copy it again.")
+        raise CookieError(TOKEN_TOO_LONG, what=what, length=len(value))
     if not _TOKEN_CHARS.fullmatch(value):
-        raise CookieError(
-            f"The {WHAT} contains characters a token can't hold (quotes, commas, semicolons, "
-            "non-ASCII letters or control characters). Copy the value again, exactly as shown."
-        )
+        raise CookieError(TOKEN_CHARACTERS, what=what)
     if len(value) < MIN_REFRESH_TOKEN_LENGTH:
-        raise CookieError(
-            f"That value is only {len(value)} characters; a {WHAT} has at least "
-            f"{MIN_REFRESH_TOKEN_LENGTH}. Copy the whole value."
-        )
+        raise CookieError(TOKEN_TOO_SHORT, what=what, length=len(value), least=MIN_REFRESH_TOKEN_LENGTH)
     return value, others
 
 
@@ -161,7 +224,7 @@ class FlowMusicService(UseapiService):
     form_fields = (
         FormField(
             id="refresh_token",
-            label="Flow Music refresh token",
+            label=WHAT,
             description="refresh_token of your flowmusic.app session, kept in your browser (Setup Flow Music)",
             placeholder="The refresh_token value (at least 10 characters)",
             min_length=1,

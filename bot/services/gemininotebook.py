@@ -51,6 +51,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from bot.form_errors import Fixed
 from bot.services import _google, _open_fields
 from bot.useapi.base import AccountInfo, Credit, CreditSource, EmptyList, UseapiService
 from bot.useapi.errors import UseapiError
@@ -58,8 +59,8 @@ from bot.useapi.forms import Submission
 
 log = logging.getLogger(__name__)
 
-SITES = "notebook.google.com, accounts.google.com or google.com"
-WHERE_TO_COPY = (
+SITES = Fixed("notebook.google.com, accounts.google.com or google.com")
+WHERE_TO_COPY = Fixed(
     "Open notebook.google.com signed in, then in the developer tools (F12) go to Application → "
     "Cookies, select the rows of notebook.google.com and of accounts.google.com and copy them "
     "(Ctrl+C) as they are: one cookie a line, columns separated by tabs."

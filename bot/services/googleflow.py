@@ -11,7 +11,8 @@ rows copied as they are: tab-separated, Name, Value, Domain, … columns, a head
 useapi.net takes it as the `cookies` string and extracts the account's email itself, so the key
 is the email (URL-encoded in paths: `account_path`). The table is passed on as pasted with three
 normalisations: line endings become `\\n`, blank lines go, and rows of a non-Google domain are
-dropped (another site's cookies are not useapi.net's business and must not leave the bot).
+dropped (another site's cookies are not useapi.net's business and must not leave the bot). Values
+are kept as the developer tools show them (`=` padding, quotes, `%XX` escapes: never decoded).
 
 Which expiry is warned about, and why:
 - `expires_at` (the deadline a person must act by) is the earliest `accountCookies[].expires`:
@@ -38,7 +39,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from bot.cookies import MAX_PASTE_LENGTH, MAX_VALUE_LENGTH, CookieError
+from bot.cookies import MAX_PASTE_LENGTH, MAX_VALUE_LENGTH
+from bot.form_errors import CookieError, Fixed, problem
 from bot.useapi.base import AccountInfo, EmptyList, UseapiService
 from bot.useapi.forms import FormField, Submission
 from bot.useapi.parsing import FieldError, optional_str, parse_instant
@@ -52,12 +54,93 @@ MAX_ROWS = 300
 GOOGLE_DOMAINS = ("google.com", "labs.google")
 # Only where the paste is not a table at all: a table's own cells (its domains) must never be
 # echoed, and the secret sweep takes every word of a pasted table for a secret.
-WHERE_TO_COPY = (
+WHERE_TO_COPY = Fixed(
     "Open labs.google/fx/tools/flow signed in, then in the developer tools (F12) go to "
     "Application → Cookies, select the rows of labs.google and of accounts.google.com and copy "
     "them (Ctrl+C) as they are: one cookie a line, columns separated by tabs."
 )
+GOOGLE_SITES = Fixed("labs.google or google.com")
 COPY_AGAIN = "Copy the rows again from the developer tools (Application → Cookies), as they are."
+
+TABLE_IS_HEADER = problem(
+    "table_is_cookie_header",
+    "That is a Cookie header, not the cookie table useapi.net needs. {where_to_copy}",
+    "A Cookie header was pasted instead of the cookie table.",
+)
+TABLE_IS_JSON = problem(
+    "table_is_json",
+    "That looks like a cookie export in JSON, not the cookie table useapi.net needs. {where_to_copy}",
+    "A JSON cookie export was pasted instead of the cookie table.",
+)
+TABLE_IS_PAIRS = problem(
+    "table_is_cookie_pairs",
+    "That looks like a cookie header (`name=value; …`), not the cookie table useapi.net needs. "
+    "{where_to_copy}",
+    "Cookie pairs were pasted instead of the cookie table.",
+)
+TABLE_IS_VALUE = problem(
+    "table_is_single_value",
+    "That is a single value, not the cookie table useapi.net needs. {where_to_copy}",
+    "A single value was pasted instead of the cookie table.",
+)
+TABLE_NO_TABS = problem(
+    "table_without_tabs",
+    "What you pasted has no tabs between its columns, so it is not the cookie table as the "
+    "developer tools copy it (some editors turn tabs into spaces). Copy the rows straight from "
+    "the browser's developer tools (Application → Cookies) into this form.",
+    "The pasted table had no tabs between its columns.",
+)
+TABLE_FIELD_TOO_LONG = problem(
+    "table_field_too_long",
+    "That is {length} characters, more than a form field holds ({limit}). "
+    "Paste the rest of the table into the second field.",
+    "A field of the cookie table was longer than a form field holds.",
+)
+TABLE_EMPTY = problem(
+    "table_empty",
+    "Nothing was pasted. {where_to_copy}",
+    "Nothing was pasted.",
+)
+TABLE_TOO_MANY_LINES = problem(
+    "table_too_many_lines",
+    "That is {lines} lines, more than any cookie table ({limit} at most). "
+    "Copy only the cookie rows of the two Google sites.",
+    "The pasted table had more lines than any cookie table.",
+)
+TABLE_HEADER_COLUMNS = problem(
+    "table_header_columns",
+    "The table's header row has no Name, Value and Domain columns. Show those columns in the "
+    "developer tools' cookie table and copy it again.",
+    "The table's header row lacked the Name, Value or Domain column.",
+)
+TABLE_ROW_SHORT = problem(
+    "table_row_not_cookie",
+    "Line {line} of the table is not a cookie row (it needs Name, Value and Domain columns "
+    "separated by tabs). " + COPY_AGAIN,
+    "A line of the table was not a cookie row.",
+)
+TABLE_ROW_NAME = problem(
+    "table_row_without_name",
+    "Line {line} of the table does not start with a cookie name. " + COPY_AGAIN,
+    "A line of the table did not start with a cookie name.",
+)
+TABLE_ROW_DOMAIN = problem(
+    "table_row_without_domain",
+    "Line {line} of the table has no domain in its Domain column. Copy the table with its "
+    "columns in the developer tools' order (Name, Value, Domain, …).",
+    "A line of the table had no domain.",
+)
+TABLE_ROW_VALUE = problem(
+    "table_row_bad_value",
+    "The cookie value on line {line} of the table contains characters a cookie can't hold "
+    "(spaces, commas, non-ASCII letters). Copy the table again, exactly as the browser shows it.",
+    "A cookie value in the table held characters a cookie can't hold.",
+)
+TABLE_NOT_GOOGLE = problem(
+    "table_not_google",
+    "None of these cookies belong to Google ({sites}). {where_to_copy}",
+    "None of the pasted cookies belonged to Google.",
+)
 
 _COOKIE_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # RFC 6265 cookie-octet, optionally in double quotes (as DevTools shows a quoted value).
@@ -82,33 +165,22 @@ def _is_google(domain: str) -> bool:
     return any(host == d or host.endswith("." + d) for d in GOOGLE_DOMAINS)
 
 
-def _refuse_shapes(text: str, where_to_copy: str) -> None:
+def _refuse_shapes(text: str, where_to_copy: Fixed) -> None:
     """Things people paste instead of the table, each answered with what to copy instead."""
     if _COOKIE_HEADER.match(text):
-        raise CookieError("That is a Cookie header, not the cookie table useapi.net needs. " + where_to_copy)
+        raise CookieError(TABLE_IS_HEADER, where_to_copy=where_to_copy)
     if text.startswith(("[", "{")):
-        raise CookieError(
-            "That looks like a cookie export in JSON, not the cookie table useapi.net needs. " + where_to_copy
-        )
+        raise CookieError(TABLE_IS_JSON, where_to_copy=where_to_copy)
     if "\t" not in text:
         if "=" in text and ";" in text:
-            raise CookieError(
-                "That looks like a cookie header (`name=value; …`), not the cookie table "
-                "useapi.net needs. " + where_to_copy
-            )
+            raise CookieError(TABLE_IS_PAIRS, where_to_copy=where_to_copy)
         if "\n" not in text:
-            raise CookieError(
-                "That is a single value, not the cookie table useapi.net needs. " + where_to_copy
-            )
-        raise CookieError(
-            "What you pasted has no tabs between its columns, so it is not the cookie table as the "
-            "developer tools copy it (some editors turn tabs into spaces). Copy the rows straight "
-            "from the browser's developer tools (Application → Cookies) into this form."
-        )
+            raise CookieError(TABLE_IS_VALUE, where_to_copy=where_to_copy)
+        raise CookieError(TABLE_NO_TABS)
 
 
 def parse_cookie_table(
-    *parts: str, where_to_copy: str = WHERE_TO_COPY, sites: str = "labs.google or google.com"
+    *parts: str, where_to_copy: Fixed = WHERE_TO_COPY, sites: Fixed = GOOGLE_SITES
 ) -> CookieTable:
     """Validate the pasted cookie table (several parts are joined: one per form field).
 
@@ -119,21 +191,15 @@ def parse_cookie_table(
     """
     for part in parts:
         if len(part) > MAX_PASTE_LENGTH:
-            raise CookieError(
-                f"That is {len(part)} characters, more than a form field holds ({MAX_PASTE_LENGTH}). "
-                "Paste the rest of the table into the second field."
-            )
+            raise CookieError(TABLE_FIELD_TOO_LONG, length=len(part), limit=MAX_PASTE_LENGTH)
     joined = "\n".join(p for p in parts if p.strip())
     text = joined.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
     if not text.strip():
-        raise CookieError("Nothing was pasted. " + where_to_copy)
+        raise CookieError(TABLE_EMPTY, where_to_copy=where_to_copy)
     _refuse_shapes(text.strip(), where_to_copy)
     lines = [line for line in text.split("\n") if line.strip()]
     if len(lines) > MAX_ROWS:
-        raise CookieError(
-            f"That is {len(lines)} lines, more than any cookie table ({MAX_ROWS} at most). "
-            "Copy only the cookie rows of the two Google sites."
-        )
+        raise CookieError(TABLE_TOO_MANY_LINES, lines=len(lines), limit=MAX_ROWS)
     name_col, value_col, domain_col = 0, 1, 2
     first = [cell.strip().lower() for cell in lines[0].split("\t")]
     # A header row names its columns (DevTools' order can be changed): Name and Value among them.
@@ -142,10 +208,7 @@ def parse_cookie_table(
         try:
             name_col, value_col, domain_col = (first.index(c) for c in ("name", "value", "domain"))
         except ValueError:
-            raise CookieError(
-                "The table's header row has no Name, Value and Domain columns. Show those columns "
-                "in the developer tools' cookie table and copy it again."
-            ) from None
+            raise CookieError(TABLE_HEADER_COLUMNS) from None
     width = max(name_col, value_col, domain_col) + 1
     kept: list[str] = [header] if header is not None else []
     values: list[str] = []
@@ -155,24 +218,14 @@ def parse_cookie_table(
             continue
         cells = line.split("\t")
         if len(cells) < width:
-            raise CookieError(
-                f"Line {number} of the table is not a cookie row (it needs Name, Value and Domain "
-                "columns separated by tabs). " + COPY_AGAIN
-            )
+            raise CookieError(TABLE_ROW_SHORT, line=number)
         name, value, domain = (cells[i].strip() for i in (name_col, value_col, domain_col))
         if not _COOKIE_NAME.fullmatch(name):
-            raise CookieError(f"Line {number} of the table does not start with a cookie name. " + COPY_AGAIN)
+            raise CookieError(TABLE_ROW_NAME, line=number)
         if not _DOMAIN.fullmatch(domain):
-            raise CookieError(
-                f"Line {number} of the table has no domain in its Domain column. Copy the table "
-                "with its columns in the developer tools' order (Name, Value, Domain, …)."
-            )
+            raise CookieError(TABLE_ROW_DOMAIN, line=number)
         if len(value) > MAX_VALUE_LENGTH or not _COOKIE_VALUE.fullmatch(value):
-            raise CookieError(
-                f"The cookie value on line {number} of the table contains characters a cookie "
-                "can't hold (spaces, commas, non-ASCII letters). Copy the table again, exactly as "
-                "the browser shows it."
-            )
+            raise CookieError(TABLE_ROW_VALUE, line=number)
         if not _is_google(domain):
             continue  # another site's cookie: never sent anywhere
         kept.append(line)
@@ -180,7 +233,7 @@ def parse_cookie_table(
         if value.strip('"'):
             values.append(value.strip('"'))
     if len(kept) == (1 if header is not None else 0):
-        raise CookieError(f"None of these cookies belong to Google ({sites}). " + where_to_copy)
+        raise CookieError(TABLE_NOT_GOOGLE, where_to_copy=where_to_copy, sites=sites)
     return CookieTable(text="\n".join(kept), values=tuple(values), names=tuple(names))
 
 

@@ -58,6 +58,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.form_errors import Fixed
 from bot.services import _google, _open_fields
 from bot.useapi.base import AccountInfo, Credit, CreditSource, EmptyList, UseapiService
 from bot.useapi.errors import Failure, UseapiError
@@ -65,8 +66,8 @@ from bot.useapi.forms import Submission
 
 log = logging.getLogger(__name__)
 
-SITES = "docs.google.com or google.com"
-WHERE_TO_COPY = (
+SITES = Fixed("docs.google.com or google.com")
+WHERE_TO_COPY = Fixed(
     "Open docs.google.com/videos signed in, then in the developer tools (F12) go to Application → "
     "Cookies, select the rows of docs.google.com and copy them (Ctrl+C) as they are: one cookie a "
     "line, columns separated by tabs."

@@ -3,6 +3,7 @@
 Pages: ../shared/upstream/ltxstudio-*-accounts.txt (NOTES.md). useapi.net retired this API in
 March 2026 and may bring it back; a 404/410 then reads as "not available right now".
 The expiry to warn about is `tokenExpire` (Unix ms, or `tokenExpireUTC`).
+Cookie values are sent as the browser holds them (`%XX` escapes kept, never decoded).
 """
 
 from __future__ import annotations
@@ -10,38 +11,36 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.cookies import CookieError, check_cookie_value, clean_paste, parse_cookie_pairs, parse_max_jobs
+from bot.cookies import check_cookie_value, parse_cookie_pairs, parse_max_jobs, read_cookies
+from bot.form_errors import CookieError, Fixed, problem
 from bot.useapi.base import AccountInfo, EmptyList, UseapiService
 from bot.useapi.forms import FormField, Submission
 from bot.useapi.parsing import millis_or_iso, optional_int, optional_str
 
 LTX_COOKIES = ("lt_id", "lt_token", "lt_refresh_token")
+WHAT = "LTX Studio cookie"
+
+LTX_MISSING = problem(
+    "ltx_cookies_missing",
+    "No {missing} in what you pasted. Copy the cookie header from ltx.studio while signed in; it "
+    "must contain lt_id, lt_token and lt_refresh_token.",
+    "The paste lacked one of lt_id, lt_token and lt_refresh_token.",
+)
 
 
 def parse_ltx_cookie(raw: str) -> str:
-    """Return `lt_id=…; lt_token=…; lt_refresh_token=…` built from what was pasted.
+    """Return `lt_id=…; lt_token=…; lt_refresh_token=…` built from what was pasted: a cookie
+    header, one cookie per line, or rows of the developer tools' cookie table.
 
     Only the three cookies useapi.net needs are passed on; the rest of a pasted
     header (other sites' sessions, trackers) never leaves the bot.
     """
-    text = clean_paste(raw, "LTX Studio cookie")
-    lines = [line.strip().rstrip(";") for line in text.splitlines() if line.strip()]
-    if len(lines) > 1:
-        # One cookie per line is unambiguous; anything else spread over lines is not.
-        if not all("=" in line and ";" not in line for line in lines):
-            raise CookieError(
-                "What you pasted spans several lines. Paste the cookie header on one line "
-                "(`lt_id=…; lt_token=…; lt_refresh_token=…`), or one `name=value` per line."
-            )
-        text = "; ".join(lines)
-    pairs = parse_cookie_pairs(text)
+    pairs = read_cookies(raw, WHAT, names=LTX_COOKIES).named
     missing = [name for name in LTX_COOKIES if not pairs.get(name, "").strip()]
     if missing:
-        listed = " and ".join(f"`{name}`" for name in missing)
-        raise CookieError(
-            f"No {listed} in what you pasted. Copy the cookie header from ltx.studio while "
-            "signed in; it must contain lt_id, lt_token and lt_refresh_token."
-        )
+        # Only the bot's own three names, never one read from the paste.
+        listed = Fixed(" and ".join(f"`{name}`" for name in missing))
+        raise CookieError(LTX_MISSING, missing=listed)
     values = [f"{name}={check_cookie_value(name, pairs[name])}" for name in LTX_COOKIES]
     return "; ".join(values)
 
@@ -57,7 +56,7 @@ class LtxService(UseapiService):
     form_fields = (
         FormField(
             id="cookie",
-            label="LTX Studio cookie",
+            label=WHAT,
             description="lt_id, lt_token and lt_refresh_token of ltx.studio, from the developer tools",
             placeholder="lt_id=…; lt_token=…; lt_refresh_token=…",
             paragraph=True,

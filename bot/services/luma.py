@@ -2,6 +2,12 @@
 
 Pages: ../shared/upstream/luma-post-accounts.txt, luma/get-luma-accounts*.txt (NOTES.md).
 The expiry to warn about is `luma_session_expires`; an empty list is a 404 with an empty body.
+
+What is pasted: POST's `session` is "the session cookie value extracted from your browser during
+login" (~25 characters in the example). A bare value ending in `=` (base64 padding) is that value,
+not a cookie named by what precedes the `=`; quotes, surrounding whitespace, `Cookie:`, one cookie
+per line and the developer tools' rows are read too (bot.cookies.read_cookies). A `%3D` in the
+value is kept as it is: the browser holds and sends the cookie that way, and useapi.net replays it.
 """
 
 from __future__ import annotations
@@ -9,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.cookies import CookieError, check_cookie_value, clean_paste, parse_cookie_pairs
+from bot.cookies import check_cookie_value, read_cookies
+from bot.form_errors import CookieError, problem
 from bot.useapi.base import AccountInfo, EmptyList, UseapiService
 from bot.useapi.forms import FormField, Submission
 from bot.useapi.parsing import (
@@ -23,32 +30,34 @@ from bot.useapi.parsing import (
 
 LUMA_COOKIE = "luma_session"
 MIN_LUMA_SESSION_LENGTH = 8
+WHAT = "Luma session cookie"
+
+NO_LUMA_COOKIE = problem(
+    "luma_cookie_missing",
+    "There is no `luma_session` cookie in what you pasted. Copy the `luma_session` cookie from "
+    "lumalabs.ai in your browser: its value alone is enough.",
+    "The paste had no luma_session cookie.",
+)
+LUMA_TOO_SHORT = problem(
+    "luma_session_too_short",
+    "That value is only {length} characters; a Luma session cookie is longer (about 25). "
+    "Copy the whole value.",
+    "The Luma session value was too short.",
+)
 
 
 def parse_luma_session(raw: str) -> str:
-    """Return the `luma_session` value from a bare value, `luma_session=…`, or a cookie header."""
-    text = clean_paste(raw, "Luma session cookie")
-    if "\n" in text or "\r" in text:
-        raise CookieError(
-            "The Luma session cookie is a single line; what you pasted has line breaks. "
-            "Copy just the value of `luma_session`."
-        )
-    if "=" not in text and ";" not in text:
-        value = check_cookie_value(LUMA_COOKIE, text)
+    """Return the `luma_session` value from a bare value (padding `=` included), `luma_session=…`,
+    a cookie header, one cookie per line, or rows of the developer tools' cookie table."""
+    cookies = read_cookies(raw, WHAT, names=(LUMA_COOKIE,))
+    if cookies.bare is not None:
+        value = check_cookie_value(LUMA_COOKIE, cookies.bare)
+    elif LUMA_COOKIE in cookies.named:
+        value = check_cookie_value(LUMA_COOKIE, cookies.named[LUMA_COOKIE])
     else:
-        pairs = parse_cookie_pairs(text)
-        if LUMA_COOKIE not in pairs:
-            names = ", ".join(sorted(pairs)[:5])
-            raise CookieError(
-                f"There is no `{LUMA_COOKIE}` cookie in what you pasted (found: {names}). "
-                f"Copy the `{LUMA_COOKIE}` cookie from lumalabs.ai in your browser."
-            )
-        value = check_cookie_value(LUMA_COOKIE, pairs[LUMA_COOKIE])
+        raise CookieError(NO_LUMA_COOKIE)
     if len(value) < MIN_LUMA_SESSION_LENGTH:
-        raise CookieError(
-            f"That value is only {len(value)} characters; a Luma session cookie is longer "
-            "(about 25). Copy the whole value."
-        )
+        raise CookieError(LUMA_TOO_SHORT, length=len(value))
     return value
 
 
@@ -61,7 +70,7 @@ class LumaService(UseapiService):
     form_fields = (
         FormField(
             id="cookie",
-            label="Luma session cookie",
+            label=WHAT,
             description="The luma_session cookie of lumalabs.ai, from your browser's developer tools",
             placeholder="The value of luma_session (or the whole Cookie header)",
             min_length=1,

@@ -52,9 +52,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.cookies import CookieError, read_max_jobs
+from bot.cookies import read_max_jobs
+from bot.form_errors import CookieError, problem
 from bot.services._lenient import Lenient
-from bot.services._refusals import reword, without_secrets
+from bot.services._refusals import reword
 from bot.useapi.base import AccountInfo, CreditSource, EmptyList, UseapiService
 from bot.useapi.errors import UseapiError
 from bot.useapi.forms import TEXT_INPUT_LIMIT, FormField, Submission
@@ -78,6 +79,80 @@ WHERE_URL = (
 )
 
 
+URL_EMPTY = problem(
+    "minimax_url_empty",
+    "The /cursor request URL is empty. " + WHERE_URL,
+    "The /cursor request URL was empty.",
+)
+URL_CURL = problem(
+    "minimax_url_curl",
+    "That is a curl command. Copy only the Request URL of the /cursor request.",
+    "A curl command was pasted instead of the /cursor request URL.",
+)
+URL_SPACES = problem(
+    "minimax_url_spaces",
+    "The /cursor request URL is one line without spaces; what you pasted has some. "
+    "Copy only the Request URL, exactly as the developer tools show it.",
+    "The /cursor request URL had spaces or line breaks.",
+)
+URL_SHORTENED = problem(
+    "minimax_url_shortened",
+    "That URL is shortened (it contains '…'), like the example in the docs. Copy the whole "
+    "Request URL from your own browser.",
+    "The /cursor request URL was shortened with an ellipsis.",
+)
+URL_CHARACTERS = problem(
+    "minimax_url_characters",
+    "The /cursor request URL contains characters a URL can't hold (non-ASCII letters or "
+    "control characters). Copy it again from the developer tools.",
+    "The /cursor request URL held characters a URL can't hold.",
+)
+URL_NOT_WEB = problem(
+    "minimax_url_not_web",
+    "That is not a web address (it should start with https://). " + WHERE_URL,
+    "The /cursor request URL was not a web address.",
+)
+URL_NOT_CURSOR = problem(
+    "minimax_url_not_cursor",
+    "That address is not the /cursor request (its path has no /cursor). " + WHERE_URL,
+    "The pasted address was not the /cursor request.",
+)
+TOKEN_EMPTY = problem(
+    "minimax_token_empty",
+    "The token is empty. Copy the `token` request header of the same /cursor request.",
+    "The MiniMax token was empty.",
+)
+TOKEN_IS_URL = problem(
+    "minimax_token_is_url",
+    "That is a web address, not the token: the /cursor request URL goes in the first field, "
+    "and the token is the `token` request header of that request.",
+    "A web address was pasted into the token field.",
+)
+TOKEN_SPACES = problem(
+    "minimax_token_spaces",
+    "The token is one line without spaces; what you pasted has some. Copy just the value of "
+    "the `token` request header.",
+    "The MiniMax token had spaces or line breaks.",
+)
+TOKEN_SHORTENED = problem(
+    "minimax_token_shortened",
+    "That token is shortened (it contains '...' or '…'), like the examples in the docs. Copy "
+    "the whole value from your own browser.",
+    "The MiniMax token was shortened with an ellipsis.",
+)
+TOKEN_CHARACTERS = problem(
+    "minimax_token_characters",
+    "The token contains characters a token can't hold (quotes, commas, semicolons, non-ASCII "
+    "letters or control characters). Copy the value again, exactly as shown.",
+    "The MiniMax token held characters a token can't hold.",
+)
+TOKEN_TOO_SHORT = problem(
+    "minimax_token_too_short",
+    "That token is only {length} characters; a MiniMax token is much longer. Copy the whole value.",
+    "The MiniMax token was too short.",
+)
+
+
 def _unquote(text: str) -> str:
     text = text.strip()
     while len(text) >= 2 and text[0] == text[-1] and text[0] in _QUOTES:
@@ -87,36 +162,28 @@ def _unquote(text: str) -> str:
 
 def parse_cursor_url(raw: str | None) -> tuple[str, tuple[str, ...]]:
     """The `/cursor` request URL as pasted (label and quotes removed), and its long query values
-    (scrubbed like the URL). Messages never repeat what was pasted."""
+    (scrubbed like the URL). Refusals are fixed sentences: the whole URL is a secret, so not even
+    its host or path is named back."""
     text = _unquote(_URL_LABEL.sub("", (raw or "").strip(), count=1))
     if not text:
-        raise CookieError("The /cursor request URL is empty. " + WHERE_URL)
+        raise CookieError(URL_EMPTY)
     if text.lower().startswith("curl "):
-        raise CookieError("That is a curl command. Copy only the Request URL of the /cursor request.")
+        raise CookieError(URL_CURL)
     if "\n" in text or "\r" in text or any(ch.isspace() for ch in text):
-        raise CookieError(
-            "The /cursor request URL is one line without spaces; what you pasted has some. "
-            "Copy only the Request URL, exactly as the developer tools show it."
-        )
+        raise CookieError(URL_SPACES)
     if "…" in text:
-        raise CookieError(
-            "That URL is shortened (it contains '…'), like the example in the docs. Copy the whole "
-            "Request URL from your own browser."
-        )
+        raise CookieError(URL_SHORTENED)
     if not text.isascii() or not text.isprintable():
-        raise CookieError(
-            "The /cursor request URL contains characters a URL can't hold (non-ASCII letters or "
-            "control characters). Copy it again from the developer tools."
-        )
+        raise CookieError(URL_CHARACTERS)
     try:
         parts = urlsplit(text)
         host = parts.hostname
     except ValueError:
         parts, host = None, None
     if parts is None or parts.scheme.lower() not in ("http", "https") or not host:
-        raise CookieError("That is not a web address (it should start with https://). " + WHERE_URL)
+        raise CookieError(URL_NOT_WEB)
     if "/cursor" not in parts.path.lower():
-        raise CookieError("That address is not the /cursor request (its path has no /cursor). " + WHERE_URL)
+        raise CookieError(URL_NOT_CURSOR)
     values = tuple(
         value
         for _, value in parse_qsl(parts.query, keep_blank_values=False)
@@ -131,31 +198,17 @@ def parse_minimax_token(raw: str | None) -> str:
     if text.lower().startswith("bearer "):
         text = text[len("bearer ") :].strip()
     if not text:
-        raise CookieError("The token is empty. Copy the `token` request header of the same /cursor request.")
+        raise CookieError(TOKEN_EMPTY)
     if text.lower().startswith(("http://", "https://")):
-        raise CookieError(
-            "That is a web address, not the token: the /cursor request URL goes in the first field, "
-            "and the token is the `token` request header of that request."
-        )
+        raise CookieError(TOKEN_IS_URL)
     if any(ch.isspace() for ch in text):
-        raise CookieError(
-            "The token is one line without spaces; what you pasted has some. Copy just the value of "
-            "the `token` request header."
-        )
+        raise CookieError(TOKEN_SPACES)
     if "..." in text or "…" in text:
-        raise CookieError(
-            "That token is shortened (it contains '...' or '…'), like the examples in the docs. Copy "
-            "the whole value from your own browser."
-        )
+        raise CookieError(TOKEN_SHORTENED)
     if not _TOKEN_CHARS.fullmatch(text):
-        raise CookieError(
-            "The token contains characters a token can't hold (quotes, commas, semicolons, non-ASCII "
-            "letters or control characters). Copy the value again, exactly as shown."
-        )
+        raise CookieError(TOKEN_CHARACTERS)
     if len(text) < MIN_TOKEN_LENGTH:
-        raise CookieError(
-            f"That token is only {len(text)} characters; a MiniMax token is much longer. Copy the whole value."
-        )
+        raise CookieError(TOKEN_TOO_SHORT, length=len(text))
     return text
 
 
@@ -240,6 +293,6 @@ class MiniMaxService(UseapiService):
 
     async def register(self, submission: Submission) -> AccountInfo:
         try:
-            return without_secrets(await super().register(submission), submission.secrets)
+            return await super().register(submission)
         except UseapiError as exc:
             raise reword(exc, what="URL and token", check="URL, token and max jobs", site=SITE) from None

@@ -63,10 +63,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from bot.cookies import MAX_PASTE_LENGTH, CookieError
+from bot.cookies import MAX_PASTE_LENGTH
+from bot.form_errors import CookieError, Fixed, problem
 from bot.logins import login_fields, parse_email, parse_password
 from bot.services import _open_fields
-from bot.useapi.base import AccountInfo, Credit, CreditSource, EmptyList, UseapiService
+from bot.useapi.base import AccountInfo, Credit, CreditSource, EmptyList, UseapiService, without_secrets
 from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.forms import FormField, Submission
 from bot.useapi.parsing import FieldError, companion_first, parse_instant, require_object
@@ -108,6 +109,88 @@ _QUOTES = ('"', "'", "`")
 _UNAUTHORIZED = re.compile(r"^\W*(useapi\.net\W*)?unauthori[sz]ed\W*$", re.IGNORECASE)
 
 
+TOKEN_EMPTY = problem(
+    "mureka_token_empty",
+    "The {what} is empty. Copy it again from your mureka.ai browser session.",
+    "A Mureka token was empty.",
+)
+TOKEN_SPACES = problem(
+    "mureka_token_spaces",
+    "The {what} is one word with no spaces or line breaks; copy just its value.",
+    "A Mureka token had spaces or line breaks.",
+)
+TOKEN_SHORTENED = problem(
+    "mureka_token_shortened",
+    "That {what} is shortened (it contains '...' or '…'), like the examples in the docs. "
+    "Copy the whole value from your own mureka.ai session.",
+    "A Mureka token was shortened with an ellipsis.",
+)
+TOKEN_CHARACTERS = problem(
+    "mureka_token_characters",
+    "The {what} contains characters a token can't hold (quotes, commas, semicolons, "
+    "non-ASCII letters or control characters). Copy the value again, exactly as shown.",
+    "A Mureka token held characters a token can't hold.",
+)
+TOKEN_TOO_SHORT = problem(
+    "mureka_token_too_short",
+    "That {what} is only {length} characters; copy the whole value (tokens are far longer).",
+    "A Mureka token was too short.",
+)
+TOKEN_TOO_LONG = problem(
+    "mureka_token_too_long",
+    "That is {length} characters, longer than a token ({limit} at most). Copy only the token's value.",
+    "A Mureka token field was longer than any token.",
+)
+JSON_UNREADABLE = problem(
+    "mureka_json_unreadable",
+    "That looks like JSON but could not be read. Paste just the token's value.",
+    "The Mureka token field held JSON that could not be read.",
+)
+JSON_NOT_OBJECT = problem(
+    "mureka_json_not_object",
+    "That JSON is not an object. Paste just the token's value.",
+    "The Mureka token field held JSON that was not an object.",
+)
+JSON_NO_TOKEN = problem(
+    "mureka_json_without_token",
+    "There is no `access_token` (or `token`) in that JSON. Copy the token of your mureka.ai session.",
+    "The pasted Mureka session JSON had no access token.",
+)
+REFRESH_MISSING = problem(
+    "mureka_refresh_missing",
+    "The refresh token is empty: useapi.net needs the token and the refresh_token of the "
+    "same mureka.ai session. Copy the refresh token too.",
+    "The Mureka refresh token was missing.",
+)
+TOKEN_MISSING = problem(
+    "mureka_token_missing",
+    "The token is empty: useapi.net needs the token (access_token) and the refresh_token "
+    "of the same mureka.ai session. Copy the token too.",
+    "The Mureka token was missing.",
+)
+TOKENS_SAME = problem(
+    "mureka_tokens_same",
+    "The token and the refresh token are the same value. Copy the access token into the "
+    "first field and the refresh_token into the second.",
+    "The Mureka token and refresh token were the same value.",
+)
+BOTH_WAYS = problem(
+    "mureka_both_ways",
+    "Fill in either the email and password, or the token and refresh token, not both. "
+    "Clear one pair and send the form again.",
+    "Both the Mureka login and the tokens were filled in.",
+)
+NOTHING_FILLED = problem(
+    "mureka_nothing_filled",
+    "Nothing was filled in. Type the email and password of your Mureka account "
+    "(recommended), or paste the token and refresh token of a mureka.ai browser session.",
+    "Neither the Mureka login nor the tokens were filled in.",
+)
+# Which of the two token fields a refusal is about (the bot's words, never input).
+TOKEN = Fixed("token")
+REFRESH_TOKEN = Fixed("refresh token")
+
+
 def _unquote(text: str) -> str:
     text = text.strip()
     while len(text) >= 2 and text[0] == text[-1] and text[0] in _QUOTES:
@@ -115,29 +198,21 @@ def _unquote(text: str) -> str:
     return text
 
 
-def _check_token(value: str, what: str) -> str:
+def _check_token(value: str, what: Fixed) -> str:
     value = _unquote(_BEARER.sub("", value.strip()))
     named = _NAMED.match(value)
     if named:
         value = _unquote(named.group("value"))
     if not value:
-        raise CookieError(f"The {what} is empty. Copy it again from your mureka.ai browser session.")
+        raise CookieError(TOKEN_EMPTY, what=what)
     if any(ch.isspace() for ch in value):
-        raise CookieError(f"The {what} is one word with no spaces or line breaks; copy just its value.")
+        raise CookieError(TOKEN_SPACES, what=what)
     if "..." in value or "…" in value:
-        raise CookieError(
-            f"That {what} is shortened (it contains '...' or '…'), like the examples in the docs. "
-            "Copy the whole value from your own mureka.ai session."
-        )
+        raise CookieError(TOKEN_SHORTENED, what=what)
     if not _TOKEN_CHARS.fullmatch(value):
-        raise CookieError(
-            f"The {what} contains characters a token can't hold (quotes, commas, semicolons, "
-            "non-ASCII letters or control characters). Copy the value again, exactly as shown."
-        )
+        raise CookieError(TOKEN_CHARACTERS, what=what)
     if len(value) < MIN_TOKEN_LENGTH:
-        raise CookieError(
-            f"That {what} is only {len(value)} characters; copy the whole value (tokens are far longer)."
-        )
+        raise CookieError(TOKEN_TOO_SHORT, what=what, length=len(value))
     return value
 
 
@@ -146,11 +221,9 @@ def _from_json(text: str) -> tuple[str | None, str | None, tuple[str, ...]]:
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
-        raise CookieError(
-            "That looks like JSON but could not be read. Paste just the token's value."
-        ) from None
+        raise CookieError(JSON_UNREADABLE) from None
     if not isinstance(data, dict):
-        raise CookieError("That JSON is not an object. Paste just the token's value.")
+        raise CookieError(JSON_NOT_OBJECT)
     for nest in ("currentSession", "session", "data"):
         if isinstance(data.get(nest), dict):
             data = data[nest]
@@ -170,39 +243,24 @@ def parse_tokens(token_raw: str, refresh_raw: str) -> tuple[str, str, tuple[str,
     may also hold the whole browser session as JSON (both values are taken from it)."""
     for raw in (token_raw, refresh_raw):
         if len(raw) > MAX_PASTE_LENGTH:
-            raise CookieError(
-                f"That is {len(raw)} characters, longer than a token ({MAX_PASTE_LENGTH} at most). "
-                "Copy only the token's value."
-            )
+            raise CookieError(TOKEN_TOO_LONG, length=len(raw), limit=MAX_PASTE_LENGTH)
     others: tuple[str, ...] = ()
     token_text, refresh_text = token_raw.strip(), refresh_raw.strip()
     if token_text.startswith("{"):
         from_token, from_refresh, others = _from_json(token_text)
         if from_token is None:
-            raise CookieError(
-                "There is no `access_token` (or `token`) in that JSON. Copy the token of your "
-                "mureka.ai session."
-            )
+            raise CookieError(JSON_NO_TOKEN)
         token_text = from_token
         if not refresh_text and from_refresh is not None:
             refresh_text = from_refresh
     if not refresh_text:
-        raise CookieError(
-            "The refresh token is empty: useapi.net needs the token and the refresh_token of the "
-            "same mureka.ai session. Copy the refresh token too."
-        )
+        raise CookieError(REFRESH_MISSING)
     if not token_text:
-        raise CookieError(
-            "The token is empty: useapi.net needs the token (access_token) and the refresh_token "
-            "of the same mureka.ai session. Copy the token too."
-        )
-    token = _check_token(token_text, "token")
-    refresh = _check_token(refresh_text, "refresh token")
+        raise CookieError(TOKEN_MISSING)
+    token = _check_token(token_text, TOKEN)
+    refresh = _check_token(refresh_text, REFRESH_TOKEN)
     if token == refresh:
-        raise CookieError(
-            "The token and the refresh token are the same value. Copy the access token into the "
-            "first field and the refresh_token into the second."
-        )
+        raise CookieError(TOKENS_SAME)
     return token, refresh, tuple(o for o in others if o not in (token, refresh))
 
 
@@ -349,15 +407,9 @@ class MurekaService(UseapiService):
         login = bool(email_raw.strip() or password_raw.strip())
         tokens = bool(token_raw.strip() or refresh_raw.strip())
         if login and tokens:
-            raise CookieError(
-                "Fill in either the email and password, or the token and refresh token, not both. "
-                "Clear one pair and send the form again."
-            )
+            raise CookieError(BOTH_WAYS)
         if not login and not tokens:
-            raise CookieError(
-                "Nothing was filled in. Type the email and password of your Mureka account "
-                "(recommended), or paste the token and refresh token of a mureka.ai browser session."
-            )
+            raise CookieError(NOTHING_FILLED)
         if login:
             email = parse_email(email_raw, site=SITE)
             password = parse_password(password_raw, site=SITE)
@@ -417,8 +469,8 @@ class MurekaService(UseapiService):
             )
             if accepted and email_mode:
                 found = await self._listed_with_email(str(submission.body["email"]))
-                if found is not None:
-                    return found
+                if found is not None:  # the registration's answer, in effect: scrubbed like one
+                    return without_secrets(found, submission.secrets)
             raise
 
     async def _listed_with_email(self, email: str) -> AccountInfo | None:

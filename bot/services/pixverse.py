@@ -61,7 +61,7 @@ from bot.services._email_login import (
     parse_email_login,
 )
 from bot.services._lenient import Lenient
-from bot.services._refusals import reword, without_secrets
+from bot.services._refusals import reword
 from bot.useapi.base import AccountInfo, Credit, CreditSource, EmptyList, UseapiService
 from bot.useapi.errors import UseapiError
 from bot.useapi.forms import Submission
@@ -154,7 +154,7 @@ class PixVerseService(UseapiService):
 
     async def register(self, submission: Submission) -> AccountInfo:
         try:
-            return without_secrets(await super().register(submission), submission.secrets)
+            return await super().register(submission)
         except UseapiError as exc:
             raise reword(
                 exc,

@@ -94,6 +94,18 @@ class AccountInfo:
     unreadable: tuple[FieldNote, ...] = ()
 
 
+def without_secrets(info: AccountInfo, secrets: Sequence[str]) -> AccountInfo:
+    """A registration answer whose texts no longer hold what was just sent. An accepted answer's
+    `error` and `health` are shown to the member and stored as the reason to act, and useapi.net
+    may quote the credential in them ("Session refresh failed for <cookie>"), whole or cut short:
+    each secret, and any run of `bot.logs.WINDOW` characters of one, becomes `[redacted]`."""
+    error = scrub(info.error, secrets) if info.error else info.error
+    health = scrub(info.health, secrets) if info.health else info.health
+    if error == info.error and health == info.health:
+        return info
+    return replace(info, error=error, health=health)
+
+
 def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
@@ -279,7 +291,9 @@ class Transport:
     def _error_text(payload: Any, secrets: Sequence[str]) -> str | None:
         if isinstance(payload, dict) and isinstance(payload.get("error"), str):
             text = " ".join(payload["error"].split())[:300]
-            return scrub(text, secrets) or None
+            # What was sent, and every secret the bot holds (its tokens, a registration in
+            # flight): a features or list read sends none, yet its text is shown and stored too.
+            return scrub(scrub(text, secrets)) or None
         return None
 
 
@@ -561,7 +575,7 @@ class UseapiService(ABC):
             # useapi.net answers 201 for a new account, 200 for an updated one, where the body
             # doesn't say (Luma's does, with `created`).
             account = replace(account, created=status == 201)
-        return account
+        return without_secrets(account, secrets)
 
     async def list_accounts(self) -> list[AccountInfo]:
         status, body = await self._transport.request_with_status(

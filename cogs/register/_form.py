@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import secrets
+import traceback
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,15 +18,16 @@ import discord
 from discord import ui
 
 from bot.app import WardenBot
-from bot.cookies import CookieError
 from bot.delivery import DeliveryError
 from bot.events import ACCOUNT_REGISTERED
+from bot.form_errors import CookieError
 from bot.registration import RecordingFailed, register_account
+from bot.store import StoreError
 from bot.useapi import AccountInfo, FormField, UseapiError, UseapiService
 from cogs import _alert_channel as alert_channel
 from cogs._format import safe, when
 from cogs.common import refuse_unapproved, reply, warden
-from cogs.errors import answer_error
+from cogs.errors import SOMETHING_WRONG, answer_error
 from cogs.register._embeds import maybe_added_text, registration_embed, renewal_notice
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,9 @@ log = logging.getLogger(__name__)
 MODAL_ID_PREFIX = "warden:register:"
 # Modal ids this process handed out, oldest first; bounded so a long-running bot stays small.
 MAX_REMEMBERED_MODALS = 5000
+# The audit sentence of a form a parser failed on (a bug): fixed, like every audit sentence here.
+FORM_BUG = "The form could not be read: a bug in the bot (the log says where; nothing typed is kept)."
+REGISTER_BUG = "The registration failed: a bug in the bot (the log says where; nothing typed is kept)."
 
 
 class RegisterModal(ui.Modal):
@@ -118,11 +123,23 @@ async def submit_registration(
     try:
         submission = service.parse_form(values)
     except CookieError as exc:
+        # The code and its fixed sentence, never the exception's text: the audit trail is read by
+        # every admin and kept for months.
         await bot.store.audit(
             now=now, actor_id=interaction.user.id, action="register", service=service.key,
-            outcome="invalid_input", detail=str(exc)[:200],
+            outcome=f"invalid_input:{exc.code}", detail=exc.audit,
         )  # fmt: skip
         await reply(interaction, f"{exc}\nNothing was sent to useapi.net.")
+        return
+    except StoreError:
+        raise
+    except Exception as exc:
+        _log_withheld(f"reading the {service.key} form", exc)
+        await bot.store.audit(
+            now=now, actor_id=interaction.user.id, action="register", service=service.key,
+            outcome="error", detail=FORM_BUG,
+        )  # fmt: skip
+        await reply(interaction, SOMETHING_WRONG)
         return
     # Only a submit about to reach useapi.net spends a token (REGISTER_RATE); answered before the
     # deferral, so it is an in-memory check with no await between test and spend.
@@ -156,12 +173,29 @@ async def submit_registration(
                 "The account works; tell the bot's operator (the disk may be full or read-only).",
             )
             return
+        except StoreError:
+            raise
+        except Exception as exc:  # a bug: the credential was in memory, so its text is withheld
+            _log_withheld(f"registering a {service.key} account", exc)
+            await bot.store.audit(
+                now=now, actor_id=interaction.user.id, action="register", service=service.key,
+                outcome="error", detail=REGISTER_BUG,
+            )  # fmt: skip
+            await reply(interaction, SOMETHING_WRONG)
+            return
         try:
             await _finish_registration(bot, interaction, service, info)
         finally:
             # For the alerts cog, when loaded (its ON_ACCOUNT_REGISTERED listener): a renewal re-arms the
             # account's stages, and an expiry already inside one is warned about at once.
             bot.dispatch(ACCOUNT_REGISTERED, info)
+
+
+def _log_withheld(doing: str, exc: BaseException) -> None:
+    """Log an unexpected error raised while what a member typed was in scope: its type and where
+    it was raised, never its text (an exception's message may quote its input, as `int()`'s does)."""
+    frames = "".join(traceback.format_tb(exc.__traceback__)).rstrip()
+    log.error("%s failed: %s (its message is withheld)\n%s", doing, type(exc).__name__, frames)
 
 
 async def _finish_registration(
