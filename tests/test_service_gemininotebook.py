@@ -390,7 +390,7 @@ async def test_stages_warn_before_cookies_expire_at_and_health_warns_at_once(
         double.set_account("other@example.com", cookies_expire=START + 300 * 24 * H)
         await rig.start_bot()
         await run_pass(rig)
-        assert titles(rig) == ["Gemini Notebook cookies expires within 72h"]  # already inside 72h
+        assert titles(rig) == ["Gemini Notebook cookies expire within 72h"]  # already inside 72h
         for hours in (1, 2, 3):  # windows moving, syncs, live reads: nothing more to say
             double.accounts["other@example.com"].windows = double.default_windows()
             clock(rig).set(START + hours * H)

@@ -625,7 +625,7 @@ async def test_stages_warn_before_cookies_expire_at_and_nothing_else_is_said(
         clock(rig).set(expires - 72 * H + timedelta(seconds=20))
         await run_pass(rig)
         (warning,) = warnings(rig)
-        assert titles(rig) == ["Google Vids cookies expires within 72h"]
+        assert titles(rig) == ["Google Vids cookies expire within 72h"]
         assert EMAIL in warning["embeds"][0]["description"]
         assert renew_buttons(warning) == ["warden:renew:googlevids"]
         stored = await rig.bot.store.get_account("googlevids", "calm@example.com")  # type: ignore[union-attr]

@@ -28,6 +28,13 @@ KNOWN_SERVICES: tuple[str, ...] = tuple(REGISTRY)
 DEFAULT_SERVICES: tuple[str, ...] = tuple(k for k, cls in REGISTRY.items() if cls.on_by_default)
 
 
+def register_command(service: str) -> str:
+    """The command a person types to renew an account of `service`: `/flow register` for Google
+    Flow (its command group, not its key); an unknown key is shown as is."""
+    known = REGISTRY.get(service)
+    return f"/{known.command_group if known else service} register"
+
+
 def label(service: str) -> str:
     """The name people read; an unknown key (an account of a removed service) is shown as is."""
     known = REGISTRY.get(service)

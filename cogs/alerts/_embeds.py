@@ -16,7 +16,7 @@ from discord.utils import format_dt
 from bot.expiry import Alert, Kind, Plan, format_stages, stage_label, stage_text
 from bot.followup import How, PostedWarning, Reminder, Resolution
 from bot.models import AlertFailure, TrackedAccount, WarningKey
-from bot.services import REGISTRY
+from bot.services import REGISTRY, register_command
 from bot.sync import Notice, SyncState
 from bot.watch import PassFault
 from cogs._format import COLOUR_INFO, COLOUR_WARN, label, safe, when
@@ -27,6 +27,12 @@ COLOUR_URGENT = discord.Colour.red()
 def _noun(service: str) -> str:
     known = REGISTRY.get(service)
     return known.expiry_noun if known else "session"
+
+
+def _expires(noun: str, phrase: str) -> str:
+    """`noun` + a phrase starting "expires", the verb agreeing with it ("cookies expire")."""
+    plural = noun.endswith("s") and not noun.endswith("ss")
+    return f"{noun} {phrase.replace('expires', 'expire', 1) if plural else phrase}"
 
 
 def _renewed_by(acc: TrackedAccount) -> str:
@@ -50,7 +56,7 @@ def warning_embed(alert: Alert, *, rechecked: bool = True, test: bool = False) -
     else:
         lead = alert.lead or timedelta(0)
         stage = stage_label(lead)
-        title = f"{service} {_noun(acc.service)} {stage}"
+        title = f"{service} {_expires(_noun(acc.service), stage)}"
         colour = COLOUR_URGENT if lead <= timedelta(hours=6) else COLOUR_WARN
     if test:
         title = f"[Test] {title}"
@@ -76,8 +82,10 @@ def warning_embed(alert: Alert, *, rechecked: bool = True, test: bool = False) -
             value="useapi.net could not be re-checked just now; this is the last known expiry.",
             inline=False,
         )
-    command = f"/{acc.service} register"
-    embed.set_footer(text=f"Renew with the button below or {command}." + (" This is a test." if test else ""))
+    embed.set_footer(
+        text=f"Renew with the button below or {register_command(acc.service)}."
+        + (" This is a test." if test else "")
+    )
     return embed
 
 
@@ -298,7 +306,7 @@ def reminder_embed(reminder: Reminder) -> discord.Embed:
     elif acc.expires_at is not None and acc.expires_at <= reminder.quiet_since:
         what = f"its {_noun(acc.service)} expired {format_dt(acc.expires_at, 'R')}"
     else:
-        what = f"its {_noun(acc.service)} expires {format_dt(acc.expires_at, 'R')}" if acc.expires_at \
+        what = f"its {_expires(_noun(acc.service), 'expires')} {format_dt(acc.expires_at, 'R')}" if acc.expires_at \
             else "it still needs someone"  # fmt: skip
     embed = discord.Embed(
         title=f"Reminder: {label(acc.service)} account still needs someone",
@@ -309,7 +317,7 @@ def reminder_embed(reminder: Reminder) -> discord.Embed:
     if acc.expires_at:
         embed.add_field(name="Expires", value=when(acc.expires_at), inline=False)
     embed.set_footer(
-        text=f"Renew with the button below or /{acc.service} register; or press I'm on it on the warning."
+        text=f"Renew with the button below or {register_command(acc.service)}; or press I'm on it on the warning."
     )
     return embed
 
