@@ -9,6 +9,7 @@ is ever posted again by itself."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -270,3 +271,35 @@ async def test_with_all_thirteen_services_the_board_fits_discords_limits(rig: Ri
     patches = rig.discord.requests_to("PATCH", rf"/channels/\d+/messages/{message['id']}")
     assert len(patches) == 1 and board_edits(rig, message) == patches
     assert count_components(rig.discord.messages[int(message["id"])]["components"]) == 9
+
+
+async def test_a_board_that_fails_to_draw_stops_neither_the_pass_nor_the_digest(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cogs.alerts import _board
+
+    rig.useapi.set_luma_account(EMAIL, START + 3 * 24 * H)
+    await rig.start_bot()
+    await run_pass(rig)
+    await post_board(rig)
+    answer = await rig.slash(
+        "alerts", "digest", user=rig.discord.admin_id, weekday="monday", time="12:01", timezone="UTC"
+    )
+    assert answer.data["content"].startswith("✅")
+
+    def broken(board: Any) -> Any:
+        raise RuntimeError("a bug drawing the board")
+
+    monkeypatch.setattr(_board, "draw_board", broken)
+    for _ in range(3):
+        clock(rig).advance(61 * SECOND)
+        report = await run_pass(rig)  # no error: the pass itself went through
+        assert report.leader
+    said = [line for line in rig.raw_logs.lines if "the status board failed after the pass" in line]
+    assert len(said) == 1  # once while it lasts
+    digests = [
+        m
+        for m in rig.discord.channel_messages[rig.discord.alert_channel_id]
+        if "Weekly digest" in json.dumps(m["components"])
+    ]
+    assert len(digests) == 1  # the digest went out all the same

@@ -194,3 +194,29 @@ async def test_bad_input_is_answered_specifically_and_changes_nothing(rig: Rig) 
     assert (await status(rig)).startswith("off")
     refused = await rig.slash("alerts", "digest", user=rig.discord.member_ids[0], weekday="monday")
     assert "Only server admins" in refused.data["content"]
+
+
+async def offered(rig: Rig, focus: str, **typed: str) -> list[str]:
+    """What Discord's autocomplete shows while `focus` is being typed."""
+    payload = rig.discord.slash_command("alerts", "digest", options=typed, user=rig.discord.admin_id)
+    payload["type"] = 4  # APPLICATION_COMMAND_AUTOCOMPLETE
+    for option in payload["data"]["options"][0]["options"]:
+        option["focused"] = option["name"] == focus
+    cb = await rig.discord.wait_for_callback(await rig.discord.dispatch_interaction(payload))
+    assert cb.type == 8
+    return [choice["value"] for choice in cb.data["choices"]]
+
+
+async def test_weekdays_and_time_zones_are_offered_as_you_type(rig: Rig) -> None:
+    await rig.start_bot()
+    assert await offered(rig, "weekday", weekday="tu") == ["tuesday"]
+    assert await offered(rig, "weekday", weekday="") == [*WEEKDAY_VALUES, "off"]
+    assert (await offered(rig, "timezone", weekday="monday", time="09:00", timezone="berl"))[
+        0
+    ] == "Europe/Berlin"
+    assert "America/New_York" in await offered(rig, "timezone", weekday="monday", timezone="new_y")
+    assert len(await offered(rig, "timezone", weekday="monday", timezone="")) == 25  # Discord's most
+    assert await offered(rig, "timezone", weekday="monday", timezone="no such place") == []
+
+
+WEEKDAY_VALUES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]

@@ -72,6 +72,7 @@ class AlertsCog(commands.Cog):
         # After each pass of the lease holder: the live status board and the weekly digest.
         self.board = StatusBoard(bot, self.lease, self.watch)
         self.digest = WeeklyDigest(bot, self.lease)
+        self._after_pass_errors: dict[str, str] = {}
         self.last_report: PassReport | None = None  # the last pass that ended
         self._wake = asyncio.Event()
 
@@ -150,12 +151,18 @@ class AlertsCog(commands.Cog):
         return report
 
     async def _after_pass(self) -> None:
-        """The board and the digest, each on its own: a failure of one is logged, never raised."""
+        """The board and the digest, each on its own: a failure of one is logged (once while it
+        keeps failing the same way), never raised; the next pass tries again."""
         for name, step in (("status board", self.board.refresh), ("weekly digest", self.digest.send_if_due)):
             try:
                 await step()
-            except Exception:
-                log.exception("the %s failed after the pass; the next pass tries again", name)
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"[:300]
+                if self._after_pass_errors.get(name) != error:
+                    log.exception("the %s failed after the pass (said once while it lasts): %s", name, error)
+                self._after_pass_errors[name] = error
+            else:
+                self._after_pass_errors.pop(name, None)
 
     # -- talking to Discord ---------------------------------------------------------------------
 

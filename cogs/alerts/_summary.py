@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import discord
 from discord.utils import format_dt
 
 from bot.followup import PostedWarning
@@ -94,11 +93,3 @@ def warning_line(warning: PostedWarning) -> str:
         f"{'🚨' if urgent else '⚠️'} {account_text(warning.key.service, warning.key.account)} · "
         f"{_stage_of(stage)} · since {format_dt(warning.recorded_at, 'R')} · {who}"
     )
-
-
-def text_length(view: discord.ui.LayoutView) -> int:
-    return view.content_length()
-
-
-def component_count(view: discord.ui.LayoutView) -> int:
-    return view.total_children_count
