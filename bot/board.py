@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 EDIT_EVERY = timedelta(minutes=1)  # the board is edited at most this often
 NEXT_DEADLINES = 5
 UNKNOWN = "unknown"
+_SAID_UNREADABLE: set[str] = set()  # stored boards already said to be unreadable
 
 
 class Standing(enum.Enum):
@@ -236,7 +237,9 @@ class BoardState:
                 stopped_at=from_epoch(_opt_int(data.get("stopped_at"))),
             )
         except (ValueError, TypeError, KeyError, AttributeError):
-            log.warning("the stored status board is unreadable; /alerts board posts a new one")
+            if raw not in _SAID_UNREADABLE:  # read at every pass: said once
+                _SAID_UNREADABLE.add(raw)
+                log.warning("the stored status board is unreadable; /alerts board posts a new one")
             return None
 
     def edit_due(self, fingerprint: str, now: datetime) -> bool:

@@ -44,6 +44,7 @@ WEEK = timedelta(days=7)
 GRACE = timedelta(days=1)  # a digest missed by a downtime is still sent this long after its moment
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 UTC_NAMES = frozenset({"utc", "z", "zulu", "gmt", "etc/utc", "etc/gmt", "universal", "etc/universal"})
+_SAID_UNREADABLE: set[str] = set()  # stored schedules already said to be unreadable
 _TIME = re.compile(r"(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm)?", re.IGNORECASE)
 
 
@@ -156,7 +157,11 @@ class DigestSchedule:
                 raise ValueError("out of range")
             return cls(weekday, parse_time_of_day(str(data["at"])), parse_zone(str(data["zone"])), since)
         except (ValueError, TypeError, KeyError, AttributeError):
-            log.warning("the stored digest schedule is unreadable; no digest until /alerts digest sets one")
+            if raw not in _SAID_UNREADABLE:  # read at every pass: said once
+                _SAID_UNREADABLE.add(raw)
+                log.warning(
+                    "the stored digest schedule is unreadable; no digest until /alerts digest sets one"
+                )
             return None
 
 

@@ -230,3 +230,39 @@ def test_the_digest_names_what_is_due_renewed_open_and_unowned() -> None:
     assert not digest.is_empty
     nothing = build_digest(services=("luma",), accounts=[], registrations=[], open_warnings=[], now=NOW)
     assert nothing.is_empty
+
+
+names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=300)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), count=st.integers(0, 400), renewals=st.integers(0, 300), warned=st.integers(0, 200))
+def test_any_digest_fits_discords_limits(data: st.DataObject, count: int, renewals: int, warned: int) -> None:
+    """Hundreds of accounts, renewals and warnings with names of any length full of markdown: the
+    digest is a message Discord accepts (the double's rules), with 7 components."""
+    from cogs.alerts._digest import draw_digest
+    from tests.doubles._components import IS_COMPONENTS_V2, count_components, message_problem, text_length
+
+    services = ("luma", "kling", "googleflow")
+    accounts = [
+        replace(
+            account(data.draw(names) + str(n), NOW + timedelta(hours=data.draw(st.integers(-50, 400)))),
+            service=data.draw(st.sampled_from(services)),
+            registered_by=data.draw(st.sampled_from((None, 10**18))),
+        )
+        for n in range(count)
+    ]
+    audit = [
+        AuditEntry(NOW - timedelta(hours=n % 160), 10**18, "register", "luma", data.draw(names), "ok", None)
+        for n in range(renewals)
+    ]
+    open_warnings = [
+        PostedWarning(WarningKey("luma", data.draw(names), n, "6h"), n + 1, 1, NOW - H, None, None)
+        for n in range(warned)
+    ]
+    digest = build_digest(
+        services=services, accounts=accounts, registrations=audit, open_warnings=open_warnings, now=NOW
+    )
+    body = {"flags": IS_COMPONENTS_V2, "components": draw_digest(digest, week="2026-W48").to_components()}
+    assert message_problem(body) is None
+    assert count_components(body["components"]) == 7 and text_length(body["components"]) <= 4000

@@ -155,7 +155,7 @@ async def test_the_board_survives_a_restart_and_is_never_posted_again(rig: Rig) 
     clock(rig).advance(16 * 60 * SECOND)  # the next sync reads the error
     await run_pass(rig)
     assert len(board_edits(rig, message)) == 1 and len(boards(rig)) == 1
-    assert "🚨 **Luma** · 0 fine · 0 due within 72h · **1 need a person**" in text(rig, message)
+    assert "🚨 **Luma** · 0 fine · 0 due within 72h · **1 needs a person**" in text(rig, message)
 
 
 async def test_a_deleted_board_stops_says_so_and_is_not_reposted_until_asked(rig: Rig) -> None:

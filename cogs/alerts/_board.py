@@ -103,7 +103,8 @@ class Drawing:
 
 def _service_line(line: ServiceLine) -> str:
     window = f"within {format_stage(line.first_stage)}" if line.first_stage else "soon"
-    person = f"**{line.person} need a person**" if line.person else "0 need a person"
+    need = f"{line.person} {'needs' if line.person == 1 else 'need'} a person"
+    person = f"**{need}**" if line.person else need
     failing = " · ⚠️ useapi.net's list can't be read" if line.sync_failing else ""
     return (
         f"{ICONS[line.standing]} **{label(line.service)}** · {line.fine} fine · "
