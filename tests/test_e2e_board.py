@@ -303,3 +303,35 @@ async def test_a_board_that_fails_to_draw_stops_neither_the_pass_nor_the_digest(
         if "Weekly digest" in json.dumps(m["components"])
     ]
     assert len(digests) == 1  # the digest went out all the same
+
+
+async def test_only_the_lease_holder_edits_the_board_and_posts_the_digest(rig: Rig) -> None:
+    from bot.app import WardenBot
+    from tests.harness import DISCORD_TOKEN
+    from tests.test_alerts import cog
+
+    rig.useapi.set_luma_account(EMAIL, START + 3 * 24 * H)
+    await rig.start_bot()
+    first = rig.bot
+    assert first is not None
+    await run_pass(rig, first)
+    message = await post_board(rig)
+    answer = await rig.slash("alerts", "digest", user=rig.discord.admin_id, weekday="monday", time="12:01")
+    assert answer.data["content"].startswith("✅")
+    second = WardenBot(rig.settings, clock=rig.clock, guild_ready_timeout=0.1, alerts_autostart=False)
+    await second.login(DISCORD_TOKEN)  # a second deployment on the same database
+    cog(rig, second).lease.instance_id = "other-host:7:0000"  # (one test process: same host:pid)
+    try:
+        await second.store.db.execute("UPDATE accounts SET last_error = 'x'")  # a change to show
+        await second.store.db.commit()
+        for _ in range(6):  # two minutes: the board could be edited, the digest is due
+            clock(rig).advance(20 * SECOND)
+            await cog(rig, first).lease.renew(clock(rig).now())  # the holder is alive
+            assert not (await run_pass(rig, second)).leader
+        assert (
+            board_edits(rig, message) == [] and len(boards(rig)) == 1
+        )  # the standby neither edits nor posts
+        assert (await run_pass(rig, first)).leader
+        assert len(board_edits(rig, message)) == 1 and len(boards(rig)) == 2  # the edit, and the digest
+    finally:
+        await second.close()
