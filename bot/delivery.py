@@ -29,12 +29,21 @@ class DeliveryError(Exception):
     and the log. The one error every Discord answer about the alert channel becomes."""
 
     def __init__(
-        self, reason: str, *, channel_wide: bool, message_gone: bool = False, unconfigured: bool = False
+        self,
+        reason: str,
+        *,
+        channel_wide: bool,
+        message_gone: bool = False,
+        unconfigured: bool = False,
+        forbidden: bool = False,
+        channel_gone: bool = False,
     ) -> None:
         super().__init__(reason)
         self.channel_wide = channel_wide  # later posts this pass would fail the same way
         self.message_gone = message_gone  # the message (or its channel) no longer exists
         self.unconfigured = unconfigured  # no alert channel is set at all
+        self.forbidden = forbidden  # Discord refused the bot (403): a permission, not an outage
+        self.channel_gone = channel_gone  # the channel itself no longer exists (404)
 
 
 # Posts one warning; the flag is False when upstream could not be re-read just before. Returns

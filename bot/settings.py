@@ -80,6 +80,17 @@ SYNC_STATE = Setting[str]("sync:{service}", _text, str)
 # A hash of the application commands last synced to Discord, so a restart with the same
 # commands doesn't spend Discord's daily command-update allowance.
 SYNCED_COMMANDS = Setting[str]("synced_commands_hash", _text, str)
+# `/alerts board`: the live status board (bot.board.BoardState, as JSON): its channel and
+# message, what it last showed, when it was last edited, and why it stopped (unset: no board).
+BOARD = Setting[str]("status_board", _text, str)
+# `/alerts digest`: the weekly digest's schedule (bot.digest.DigestSchedule, as JSON; unset: off).
+DIGEST_SCHEDULE = Setting[str]("digest_schedule", _text, str)
+# The last week a digest was handled for (bot.digest.DigestRecord, as JSON): sent, or nothing to say.
+DIGEST_RECORD = Setting[str]("digest_record", _text, str)
+# The team's useapi.net subscription as the team account watch last read it (GET /v2/account), as
+# JSON {"state": "...", "detail": "...", "checked_at": <unix seconds>}; read by
+# bot.board.team_subscription, which says "unknown" while nothing is stored.
+TEAM_SUBSCRIPTION = Setting[str]("team_subscription", _text, str)
 
 ALL: tuple[Setting[int] | Setting[str], ...] = (
     ALERT_CHANNEL,
@@ -90,4 +101,8 @@ ALL: tuple[Setting[int] | Setting[str], ...] = (
     STOPPED_AT,
     SYNC_STATE,
     SYNCED_COMMANDS,
+    BOARD,
+    DIGEST_SCHEDULE,
+    DIGEST_RECORD,
+    TEAM_SUBSCRIPTION,
 )

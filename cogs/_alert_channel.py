@@ -1,4 +1,4 @@
-"""The one way to write to the alert channel: post, reply to a message, edit a message.
+"""The one way to write to the alert channel: post, reply to a message, edit or delete a message.
 
 Every failure becomes a `bot.delivery.DeliveryError` with a sentence for people and the log: no
 channel configured, missing permission (403), channel or message gone (404), any other answer
@@ -33,6 +33,7 @@ def _delivery(*, editing: bool = False) -> Iterator[None]:
             "the bot lacks permission in the alert channel (needs View Channel, Send Messages, "
             f"Embed Links; Discord said: {exc.text or exc.status})",
             channel_wide=True,
+            forbidden=True,
         ) from None
     except discord.NotFound as exc:
         if editing and exc.code == UNKNOWN_MESSAGE:
@@ -43,6 +44,7 @@ def _delivery(*, editing: bool = False) -> Iterator[None]:
             "the alert channel no longer exists; set another with /alerts channel",
             channel_wide=True,
             message_gone=editing,
+            channel_gone=True,
         ) from None
     except discord.HTTPException as exc:
         raise DeliveryError(
@@ -59,11 +61,11 @@ async def _channel(bot: WardenBot, channel_id: int | None = None) -> discord.Par
     return bot.get_partial_messageable(channel_id)
 
 
-async def post(bot: WardenBot, **kwargs: Any) -> discord.Message:
-    """Send a message to the alert channel (`channel.send` arguments); nobody is pinged unless
-    `allowed_mentions` says so."""
+async def post(bot: WardenBot, *, channel_id: int | None = None, **kwargs: Any) -> discord.Message:
+    """Send a message to the alert channel, or to `channel_id` (`channel.send` arguments); nobody
+    is pinged unless `allowed_mentions` says so."""
     kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
-    channel = await _channel(bot)
+    channel = await _channel(bot, channel_id)
     with _delivery():
         return await channel.send(**kwargs)
 
@@ -84,3 +86,10 @@ async def edit(bot: WardenBot, channel_id: int | None, message_id: int, **kwargs
     channel = await _channel(bot, channel_id)
     with _delivery(editing=True):
         await channel.get_partial_message(message_id).edit(**kwargs)
+
+
+async def delete(bot: WardenBot, channel_id: int | None, message_id: int) -> None:
+    """Delete one of the bot's messages (a status board it replaces or stops)."""
+    channel = await _channel(bot, channel_id)
+    with _delivery(editing=True):
+        await channel.get_partial_message(message_id).delete()

@@ -31,7 +31,9 @@ from bot.sync import Notice, SyncState, load_state
 from bot.useapi import AccountInfo
 from bot.watch import ExpiryWatch, PassReport
 from cogs import _alert_channel as alert_channel
+from cogs.alerts._board import StatusBoard
 from cogs.alerts._claim import ClaimButton, TakeOverButton, redraw, warning_view
+from cogs.alerts._digest import WeeklyDigest
 from cogs.alerts._embeds import (
     reminder_embed,
     status_embed,
@@ -67,6 +69,10 @@ class AlertsCog(commands.Cog):
             retention=bot.settings.retention,
         )
         self.lease = self.watch.lease
+        # After each pass of the lease holder: the live status board and the weekly digest.
+        self.board = StatusBoard(bot, self.lease, self.watch)
+        self.digest = WeeklyDigest(bot, self.lease)
+        self._after_pass_errors: dict[str, str] = {}
         self.last_report: PassReport | None = None  # the last pass that ended
         self._wake = asyncio.Event()
 
@@ -140,7 +146,23 @@ class AlertsCog(commands.Cog):
         """One pass now; `last_report` is this pass's report once it has ended."""
         report = await self.watch.run_pass()
         self.last_report = report
+        if report.leader:
+            await self._after_pass()
         return report
+
+    async def _after_pass(self) -> None:
+        """The board and the digest, each on its own: a failure of one is logged (once while it
+        keeps failing the same way), never raised; the next pass tries again."""
+        for name, step in (("status board", self.board.refresh), ("weekly digest", self.digest.send_if_due)):
+            try:
+                await step()
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"[:300]
+                if self._after_pass_errors.get(name) != error:
+                    log.exception("the %s failed after the pass (said once while it lasts): %s", name, error)
+                self._after_pass_errors[name] = error
+            else:
+                self._after_pass_errors.pop(name, None)
 
     # -- talking to Discord ---------------------------------------------------------------------
 
@@ -209,7 +231,7 @@ class AlertsCog(commands.Cog):
         store = self.bot.store
         now = self.bot.clock.now()
         report = self.last_report
-        return status_embed(
+        embed = status_embed(
             now=now,
             channel_id=await self.bot.alert_channel_id(),
             channel_is_default=not await settings.ALERT_CHANNEL.raw(store),
@@ -223,3 +245,6 @@ class AlertsCog(commands.Cog):
             open_warnings=await store.posted_warnings(),
             faults=report.faults if report is not None else (),
         )
+        embed.add_field(name="Status board", value=await self.board.status(), inline=False)
+        embed.add_field(name="Weekly digest", value=await self.digest.status(), inline=False)
+        return embed

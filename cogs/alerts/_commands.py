@@ -1,5 +1,5 @@
 """`/alerts …`: where warnings go, when, whom they ping, how often they are reminded about, what
-the scheduler is doing, and a sample warning. Admins only.
+the scheduler is doing, a sample warning, the live status board and the weekly digest. Admins only.
 
 The commands change settings (bot/settings.py) and wake the scheduler loop (AlertsCog, _cog.py),
 which plans with them at once; the status and the sample post go through it too.
@@ -16,12 +16,16 @@ from discord.ext import commands
 from bot import settings
 from bot.app import WardenBot
 from bot.delivery import DeliveryError
+from bot.digest import WEEKDAYS, DigestSchedule, ScheduleError, known_zones, next_digest_at, parse_time_of_day
+from bot.digest import parse_weekday as read_weekday
+from bot.digest import parse_zone as read_zone
 from bot.durations import DurationError, format_duration, parse_duration
 from bot.expiry import DEFAULT_STAGES, format_stages, parse_stages
 from cogs._format import safe
 from cogs.alerts._claim import warning_view
 from cogs.alerts._cog import AlertsCog
 from cogs.alerts._embeds import sample_alert, warning_embed
+from cogs.alerts._summary import moment
 from cogs.common import admin_only, every_service_choice, offer_switched_on_services, reply
 
 SERVICE_CHOICES = every_service_choice()  # narrowed per bot by offer_switched_on_services
@@ -202,3 +206,131 @@ class AlertsCommands(
             return
         await self._audit(interaction, "alerts_test", None)
         await reply(interaction, f"✅ Posted a sample warning in <#{message.channel.id}>.")
+
+    # -- the live status board and the weekly digest --------------------------------------------
+
+    @app_commands.command(
+        name="board", description="Post a live status board the bot keeps up to date (or stop it)"
+    )
+    @app_commands.describe(
+        channel="Where to post it; leave empty for the alert channel",
+        off="True: stop updating the board and delete it",
+    )
+    @admin_only()
+    async def board(
+        self,
+        interaction: discord.Interaction[WardenBot],
+        channel: discord.TextChannel | None = None,
+        off: bool = False,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if off:
+            old, deleted = await self.alerts.board.stop()
+            await self._audit(interaction, "alerts_board", None, "off")
+            if old is None:
+                await reply(interaction, "There is no status board to stop.")
+            elif deleted:
+                await reply(interaction, "✅ The status board is stopped and its message deleted.")
+            else:
+                await reply(
+                    interaction,
+                    "✅ The status board is stopped. Its message could not be deleted (gone already, "
+                    f"or the bot may not see <#{old.channel_id}>); remove it by hand if it is still there.",
+                )
+            return
+        target = channel.id if channel is not None else await self.bot.alert_channel_id()
+        if target is None:
+            await reply(
+                interaction,
+                "❌ There is no alert channel to post the board in: name a channel "
+                "(`/alerts board channel:#…`) or set one with `/alerts channel`. Nothing was changed.",
+            )
+            return
+        try:
+            _, replaced = await self.alerts.board.create(target)
+        except DeliveryError as exc:
+            await self._audit(interaction, "alerts_board", f"channel:{target}", "failed")
+            await reply(
+                interaction,
+                f"❌ The board could not be posted in <#{target}>: {_board_failure(exc)} Nothing was changed.",
+            )
+            return
+        await self._audit(interaction, "alerts_board", f"channel:{target}")
+        previous = {
+            None: "",
+            True: " The previous board was deleted.",
+            False: " The previous board could not be deleted; remove it by hand if it is still there.",
+        }[replaced]
+        await reply(
+            interaction,
+            f"✅ Posted the status board in <#{target}>. The bot edits it when something changes, at most "
+            f"once a minute; `/alerts board off:True` stops it.{previous}",
+        )
+
+    @app_commands.command(name="digest", description="A weekly summary in the alert channel (off by default)")
+    @app_commands.describe(
+        weekday="The day it comes (Monday … Sunday), or off",
+        time="The time of day, 24-hour, such as 09:00",
+        timezone="An IANA time zone such as Europe/Berlin (default UTC)",
+    )
+    @admin_only()
+    async def digest(
+        self,
+        interaction: discord.Interaction[WardenBot],
+        weekday: str,
+        time: str | None = None,
+        timezone: str | None = None,
+    ) -> None:
+        example = "For example `/alerts digest monday 09:00 Europe/Berlin`, or `/alerts digest off`."
+        if weekday.strip().lower() in ("off", "none", "stop"):
+            await settings.DIGEST_SCHEDULE.set(self.bot.store, None)
+            await self._audit(interaction, "alerts_digest", None, "off")
+            await reply(interaction, "✅ The weekly digest is off.")
+            return
+        try:
+            day = read_weekday(weekday)
+            if time is None:
+                raise ScheduleError("Say at what time of day it comes, such as 09:00.")
+            at = parse_time_of_day(time)
+            zone = read_zone(timezone) if timezone is not None else "UTC"
+        except ScheduleError as exc:
+            await reply(interaction, f"❌ {safe(str(exc), 300)}\n{example} Nothing was changed.")
+            return
+        now = self.bot.clock.now()
+        schedule = DigestSchedule(day, at, zone, since=now)
+        await settings.DIGEST_SCHEDULE.set(self.bot.store, schedule.to_json())
+        await self._audit(interaction, "alerts_digest", schedule.describe())
+        channel = await self.bot.alert_channel_id()
+        where = f"in <#{channel}>" if channel else "in the alert channel (none is set yet: `/alerts channel`)"
+        await reply(
+            interaction,
+            f"✅ Weekly digest: {schedule.describe()}, {where}. The next one: "
+            f"{moment(next_digest_at(schedule, now))}. It is skipped in a week with nothing to say.",
+        )
+
+    @digest.autocomplete("weekday")
+    async def _weekdays(
+        self, interaction: discord.Interaction[WardenBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        typed = current.strip().lower()
+        names = [*(day.capitalize() for day in WEEKDAYS), "off"]
+        return [app_commands.Choice(name=n, value=n.lower()) for n in names if n.lower().startswith(typed)]
+
+    @digest.autocomplete("timezone")
+    async def _zones(
+        self, interaction: discord.Interaction[WardenBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        typed = current.strip().lower()
+        names = ("UTC", *known_zones())
+        starts = [n for n in names if n.lower().startswith(typed)]
+        contains = [n for n in names if typed in n.lower() and n not in starts]
+        return [app_commands.Choice(name=n, value=n) for n in (starts + contains)[:25]]
+
+
+def _board_failure(exc: DeliveryError) -> str:
+    """Why the board could not be posted, about the board's channel (not the alert channel's)."""
+    if exc.forbidden:
+        return "the bot lacks permission there (it needs View Channel and Send Messages)."
+    if exc.channel_gone:
+        return "the channel no longer exists."
+    return f"{safe(str(exc), 300)}."

@@ -48,6 +48,12 @@ Replies: a `message_reference` on create must name a message of that channel; ot
 Invalid Form Body (50035, `errors.message_reference`), unless `fail_if_not_exists` is false:
 then a plain message is created. A reply is type 19 with `referenced_message`.
 
+Message bodies: every create and edit (channel messages, interaction responses, follow-ups) is
+checked as Discord checks it (`_components.message_problem`): components v2 (IS_COMPONENTS_V2:
+components only, at most 40 of them in all, 4000 characters of text), the older action rows,
+content of at most 2000 characters; a refused body is 400 Invalid Form Body (50035) with
+Discord's error entry, and nothing is created or changed.
+
 Nonces: POST /channels/{id}/messages with `enforce_nonce` and a `nonce` (at most 25 characters,
 else 400) that the bot already used in that channel within `nonce_window` seconds (300) answers
 200 with that existing message and creates none, as Discord documents; such requests are listed
@@ -76,6 +82,7 @@ from typing import Any, NamedTuple
 from aiohttp import WSMsgType, web
 
 from ._common import LocalServer, Recorded, Recorder, json_response, read_request
+from ._components import IS_COMPONENTS_V2, message_problem
 
 DISCORD_EPOCH_MS = 1420070400000
 
@@ -700,8 +707,8 @@ class DiscordDouble:
         for key, cleared in (("content", ""), ("embeds", []), ("components", [])):
             if key in body:
                 msg[key] = cleared if body[key] is None else body[key]
-        if body.get("flags") is not None:
-            msg["flags"] = body["flags"]
+        if body.get("flags") is not None:  # IS_COMPONENTS_V2 can be set, never removed
+            msg["flags"] = int(body["flags"]) | (int(msg["flags"]) & IS_COMPONENTS_V2)
         if files:
             msg["attachments"] = self._attachments(int(msg["channel_id"]), body, files)
         elif "attachments" in body:
@@ -1277,6 +1284,12 @@ class DiscordDouble:
         channel_id = int(payload["channel_id"])
         resource: JSONDict = {"type": rtype}
         msg = None
+        if rtype == 4 or (rtype == 7 and "message" in payload):
+            stored_message = self.messages.get(int(payload["message"]["id"])) if rtype == 7 else None
+            existing = (stored_message or payload["message"]) if rtype == 7 else None
+            problem = message_problem(data, existing=existing)
+            if problem is not None:
+                return json_response(problem.body(), 400)
         if rtype in (4, 5):
             flags = int(data.get("flags") or 0)
             if rtype == 5:
@@ -1338,6 +1351,9 @@ class DiscordDouble:
             or body.get("poll")
         ):
             return _error(400, "Cannot send an empty message", 50006)
+        problem = message_problem(body)
+        if problem is not None:
+            return json_response(problem.body(), 400)
         msg = self._message(int(inter.payload["channel_id"]), body, rec.files, webhook=True)
         inter.followup_ids.append(int(msg["id"]))
         if rec.query.get("wait") in ("1", "true", "True"):
@@ -1360,6 +1376,9 @@ class DiscordDouble:
             return web.Response(status=204)
         msg = self.messages[msg_id]
         if rec.method == "PATCH":
+            problem = message_problem(rec.json or {}, existing=msg)
+            if problem is not None:
+                return json_response(problem.body(), 400)
             msg = self._edit_message(msg, rec.json or {}, rec.files)
         return json_response(msg)
 
@@ -1421,6 +1440,9 @@ class DiscordDouble:
             or body.get("poll")
         ):
             return _error(400, "Cannot send an empty message", 50006)
+        problem = message_problem(body)
+        if problem is not None:
+            return json_response(problem.body(), 400)
         nonce = body.get("nonce")
         if nonce is not None and len(str(nonce)) > MAX_NONCE_LENGTH:
             return _error(400, "Invalid Form Body (nonce: Must be 25 or fewer in length.)", 50035)
@@ -1494,6 +1516,9 @@ class DiscordDouble:
             del self.messages[int(mid)]
             return web.Response(status=204)
         if rec.method == "PATCH":
+            problem = message_problem(rec.json or {}, existing=msg)
+            if problem is not None:
+                return json_response(problem.body(), 400)
             msg = self._edit_message(msg, rec.json or {}, rec.files)
             self.edits.append(rec)
         return json_response(msg)
