@@ -149,6 +149,7 @@ class WardenBot(commands.Bot):
             services=self.all_services,
             auto=self.settings.auto_services,
         )
+        await self.team.load()  # what an earlier run learnt (a retired service) holds from the start
         explicit = () if self.settings.auto_services else self.settings.services
         self.services = {key: self.all_services[key] for key in explicit}
 

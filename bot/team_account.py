@@ -24,7 +24,8 @@ is resolved by an edit when its state clears, like account warnings):
   answered 402 after the last summary that said it is active. Clears when a summary read after
   the last 402 says it is active. Pings.
 - TOKEN: useapi.net refused the bot's token (bot/useapi/outcomes.py: 3 bot-token 401s in a row
-  across any calls, no 2xx between). Clears at the next 2xx answer. Pings.
+  across any calls, from 2 routes at least, no 2xx between). Clears at the next 2xx answer.
+  Pings.
 - ERRORS, per summary entry: its `error` count is above 0. Clears when it is 0 or the entry is
   gone from a readable `accounts`. Pings only for an API the bot does not watch per account
   (no module, or switched off): where it does, each broken account has its own warning.

@@ -62,6 +62,9 @@ def test_config_takes_known_services_and_the_default_from_the_registry() -> None
     assert load_settings(env, read_dotenv=False).services == ("auto",)
     assert load_settings(env, read_dotenv=False).auto_services
     assert DEFAULT_SERVICES == tuple(k for k, cls in REGISTRY.items() if cls.on_by_default) == ("luma",)
-    assert load_settings({**env, "SERVICES": ",".join(DEFAULT_SERVICES)}, read_dotenv=False).services == DEFAULT_SERVICES
+    assert (
+        load_settings({**env, "SERVICES": ",".join(DEFAULT_SERVICES)}, read_dotenv=False).services
+        == DEFAULT_SERVICES
+    )
     with pytest.raises(Exception, match="known: " + ", ".join(KNOWN_SERVICES)):
         load_settings({**env, "SERVICES": "luma,nope"}, read_dotenv=False)

@@ -16,7 +16,7 @@ nothing:
   every count unknown. A missing `accounts`, or one that is not an object, is unknown as a whole
   (`accounts is None`): it never reads as "no accounts". The keys are display names ("Runway AP"
   [sic]) whose 2026 spellings are OPEN: they are kept as written (cleaned of control characters,
-  at most 80 characters, at most 200 entries), and matched to services elsewhere
+  what is not printable made a space, at most 80 characters, at most 200 entries), and matched to services elsewhere
   (bot/team_account.py).
 - `id`, `email`, `name`, `created`, `verified`, `updated`, `replyUrl`: not read; never kept.
 A body that is not a JSON object is an unreadable answer (BAD_RESPONSE), like a list's.
@@ -185,7 +185,8 @@ def parse_account_summary(body: Any) -> AccountSummary:
     if isinstance(raw_accounts, dict):
         entries = []
         for key, entry in list(raw_accounts.items())[:MAX_ENTRIES]:
-            name = " ".join(clean_text(str(key)).split())[:_NAME_LIMIT]
+            printable = "".join(ch if ch.isprintable() else " " for ch in clean_text(str(key)))
+            name = " ".join(printable.split())[:_NAME_LIMIT]
             if name:
                 entries.append(_slots(name, entry))
         accounts = tuple(entries)

@@ -190,7 +190,7 @@ class Transport:
             assert response is not None
             log.warning("useapi %s %s answered with more than %d bytes", method, path, max_bytes)
             status = response.status_code
-            self.outcomes.record(status)
+            self.outcomes.record(status, route=path)
             if not 200 <= status < 300:  # the status says what happened; the body is not needed
                 retry_after = _retry_after(response.headers.get("Retry-After"))
                 raise UseapiError(
@@ -234,7 +234,7 @@ class Transport:
 
         payload = self._decode(body)
         if 200 <= status < 300:
-            self.outcomes.record(status)
+            self.outcomes.record(status, route=path)
         if status == 404 and empty_on_404 and payload is not _NOT_JSON:
             return status, None
         if status == 204:  # No Content, as Flow Music's DELETE answers
@@ -248,7 +248,7 @@ class Transport:
                 )
             return status, payload
         detail = self._error_text(payload, secrets)
-        self.outcomes.record(status, detail)
+        self.outcomes.record(status, detail, route=path)
         retry_after = _retry_after(response.headers.get("Retry-After"))
         failure = _failure_for(status, retry_after)
         raise UseapiError(

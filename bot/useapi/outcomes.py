@@ -12,18 +12,22 @@ for the login a member typed (Runway's "This account has been suspended."). Only
 text, or "Unauthorized" alone (also "useapi.net ⁝ Unauthorized", the 2026 pages' form), is the
 bot's token (`is_bot_token_refusal`); any other 401 text is about an account and never counts.
 The rule (TOKEN_REFUSALS): 3 such 401s in a row across any calls, with no 2xx answer between,
-mean useapi.net refuses the token; the next 2xx answer clears it.
+and from at least 2 different routes (so one route answering 401 on its own, retried while
+backing off, is not taken for the token: the token authorizes every route alike), mean
+useapi.net refuses the token; the next 2xx answer clears it.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _TOKEN_TEXT = re.compile(r"\W*(useapi\.net\W*)?unauthori[sz]ed\W*", re.IGNORECASE)
 
-# Bot-token 401s in a row (no 2xx between) that mean the token is refused, not a glitch.
+# Bot-token 401s in a row (no 2xx between), from this many routes at least, that mean the token
+# is refused, not a glitch.
 TOKEN_REFUSALS = 3
+TOKEN_REFUSAL_ROUTES = 2
 
 
 def is_bot_token_refusal(detail: str | None) -> bool:
@@ -41,16 +45,20 @@ class CallOutcomes:
     last_token_refusal: int = 0  # seq of the last bot-token 401
     last_402: int = 0  # seq of the last 402
     last_402_detail: str | None = None  # useapi.net's text with it, already scrubbed
+    refusing_routes: set[str] = field(default_factory=set)  # routes of the current run of 401s
 
-    def record(self, status: int, detail: str | None = None) -> int:
-        """Note one answer; returns its number."""
+    def record(self, status: int, detail: str | None = None, route: str = "") -> int:
+        """Note one answer (`route`: the path called, for counting routes); returns its number."""
         self.seq += 1
         if 200 <= status < 300:
             self.last_2xx = self.seq
             self.token_refusals = 0
+            self.refusing_routes.clear()
         elif status == 401 and is_bot_token_refusal(detail):
             self.last_token_refusal = self.seq
             self.token_refusals += 1
+            if len(self.refusing_routes) < TOKEN_REFUSAL_ROUTES:
+                self.refusing_routes.add(route)
         elif status == 402:
             self.last_402 = self.seq
             self.last_402_detail = detail
@@ -58,8 +66,8 @@ class CallOutcomes:
 
     @property
     def token_refused(self) -> bool:
-        """useapi.net refused the bot's token TOKEN_REFUSALS times in a row."""
-        return self.token_refusals >= TOKEN_REFUSALS
+        """useapi.net refused the bot's token TOKEN_REFUSALS times in a row, on several routes."""
+        return self.token_refusals >= TOKEN_REFUSALS and len(self.refusing_routes) >= TOKEN_REFUSAL_ROUTES
 
     @property
     def token_accepted_since_refusal(self) -> bool:
