@@ -97,8 +97,10 @@ class TeamWatch:
 
     # -- memory -------------------------------------------------------------------------------
 
-    async def load(self) -> TeamState:
-        if not self._loaded:
+    async def load(self, *, fresh: bool = False) -> TeamState:
+        """The state, read from the store once (or again with `fresh`: another instance may
+        have held the scheduler lease since, and opened or closed episodes)."""
+        if fresh or not self._loaded:
             self.state = await load_team_state(self.store)
             self._loaded = True
         return self.state
@@ -128,6 +130,7 @@ class TeamWatch:
         try:
             summary = await read_account_summary(self.transport)
         except UseapiError as exc:
+            state = self.state  # as it is now: list reads beside this one may have changed it
             failures = state.failures + 1
             retry = backoff(failures, self.interval, exc.retry_after)
             if not self._failure_said:
@@ -160,6 +163,7 @@ class TeamWatch:
         self._reevaluate = True
         if summary.unreadable:
             log.info("useapi.net's account summary: read as unknown: %s", ", ".join(summary.unreadable))
+        state = self.state  # as it is now: list reads beside this one may have changed it
         retired = dict(state.retired)
         for key in list(retired):
             if listed(summary, key)[0]:

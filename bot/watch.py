@@ -259,6 +259,8 @@ class ExpiryWatch:
         # Services are read side by side, so a hanging useapi.net delays the next pass (and a
         # warning falling due meanwhile) by one USEAPI_TIMEOUT at most, not one per service.
         due = [k for k in self.services if (await load_state(self.store, k)).is_due(self.clock.now())]
+        if self.team is not None:  # another instance may have held the lease since: read it afresh
+            await self.team.load(fresh=True)
         await asyncio.gather(*(self._sync(key, report) for key in due), self._read_team_account(report))
         await self._team_step(report)
         await self._sync_notices(report)
