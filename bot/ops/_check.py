@@ -163,7 +163,7 @@ async def _check_useapi(
         counts = {key: None if accounts is None else len(accounts) for key, accounts in found.items()}
         verdicts = decide_auto(summary, tracked=tracked, retired=retired, lists=counts)
         enabled = switched_on(verdicts)
-        report.ok("configuration", f"SERVICES=auto switches on: {', '.join(enabled) or 'nothing'}")
+        report.ok("services", f"SERVICES=auto switches on: {', '.join(enabled) or 'nothing'}")
     else:
         enabled = settings.services
     _report_summary(summary, report, enabled)
