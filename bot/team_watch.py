@@ -283,7 +283,8 @@ class TeamWatch:
         refused_after_read = outcomes.last_402 > self._read_seq
         changed = state
         ended: list[WarningKey] = []
-        for topic in topics_to_judge(state.summary, state.open_topics()):
+        judged = topics_to_judge(state.summary, state.open_topics())
+        for topic in judged:
             holds = judge(
                 topic,
                 state.summary,
@@ -299,6 +300,9 @@ class TeamWatch:
                 changed = changed.end(topic)
                 ended.append(topic.key(epoch))
                 log.warning("team account: %s%s no longer holds", topic.kind.value, _entry(topic))
+        ids = {t.id for t in judged}
+        if any(k not in ids for k in changed.last_epochs):  # topics gone from the summary
+            changed = replace(changed, last_epochs={k: v for k, v in changed.last_epochs.items() if k in ids})
         if changed is not state:
             await self._save(changed)
         if ended:
