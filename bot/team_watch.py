@@ -42,7 +42,7 @@ from bot.team_account import (
     topics_to_judge,
 )
 from bot.useapi import Failure, Transport, UseapiError, UseapiService
-from bot.useapi.account import read_account_summary
+from bot.useapi.account import AccountSummary, read_account_summary
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +164,7 @@ class TeamWatch:
         if summary.unreadable:
             log.info("useapi.net's account summary: read as unknown: %s", ", ".join(summary.unreadable))
         state = self.state  # as it is now: list reads beside this one may have changed it
+        _say_what_left(state, summary)
         retired = dict(state.retired)
         for key in list(retired):
             if listed(summary, key)[0]:
@@ -372,6 +373,22 @@ class TeamWatch:
             payment_detail=outcomes.last_402_detail if outcomes.last_402 > self._read_seq else None,
             summary_says_lapsed=summary is not None and summary.subscription_active is False,
         )
+
+
+def _say_what_left(state: TeamState, summary: AccountSummary) -> None:
+    """An API with accounts that a readable summary no longer lists (useapi.net retired it, as
+    it may have Midjourney, or the team deleted every account): said once, when it goes."""
+    before = state.summary.accounts if state.summary is not None else None
+    if before is None or summary.accounts is None:
+        return
+    now_listed = {s.name for s in summary.accounts}
+    for slots in before:
+        if slots.name not in now_listed and slots.has_accounts:
+            log.warning(
+                "useapi.net's account summary no longer lists %r (it had %s account(s)): retired "
+                "on useapi.net, or every account of it deleted",
+                slots.name, slots.total if slots.total is not None else "some",
+            )  # fmt: skip
 
 
 def _entry(topic: Topic) -> str:

@@ -230,6 +230,13 @@ async def test_an_api_without_a_module_with_two_accounts_in_error_is_warned_and_
     )
     assert "Midjourney API" in await status_field(rig)
 
+    # useapi.net stops listing it (retired, as a third party says Midjourney was): said once.
+    del rig.useapi.summary_accounts["Midjourney API"]
+    for _ in range(2):
+        clock(rig).advance(INTERVAL)
+        assert (await run_pass(rig)).team.sent == []
+    assert len(log_lines(rig, "no longer lists 'Midjourney API'")) == 1
+
 
 async def test_a_broken_account_holding_the_last_slot_is_named(rig: Rig) -> None:
     rig.useapi.summary_from_state = True  # the summary counts what the doubles hold
