@@ -24,6 +24,8 @@ from cogs._format import label, safe
 COLOUR_URGENT = discord.Colour.red()
 COLOUR_WARN = discord.Colour.orange()
 MAX_NAMED = 10  # accounts named in one warning
+# The status section's most: with the other fields at theirs, the embed stays under Discord's 6,000.
+STATUS_LIMIT = 700
 
 
 def entry_title(name: str, service: str | None) -> str:
@@ -210,7 +212,7 @@ def team_status_text(state: TeamState, *, now: datetime, watched: Collection[str
     if auto:
         on = ", ".join(label(k) for k in watched) or "nothing"
         lines.append(f"Switched on (SERVICES=auto): {on}")
-    return _clip("\n".join(lines))
+    return _clip("\n".join(lines), STATUS_LIMIT)
 
 
 def _slots_line(slots: ServiceSlots, cap: int | None, watched: Collection[str]) -> str:
