@@ -21,7 +21,7 @@ from bot.approvals import ApprovalCache
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.resources import open_useapi
-from bot.services import KNOWN_SERVICES
+from bot.services import DEFAULT_SERVICES, KNOWN_SERVICES
 from bot.store import Store, StoreError
 from bot.team_watch import TeamWatch
 from bot.throttle import RegisterThrottle
@@ -118,6 +118,7 @@ class WardenBot(commands.Bot):
         self._stop_recorded = False
         self._extensions = extensions
         self._services_decided = not settings.auto_services
+        self._commands_unsynced = False  # SERVICES=auto switched, but Discord refused the sync
         # False: the alerts cog's scheduler loop does not start (tests and benchmarks run passes by hand).
         self.alerts_autostart = alerts_autostart
         point_discord_at(settings)
@@ -156,7 +157,13 @@ class WardenBot(commands.Bot):
     async def setup_hook(self) -> None:
         await self.open_resources()
         if not self._services_decided:  # SERVICES=auto: from useapi.net, before any command exists
-            chosen = await self.team.decide_at_start()
+            try:
+                chosen = await self.team.decide_at_start()
+            except StoreError:
+                raise
+            except Exception:  # never a reason not to start: the last decision, else the default
+                log.exception("SERVICES=auto could not decide at start-up; using the last decision")
+                chosen = self.team.state.switched_on or DEFAULT_SERVICES
             self.services = {key: self.all_services[key] for key in chosen}
             self._services_decided = True
             log.info("SERVICES=auto: switched on %s", ", ".join(chosen) or "nothing")
@@ -201,6 +208,9 @@ class WardenBot(commands.Bot):
         watch), and sync the command tree if that changed it. True when anything changed."""
         wanted = tuple(key for key in self.all_services if key in keys)
         if wanted == tuple(self.services):
+            if self._commands_unsynced:  # the last switch's sync failed: try it again
+                await self.sync_commands()
+                self._commands_unsynced = False
             return False
         before = set(self.services)
         self.services = {key: self.all_services[key] for key in wanted}
@@ -214,7 +224,9 @@ class WardenBot(commands.Bot):
             switched = getattr(cog, "services_switched", None)
             if callable(switched):
                 switched()
+        self._commands_unsynced = True
         await self.sync_commands()
+        self._commands_unsynced = False
         return True
 
     def command_digest(self, guild: discord.abc.Snowflake | None) -> str:

@@ -151,12 +151,14 @@ class AlertsCog(commands.Cog):
         report = await self.watch.run_pass()
         self.last_report = report
         if report.leader:
-            wanted = await self.bot.team.wanted_services()
-            if wanted is not None:
-                try:
+            try:
+                wanted = await self.bot.team.wanted_services()
+                if wanted is not None:
                     await self.bot.switch_services(wanted)
-                except discord.DiscordException as exc:  # the next decision tries again
-                    log.warning("could not update the commands for SERVICES=auto: %s", exc)
+            except StoreError:
+                raise
+            except Exception:  # Discord refusing the sync, or a bug: the pass itself went well
+                log.exception("could not switch services for SERVICES=auto; tried again at the next read")
         return report
 
     # -- talking to Discord ---------------------------------------------------------------------
