@@ -468,7 +468,6 @@ class ExpiryWatch:
                 continue
             if notice == "failing" and self.team is not None and self.team.explains_failures:
                 continue  # the subscription or token warning says why every read fails
-
             if not await self.lease.hold(self.clock.now()):
                 return  # another instance took over: it says it
             try:
