@@ -21,7 +21,9 @@ from bot.approvals import ApprovalCache
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.resources import open_useapi
+from bot.services import DEFAULT_SERVICES, KNOWN_SERVICES
 from bot.store import Store, StoreError
+from bot.team_watch import TeamWatch
 from bot.throttle import RegisterThrottle
 from bot.useapi import UseapiService
 
@@ -76,7 +78,11 @@ class WardenBot(commands.Bot):
     store: Store
     approvals: ApprovalCache
     http_client: httpx.AsyncClient
+    # The switched-on services (SERVICES, or decided from useapi.net under SERVICES=auto; the
+    # dict is replaced, never changed in place, when auto switches one on or off).
     services: dict[str, UseapiService]
+    all_services: dict[str, UseapiService]  # every service with a module, on or off
+    team: TeamWatch  # the team's useapi.net account: subscription, token, slots, retirements
 
     def __init__(
         self,
@@ -111,6 +117,8 @@ class WardenBot(commands.Bot):
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._stop_recorded = False
         self._extensions = extensions
+        self._services_decided = not settings.auto_services
+        self._commands_unsynced = False  # SERVICES=auto switched, but Discord refused the sync
         # False: the alerts cog's scheduler loop does not start (tests and benchmarks run passes by hand).
         self.alerts_autostart = alerts_autostart
         point_discord_at(settings)
@@ -131,10 +139,34 @@ class WardenBot(commands.Bot):
         except StoreError as exc:  # a read-only database: the bot still runs, as it would later
             log.warning("could not clear the last run's scheduler heartbeat: %s", exc)
         self.approvals = ApprovalCache(self.store)
-        self.http_client, self.services = open_useapi(self.settings, transport=self._useapi_transport)
+        self.http_client, self.all_services = open_useapi(
+            self.settings, transport=self._useapi_transport, enabled=KNOWN_SERVICES
+        )
+        self.team = TeamWatch(
+            self.store,
+            next(iter(self.all_services.values())).transport,
+            self.clock,
+            sync_interval=self.settings.sync_interval,
+            services=self.all_services,
+            auto=self.settings.auto_services,
+        )
+        await self.team.load()  # what an earlier run learnt (a retired service) holds from the start
+        explicit = () if self.settings.auto_services else self.settings.services
+        self.services = {key: self.all_services[key] for key in explicit}
 
     async def setup_hook(self) -> None:
         await self.open_resources()
+        if not self._services_decided:  # SERVICES=auto: from useapi.net, before any command exists
+            try:
+                chosen = await self.team.decide_at_start()
+            except StoreError:
+                raise
+            except Exception:  # never a reason not to start: the last decision, else the default
+                log.exception("SERVICES=auto could not decide at start-up; using the last decision")
+                chosen = self.team.state.switched_on or DEFAULT_SERVICES
+            self.services = {key: self.all_services[key] for key in chosen}
+            self._services_decided = True
+            log.info("SERVICES=auto: switched on %s", ", ".join(chosen) or "nothing")
         for extension in self._extensions:
             if extension in self.extensions:  # a retried login (bot.runner) runs this hook again
                 continue
@@ -169,6 +201,33 @@ class WardenBot(commands.Bot):
         await settings.SYNCED_COMMANDS.set(self.store, digest)
         log.info("synced %d application commands", len(synced))
         return synced
+
+    async def switch_services(self, keys: tuple[str, ...]) -> bool:
+        """SERVICES=auto decided again (bot/team_account.py): switch on exactly `keys`, tell every
+        extension that has a `services_switched()` (register groups, `service` choices, the
+        watch), and sync the command tree if that changed it. True when anything changed."""
+        wanted = tuple(key for key in self.all_services if key in keys)
+        if wanted == tuple(self.services):
+            if self._commands_unsynced:  # the last switch's sync failed: try it again
+                await self.sync_commands()
+                self._commands_unsynced = False
+            return False
+        before = set(self.services)
+        self.services = {key: self.all_services[key] for key in wanted}
+        log.info(
+            "SERVICES=auto: switched on %s, switched off %s; now %s",
+            ", ".join(sorted(set(wanted) - before)) or "nothing",
+            ", ".join(sorted(before - set(wanted))) or "nothing",
+            ", ".join(wanted) or "nothing",
+        )
+        for cog in list(self.cogs.values()):
+            switched = getattr(cog, "services_switched", None)
+            if callable(switched):
+                switched()
+        self._commands_unsynced = True
+        await self.sync_commands()
+        self._commands_unsynced = False
+        return True
 
     def command_digest(self, guild: discord.abc.Snowflake | None) -> str:
         """A hash of exactly what a sync would send: where, as which application, which commands."""

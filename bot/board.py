@@ -36,6 +36,9 @@ from bot.clock import from_epoch, to_epoch
 from bot.followup import PostedWarning
 from bot.models import TrackedAccount
 from bot.sync import FAILURES_BEFORE_NOTICE, SyncState
+from bot.team_account import Kind as TeamKind
+from bot.team_account import TeamState
+from bot.team_watch import load_team_state
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -168,31 +171,23 @@ def build_board(
 # -- the team's subscription ----------------------------------------------------------------------
 
 
-def subscription_from_json(raw: str | None) -> Subscription:
-    """The stored subscription (settings.TEAM_SUBSCRIPTION); anything unreadable is UNKNOWN."""
-    if not raw:
-        return Subscription()
-    try:
-        data = json.loads(raw)
-        state = str(data.get("state") or UNKNOWN)[:60]
-        detail = data.get("detail")
-        checked = data.get("checked_at")
-        return Subscription(
-            state=state,
-            detail=str(detail)[:200] if detail else None,
-            checked_at=from_epoch(int(checked)) if isinstance(checked, int | float) else None,
-        )
-    except (ValueError, TypeError, AttributeError):
-        return Subscription()
+def subscription_of(team: TeamState) -> Subscription:
+    """What the team account watch knows (bot.team_watch): not active while its subscription
+    warning holds (`subscriptionIsActive` false, or a call answered 402), active when the last
+    good GET /v2/account said so, UNKNOWN before any readable answer."""
+    checked = team.read_at
+    if any(topic.kind is TeamKind.SUBSCRIPTION for topic in team.open_topics()):
+        return Subscription("not active", "nothing can be rendered", checked)
+    if team.summary is None or team.summary.subscription_active is None:
+        return Subscription(checked_at=checked)
+    if team.summary.subscription_active:
+        return Subscription("active", None, checked)
+    return Subscription("not active", "nothing can be rendered", checked)
 
 
 async def team_subscription(store: Store) -> Subscription:
-    """The team's useapi.net subscription, for the board: UNKNOWN while nothing is stored.
-
-    The team account watch (GET /v2/account, issue 21) is to store what it reads in
-    settings.TEAM_SUBSCRIPTION, or to answer here directly: this function is the one place the
-    board asks."""
-    return subscription_from_json(await settings.TEAM_SUBSCRIPTION.raw(store))
+    """The team's useapi.net subscription, for the board: the one place the board asks."""
+    return subscription_of(await load_team_state(store))
 
 
 # -- what the bot remembers about the board -----------------------------------------------------

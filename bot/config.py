@@ -14,10 +14,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from bot.durations import DurationError, parse_duration
-from bot.services import DEFAULT_SERVICES, KNOWN_SERVICES
+from bot.services import KNOWN_SERVICES
 from bot.throttle import DEFAULT_RATE, RateError, RegisterRate, parse_rate
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# SERVICES=auto: the services with accounts on useapi.net are switched on, decided again at each
+# read of the team's account summary (bot/team_account.py says how).
+AUTO = "auto"
 
 # Every variable the code reads, with its default (None: required or unset).
 # The README documents each one; a test keeps the two in step.
@@ -31,7 +34,7 @@ ENV_VARS: dict[str, str | None] = {
     "GUILD_ID": None,
     "ALERT_CHANNEL_ID": None,
     "ADMIN_USER_IDS": "",
-    "SERVICES": ",".join(DEFAULT_SERVICES),
+    "SERVICES": AUTO,
     "SYNC_INTERVAL": "15m",
     "USEAPI_TIMEOUT": "20s",
     "REGISTER_RATE": str(DEFAULT_RATE),
@@ -74,7 +77,7 @@ class Settings:
     guild_id: int | None = None
     alert_channel_id: int | None = None
     admin_user_ids: frozenset[int] = frozenset()
-    services: tuple[str, ...] = DEFAULT_SERVICES
+    services: tuple[str, ...] = (AUTO,)  # (AUTO,) or the explicit keys; see `auto_services`
     sync_interval: timedelta = timedelta(minutes=15)
     useapi_timeout: timedelta = timedelta(seconds=20)
     register_rate: RegisterRate | None = DEFAULT_RATE
@@ -83,6 +86,11 @@ class Settings:
     claim_timeout: timedelta = timedelta(hours=2)
     reminder_interval: timedelta | None = timedelta(hours=24)  # None: no reminders
     retention: timedelta = timedelta(days=180)
+
+    @property
+    def auto_services(self) -> bool:
+        """SERVICES=auto: which services are on is decided from useapi.net, not listed here."""
+        return self.services == (AUTO,)
 
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in a log line or a message."""
@@ -185,16 +193,22 @@ def load_settings(
                 admin_ids.add(admin_id)
 
     services: list[str] = []
-    for part in get("SERVICES").split(","):
-        name = part.strip().lower()
-        if not name:
+    named = [part.strip().lower() for part in get("SERVICES").split(",") if part.strip()]
+    if AUTO in named and len(set(named)) > 1:
+        problems.append(
+            f"SERVICES: {AUTO!r} decides from useapi.net by itself; use it alone, or list the keys"
+        )
+    for name in named:
+        if name == AUTO:
+            if AUTO not in services:
+                services.append(name)
             continue
         if name not in KNOWN_SERVICES:
             problems.append(f"SERVICES: unknown service {name!r} (known: {', '.join(KNOWN_SERVICES)})")
         elif name not in services:
             services.append(name)
     if not services and not any(p.startswith("SERVICES") for p in problems):
-        problems.append(f"SERVICES must name at least one of: {', '.join(KNOWN_SERVICES)}")
+        problems.append(f"SERVICES must be {AUTO} or name at least one of: {', '.join(KNOWN_SERVICES)}")
 
     sync_interval = _duration("SYNC_INTERVAL", get("SYNC_INTERVAL"), problems, timedelta(seconds=10))
     useapi_timeout = _duration("USEAPI_TIMEOUT", get("USEAPI_TIMEOUT"), problems, timedelta(seconds=1))

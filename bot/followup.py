@@ -118,10 +118,12 @@ def resolution_for(warning: PostedWarning, acc: TrackedAccount | None) -> Resolu
 def resolutions(
     warnings: Iterable[PostedWarning], accounts: Mapping[tuple[str, str], TrackedAccount]
 ) -> list[tuple[PostedWarning, Resolution]]:
-    """The open warnings that no longer hold, each with why."""
+    """The open warnings that no longer hold, each with why. Warnings about the team's useapi.net
+    account (`WarningKey.is_team`) are about no tracked account: the team-account watch
+    (bot/team_watch.py) resolves them, never as "removed"."""
     out = []
     for warning in warnings:
-        if not warning.is_open:
+        if not warning.is_open or warning.key.is_team:
             continue
         found = resolution_for(warning, accounts.get((warning.key.service, warning.key.account)))
         if found is not None:

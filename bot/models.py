@@ -57,13 +57,25 @@ def notes_from_text(text: str | None) -> tuple[FieldNote, ...]:
         return ()
 
 
+# Warnings about the team's useapi.net account as a whole (bot/team_account.py), not about one
+# tracked account: stored beside account warnings under this service name and a stage with this
+# prefix, so account follow-through (bot/followup.py) leaves them to the team-account watch.
+TEAM_SERVICE = "useapi.net"
+TEAM_STAGE_PREFIX = "team:"
+
+
 class WarningKey(NamedTuple):
     """What one warning is about; equal to the plain tuple the store keeps."""
 
     service: str
     account: str
     epoch: int  # the expiry (or the disappearance) in Unix seconds
-    stage: str  # "3d", "24h", "6h", "expired", "error:<hash>", "gone"
+    stage: str  # "3d", "24h", "6h", "expired", "error:<hash>", "gone", "team:<kind>"
+
+    @property
+    def is_team(self) -> bool:
+        """A warning about the team's useapi.net account, not about one tracked account."""
+        return self.stage.startswith(TEAM_STAGE_PREFIX)
 
     @property
     def nonce(self) -> str:

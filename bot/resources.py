@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import httpx
 
 from bot.config import Settings
-from bot.services import build_services
+from bot.services import KNOWN_SERVICES, build_services
 from bot.useapi import UseapiService
 
 
@@ -23,8 +23,8 @@ def open_useapi(
     enabled: Iterable[str] | None = None,
     user_agent: str = "session-warden/0.1",
 ) -> tuple[httpx.AsyncClient, dict[str, UseapiService]]:
-    """The HTTP client (USEAPI_TIMEOUT) and the services built on it (default: SERVICES), for the
-    bot and `check` alike; the caller closes the client."""
+    """The HTTP client (USEAPI_TIMEOUT) and the services built on it (default: SERVICES, or every
+    service under SERVICES=auto), for the bot and `check` alike; the caller closes the client."""
     timeout = settings.useapi_timeout.total_seconds()
     http = httpx.AsyncClient(transport=transport, timeout=timeout, headers={"User-Agent": user_agent})
     services = build_services(
@@ -32,6 +32,12 @@ def open_useapi(
         base_url=settings.useapi_base_url,
         token=settings.useapi_token,
         timeout=timeout,
-        enabled=tuple(settings.services if enabled is None else enabled),
+        enabled=tuple(
+            enabled
+            if enabled is not None
+            else KNOWN_SERVICES
+            if settings.auto_services
+            else settings.services
+        ),
     )
     return http, services

@@ -77,6 +77,9 @@ HEARTBEAT = Setting[int](
 STOPPED_AT = Setting[int]("stopped_at", lambda raw: int(raw) if raw.isdigit() else None, str)
 # The scheduler's memory of a service's account-list sync (bot.sync.SyncState, as JSON).
 SYNC_STATE = Setting[str]("sync:{service}", _text, str)
+# The team-account watch's memory (bot.team_account.TeamState, as JSON): the last good answer of
+# GET /v2/account, when to read it next, the open team warnings' episodes, retired services.
+TEAM_ACCOUNT = Setting[str]("team_account", _text, str)
 # A hash of the application commands last synced to Discord, so a restart with the same
 # commands doesn't spend Discord's daily command-update allowance.
 SYNCED_COMMANDS = Setting[str]("synced_commands_hash", _text, str)
@@ -90,7 +93,6 @@ DIGEST_RECORD = Setting[str]("digest_record", _text, str)
 # The team's useapi.net subscription as the team account watch last read it (GET /v2/account), as
 # JSON {"state": "...", "detail": "...", "checked_at": <unix seconds>}; read by
 # bot.board.team_subscription, which says "unknown" while nothing is stored.
-TEAM_SUBSCRIPTION = Setting[str]("team_subscription", _text, str)
 
 ALL: tuple[Setting[int] | Setting[str], ...] = (
     ALERT_CHANNEL,
@@ -100,9 +102,9 @@ ALL: tuple[Setting[int] | Setting[str], ...] = (
     HEARTBEAT,
     STOPPED_AT,
     SYNC_STATE,
+    TEAM_ACCOUNT,
     SYNCED_COMMANDS,
     BOARD,
     DIGEST_SCHEDULE,
     DIGEST_RECORD,
-    TEAM_SUBSCRIPTION,
 )

@@ -72,6 +72,7 @@ from bot.sync import (
     save_state,
     sync_service,
 )
+from bot.team_watch import TeamReport, TeamWarningSender, TeamWatch
 from bot.useapi import UseapiError, UseapiService
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,7 @@ class PassReport:
     pruned: tuple[int, int] = (0, 0)  # audit entries, warning records
     error: str | None = None
     faults: list[PassFault] = field(default_factory=list)  # steps that raised; the rest went on
+    team: TeamReport = field(default_factory=TeamReport)  # the team-account step (bot/team_watch.py)
 
 
 def plan_of_window(window: WatchWindow, stages: Mapping[str, Sequence[timedelta]], now: datetime) -> Plan:
@@ -159,6 +161,8 @@ class ExpiryWatch:
         reminder_interval: timedelta | None = timedelta(hours=24),
         retention: timedelta = timedelta(days=180),
         lease: Lease | None = None,
+        team: TeamWatch | None = None,
+        send_team_warning: TeamWarningSender | None = None,
     ) -> None:
         self.store = store
         self.services = services
@@ -172,6 +176,9 @@ class ExpiryWatch:
         self.reminder_interval = reminder_interval  # REMINDER_INTERVAL; /alerts reminders overrides
         self.retention = retention
         self.lease = lease or Lease(store)
+        # The team's useapi.net account (subscription, token, slots): read and warned about here too.
+        self.team = team
+        self.send_team_warning = send_team_warning
         self._lock = asyncio.Lock()
         # The follow-through (resolutions, claim lapses, reminders) reads every open warning: it
         # runs when something may have changed, and otherwise once a FOLLOW_THROUGH_EVERY.
@@ -252,7 +259,10 @@ class ExpiryWatch:
         # Services are read side by side, so a hanging useapi.net delays the next pass (and a
         # warning falling due meanwhile) by one USEAPI_TIMEOUT at most, not one per service.
         due = [k for k in self.services if (await load_state(self.store, k)).is_due(self.clock.now())]
-        await asyncio.gather(*(self._sync(key, report) for key in due))
+        if self.team is not None:  # another instance may have held the lease since: read it afresh
+            await self.team.load(fresh=True)
+        await asyncio.gather(*(self._sync(key, report) for key in due), self._read_team_account(report))
+        await self._team_step(report)
         await self._sync_notices(report)
         read = await self._read_stale_details(report)
         if not await self.lease.hold(self.clock.now()):
@@ -272,6 +282,38 @@ class ExpiryWatch:
             self._followed_at = now
             await self._follow_through(report)
         await self._prune(report)
+
+    async def _read_team_account(self, report: PassReport) -> None:
+        """GET /v2/account when it is due (once per SYNC_INTERVAL at most)."""
+        if self.team is None:
+            return
+        try:
+            report.team.read = await self.team.read_if_due()
+        except StoreError:
+            raise
+        except Exception as exc:  # the summary only; the syncs beside it go on
+            self._fault(report, "team account", "useapi.net", None, exc)
+
+    async def _team_step(self, report: PassReport) -> None:
+        """Warn the team about its useapi.net account, and resolve what cleared."""
+        if self.team is None:
+            return
+        try:
+            await self.team.step(
+                report.team,
+                send=self.send_team_warning,
+                may_post=lambda: self.lease.hold(self.clock.now()),
+                watched=tuple(self.services),
+            )
+        except StoreError:
+            raise
+        except Exception as exc:
+            self._fault(report, "team account", "useapi.net", None, exc)
+        if report.team.resolved:
+            self._follow_up_now = True
+        report.sent.extend(report.team.sent)
+        report.failed.extend(report.team.failed)
+        report.resolved.extend(report.team.resolved)
 
     def follow_up_soon(self) -> None:
         """Something outside a pass changed an account (a registration, a removal): the next
@@ -374,6 +416,8 @@ class ExpiryWatch:
         state = advance(await load_state(self.store, service_key), result, self.sync_interval)
         await save_state(self.store, service_key, state)
         report.synced[service_key] = result
+        if self.team is not None:  # a 404/410 list may mean useapi.net retired the service
+            await self.team.note_list_read(service_key, ok=result.ok, failure=result.failure)
         return result
 
     async def _recheck(self, service_key: str, report: PassReport) -> bool:
@@ -422,6 +466,8 @@ class ExpiryWatch:
             notice = notice_needed(state)
             if notice is None:
                 continue
+            if notice == "failing" and self.team is not None and self.team.explains_failures:
+                continue  # the subscription or token warning says why every read fails
             if not await self.lease.hold(self.clock.now()):
                 return  # another instance took over: it says it
             try:

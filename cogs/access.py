@@ -50,6 +50,10 @@ class AccessCog(commands.GroupCog, group_name="access", group_description="Who m
         super().__init__()
         offer_switched_on_services(self, bot)
 
+    def services_switched(self) -> None:
+        """SERVICES=auto switched services: offer the new set in the `service` choices."""
+        offer_switched_on_services(self, self.bot)
+
     async def _audit(
         self,
         interaction: discord.Interaction[WardenBot],

@@ -155,6 +155,10 @@ class AccountsCog(commands.Cog):
         super().__init__()
         offer_switched_on_services(self, bot)
 
+    def services_switched(self) -> None:
+        """SERVICES=auto switched services: offer the new set in the `service` choices."""
+        offer_switched_on_services(self, self.bot)
+
     @app_commands.command(name="accounts", description="Every tracked account and when its session expires")
     @app_commands.describe(service="Only this service's accounts")
     @app_commands.choices(service=every_service_choice())

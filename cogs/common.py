@@ -141,10 +141,15 @@ def offer_switched_on_services(cog: commands.Cog, bot: WardenBot) -> None:
 
     Choices are fixed when the class is defined (from every known service); the cog's own copies
     of its commands (one per bot) get the narrowed list, so a team never picks a service it
-    doesn't run.
+    doesn't run. Called again when SERVICES=auto switches services (each cog's
+    `services_switched`); with none switched on, every service is offered.
     """
+    from bot.services import REGISTRY
+
+    switched_on = [(s.label, s.key) for s in bot.services.values()]
     choices: list[app_commands.Choice[str | int | float]] = [
-        app_commands.Choice(name=s.label, value=s.key) for s in bot.services.values()
+        app_commands.Choice(name=name, value=key)
+        for name, key in (switched_on or [(cls.label, key) for key, cls in REGISTRY.items()])
     ]
     for command in cog.walk_app_commands():
         if isinstance(command, app_commands.Command):

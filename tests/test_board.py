@@ -22,12 +22,15 @@ from bot.board import (
     Subscription,
     build_board,
     standing,
-    subscription_from_json,
+    subscription_of,
 )
 from bot.followup import Claim, PostedWarning
 from bot.models import TrackedAccount, WarningKey
 from bot.services import KNOWN_SERVICES
 from bot.sync import SyncState
+from bot.team_account import Kind as TeamKind
+from bot.team_account import TeamState, Topic
+from bot.useapi.account import AccountSummary
 from cogs.alerts._board import draw_board
 from tests.doubles._components import (
     IS_COMPONENTS_V2,
@@ -122,14 +125,17 @@ def test_open_warnings_newest_first_and_the_stalest_sync() -> None:
     assert board([], sync_states={"luma": states["luma"]}).never_synced == ("kling",)
 
 
-def test_the_subscription_is_unknown_until_something_readable_is_stored() -> None:
-    assert subscription_from_json(None) == Subscription() and Subscription().state == UNKNOWN
-    for odd in ("{", "[]", '"x"', '{"state": null}', "null"):
-        assert subscription_from_json(odd).state == UNKNOWN
-    stored = subscription_from_json(
-        json.dumps({"state": "active", "detail": "renews Dec 1", "checked_at": 1_800_000_000})
-    )
-    assert stored.state == "active" and stored.detail == "renews Dec 1" and stored.checked_at is not None
+def test_the_subscription_is_what_the_team_account_watch_knows() -> None:
+    assert subscription_of(TeamState()) == Subscription() and Subscription().state == UNKNOWN
+    unread = TeamState(summary=AccountSummary(subscription_active=None), read_at=NOW)
+    assert subscription_of(unread).state == UNKNOWN
+    active = TeamState(summary=AccountSummary(subscription_active=True), read_at=NOW)
+    assert subscription_of(active) == Subscription("active", None, NOW)
+    lapsed = TeamState(summary=AccountSummary(subscription_active=False), read_at=NOW)
+    assert subscription_of(lapsed).state == "not active"
+    # A 402 on any call opens the subscription warning while the last summary still says active.
+    paying = active.start(Topic(TeamKind.SUBSCRIPTION), NOW)
+    assert subscription_of(paying).state == "not active"
 
 
 # -- when it is edited --------------------------------------------------------------------------

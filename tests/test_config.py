@@ -189,3 +189,24 @@ def test_follow_through_variables_have_defaults_and_are_checked() -> None:
         load_settings({**base, "REMINDER_INTERVAL": "soon", "RETENTION": "1h"}, read_dotenv=False)
     assert any(p.startswith("REMINDER_INTERVAL") for p in bad.value.problems)
     assert any(p.startswith("RETENTION must be at least") for p in bad.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("raw", "services"),
+    [
+        ("auto", ("auto",)),
+        (" AUTO ", ("auto",)),
+        ("auto,auto", ("auto",)),
+        ("luma, kling", ("luma", "kling")),
+    ],
+)
+def test_services_is_auto_or_a_list_of_keys(raw: str, services: tuple[str, ...]) -> None:
+    settings = load_settings({**TOKENS, "SERVICES": raw})
+    assert settings.services == services
+    assert settings.auto_services is (services == ("auto",))
+
+
+def test_auto_mixed_with_keys_is_a_problem_naming_both_ways() -> None:
+    with pytest.raises(ConfigError) as exc:
+        load_settings({**TOKENS, "SERVICES": "auto,luma"})
+    assert any(p.startswith("SERVICES: 'auto' decides from useapi.net by itself") for p in exc.value.problems)

@@ -79,9 +79,11 @@ async def test_check_against_the_double_prints_the_table_and_exits_0(tmp_path: P
             SERVICES="luma,ltx",  # LTX is off by default; this test is about both
         )
         status, out, err = await run_bot("check", env=env, cwd=tmp_path)
-        # It read every known service's account list (switched on or not) with the token, and
-        # nothing else.
-        assert sorted(r.path for r in ua.requests) == sorted(c.accounts_path for c in REGISTRY.values())
+        # It read the team's account summary and every known service's account list (switched on
+        # or not) with the token, and nothing else.
+        assert sorted(r.path for r in ua.requests) == sorted(
+            ["/v2/account", *(c.accounts_path for c in REGISTRY.values())]
+        )
         assert all(r.headers["Authorization"] == f"Bearer {USEAPI_TOKEN}" for r in ua.requests)
 
     assert status == 0, out + err

@@ -55,8 +55,16 @@ def test_a_field_over_discords_limits_is_refused_when_declared() -> None:
 
 
 def test_config_takes_known_services_and_the_default_from_the_registry() -> None:
-    assert ENV_VARS["SERVICES"] == ",".join(DEFAULT_SERVICES)
+    # SERVICES defaults to auto (issue 21); the registry's on-by-default services are what auto
+    # offers a team with no account anywhere yet.
+    assert ENV_VARS["SERVICES"] == "auto"
     env = {"DISCORD_TOKEN": "a" * 60, "USEAPI_TOKEN": "b" * 30}
-    assert load_settings(env, read_dotenv=False).services == DEFAULT_SERVICES
+    assert load_settings(env, read_dotenv=False).services == ("auto",)
+    assert load_settings(env, read_dotenv=False).auto_services
+    assert DEFAULT_SERVICES == tuple(k for k, cls in REGISTRY.items() if cls.on_by_default) == ("luma",)
+    assert (
+        load_settings({**env, "SERVICES": ",".join(DEFAULT_SERVICES)}, read_dotenv=False).services
+        == DEFAULT_SERVICES
+    )
     with pytest.raises(Exception, match="known: " + ", ".join(KNOWN_SERVICES)):
         load_settings({**env, "SERVICES": "luma,nope"}, read_dotenv=False)

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import Any, TextIO
 
 import httpx
 
@@ -22,7 +22,9 @@ from bot.ops._text import iso_utc, printable, relative, table
 from bot.resources import open_useapi
 from bot.services import KNOWN_SERVICES, label
 from bot.store import Store, StoreError, migrations
+from bot.team_account import Verdict, decide_auto, listed, match_service, switched_on
 from bot.useapi import AccountInfo, Failure, UseapiError
+from bot.useapi.account import AccountSummary, read_account_summary
 
 # Less free space than this next to the database is reported as a problem.
 MIN_FREE_BYTES = 1 << 20
@@ -126,49 +128,139 @@ async def _report_database(store: Store, existed: bool, report: Report) -> None:
 
 
 async def _check_useapi(
-    settings: Settings, report: Report, transport: httpx.AsyncBaseTransport | None
-) -> dict[str, list[AccountInfo] | None]:
-    """Every known service's upstream account list, or None when it could not be read.
+    settings: Settings,
+    report: Report,
+    transport: httpx.AsyncBaseTransport | None,
+    tracked: dict[str, int],
+) -> tuple[dict[str, list[AccountInfo] | None], tuple[str, ...]]:
+    """The team's account summary, every known service's upstream account list (None when it
+    could not be read), and the services switched on (SERVICES, or decided as SERVICES=auto
+    decides with what was just read and `tracked`, the bot's present accounts per service).
 
-    Services switched off in SERVICES are read too, so an operator learns which ones have
-    accounts on useapi.net that this bot does not watch; they never fail the check.
+    Services switched off are read too, so an operator learns which ones have accounts on
+    useapi.net that this bot does not watch; they never fail the check.
     """
     found: dict[str, list[AccountInfo] | None] = {}
+    failures: dict[str, UseapiError] = {}
     http, services = open_useapi(
         settings, transport=transport, enabled=KNOWN_SERVICES, user_agent="session-warden/0.1 check"
     )
     async with http:
+        summary = await _check_account(services, report)
         for key, service in services.items():
-            topic = "useapi.net"
-            switched_on = key in settings.services
             try:
-                accounts = await service.list_accounts()
+                found[key] = await service.list_accounts()
             except UseapiError as exc:
                 found[key] = None
-                reason = _operator_reason(exc)
-                if not switched_on:
-                    report.note(
-                        topic, f"{service.label}: switched off here; its list could not be read ({reason})"
-                    )
-                elif service.may_be_retired and exc.status in (404, 410):
-                    report.note(topic, f"{service.label}: {reason}; remove it from SERVICES if unused")
-                else:
-                    report.fail(topic, f"{service.label}: {reason}")
-                continue
-            found[key] = accounts
-            if not switched_on:
+                failures[key] = exc
+    retired = {
+        key
+        for key, exc in failures.items()
+        if exc.failure is Failure.UNAVAILABLE and listed(summary, key)[0] is False
+    }
+    verdicts: dict[str, Verdict] = {}
+    if settings.auto_services:
+        counts = {key: None if accounts is None else len(accounts) for key, accounts in found.items()}
+        verdicts = decide_auto(summary, tracked=tracked, retired=retired, lists=counts)
+        enabled = switched_on(verdicts)
+        report.ok("services", f"SERVICES=auto switches on: {', '.join(enabled) or 'nothing'}")
+    else:
+        enabled = settings.services
+    _report_summary(summary, report, enabled)
+    for key, service in services.items():
+        topic = "useapi.net"
+        on = key in enabled
+        why = f" (auto: {verdicts[key].why})" if key in verdicts else ""
+        accounts = found[key]
+        if accounts is None:
+            failure = failures[key]
+            reason = _operator_reason(failure)
+            if not on:
                 report.note(
-                    topic,
-                    f"{service.label}: {len(accounts)} account(s) on useapi.net, switched off here: "
-                    f"add {key} to SERVICES to watch them"
-                    if accounts
-                    else f"{service.label}: switched off here, no account on useapi.net",
+                    topic, f"{service.label}: switched off here{why}; its list could not be read ({reason})"
                 )
-            elif accounts:
-                report.ok(topic, f"{service.label}: token accepted, {len(accounts)} account(s) configured")
+            elif service.may_be_retired and failure.status in (404, 410):
+                report.note(topic, f"{service.label}: {reason}; remove it from SERVICES if unused")
             else:
-                report.ok(topic, f"{service.label}: token accepted, no account configured yet")
-    return found
+                report.fail(topic, f"{service.label}: {reason}")
+            continue
+        if not on and settings.auto_services:
+            report.note(topic, f"{service.label}: switched off{why}")
+        elif not on:
+            report.note(
+                topic,
+                f"{service.label}: {len(accounts)} account(s) on useapi.net, switched off here: "
+                f"add {key} to SERVICES to watch them"
+                if accounts
+                else f"{service.label}: switched off here, no account on useapi.net",
+            )
+        elif accounts:
+            report.ok(topic, f"{service.label}: token accepted, {len(accounts)} account(s) configured{why}")
+        else:
+            report.ok(topic, f"{service.label}: token accepted, no account configured yet{why}")
+    return found, tuple(enabled)
+
+
+async def _check_account(services: dict[str, Any], report: Report) -> AccountSummary | None:
+    """GET /v2/account: the subscription. An unreadable summary is a note (the lists below say
+    whether the token works); a subscription useapi.net says is not active is a failure."""
+    transport = next(iter(services.values())).transport
+    try:
+        summary = await read_account_summary(transport)
+    except UseapiError as exc:
+        report.note("account", f"useapi.net's account summary could not be read ({_operator_reason(exc)})")
+        return None
+    parts = []
+    if summary.subscriptions is not None:
+        parts.append(f"{summary.subscriptions} subscription(s)")
+    if summary.max_accounts_per_api is not None:
+        parts.append(f"{summary.max_accounts_per_api} account(s) per API")
+    if summary.renewed is not None:
+        parts.append(f"last renewed {summary.renewed.isoformat()}")
+    details = f" ({', '.join(parts)})" if parts else ""
+    if summary.subscription_active is False:
+        report.fail(
+            "account",
+            f"the team's useapi.net subscription is not active: nothing can be rendered{details}; "
+            "renew it on useapi.net",
+        )
+    elif summary.subscription_active is None:
+        report.note("account", f"subscription: unknown (useapi.net did not say){details}")
+    else:
+        report.ok("account", f"subscription active{details}")
+    if summary.unreadable:
+        report.note("account", f"read as unknown: {', '.join(summary.unreadable)}")
+    return summary
+
+
+def _report_summary(summary: AccountSummary | None, report: Report, enabled: Collection[str]) -> None:
+    """One line per API in the summary: its slots, its module, switched on or off and why."""
+    if summary is None:
+        return
+    if summary.accounts is None:
+        report.note("account", "no readable `accounts` in the summary: slots unknown")
+        return
+    if not summary.accounts:
+        report.ok("account", "no API has an account yet")
+    cap = summary.max_accounts_per_api
+    for slots in summary.accounts:
+        service = match_service(slots.name)
+        total = "?" if slots.total is None else slots.total
+        text = f"{printable(slots.name)}: {total} of {cap if cap is not None else '?'} slots"
+        problem = False
+        if slots.error:
+            text += f", {slots.error} in error"
+            problem = True
+            if cap is not None and slots.total is not None and slots.total >= cap:
+                text += ": a broken account holds a slot"
+        elif slots.error is None:
+            text += ", errors unknown"
+        if service is None:
+            text += " · no module in this bot: not watched"
+        else:
+            state = "switched on" if service in enabled else "switched off here"
+            text += f" · {label(service)}, {state}"
+        (report.note if problem else report.ok)("account", text)
 
 
 def merge_rows(
@@ -234,7 +326,11 @@ async def check(
 ) -> int:
     """Validate a loaded configuration against the database and useapi.net; 0 when all is well."""
     report = Report(out)
-    services = ", ".join(settings.services)
+    services = (
+        "auto (decided from useapi.net's answers, below)"
+        if settings.auto_services
+        else ", ".join(settings.services)
+    )
     report.ok("configuration", f"services {services}; USEAPI_BASE_URL {settings.useapi_base_url}")
     if not _looks_like_bot_token(settings.discord_token):
         report.note(
@@ -244,18 +340,22 @@ async def check(
     store = await _check_database(settings, report)
     tracked: list[TrackedAccount] = []
     try:
-        upstream = await _check_useapi(settings, report, transport)
         if store is not None:
             try:
                 tracked = await store.list_accounts()
             except sqlite3.Error as exc:
                 report.fail("database", f"cannot read the tracked accounts: {exc}")
+        present: dict[str, int] = {}
+        for acc in tracked:
+            if acc.gone_at is None:
+                present[acc.service] = present.get(acc.service, 0) + 1
+        upstream, enabled = await _check_useapi(settings, report, transport, present)
     finally:
         if store is not None:
             await store.close()
 
     now = now or datetime.now(UTC)
-    rows = merge_rows(tracked, upstream, now, settings.services)
+    rows = merge_rows(tracked, upstream, now, enabled)
     out.write("\n")
     if rows:
         out.write(format_table(rows, now))

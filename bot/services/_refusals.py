@@ -22,19 +22,16 @@ from __future__ import annotations
 import re
 
 from bot.useapi.errors import Failure, UseapiError
+from bot.useapi.outcomes import is_bot_token_refusal
 
-_TOKEN_TEXT = re.compile(r"\W*(useapi\.net\W*)?unauthori[sz]ed\W*", re.IGNORECASE)
+__all__ = ["CredentialRefused", "is_about_the_account", "is_bot_token_refusal", "reword"]
+
 _ACCOUNT_TEXT = re.compile(
     r"suspend|password|user ?name|banned|blocked|locked|disabled|deactivated|credential|log ?in|sign ?in",
     re.IGNORECASE,
 )
 _SUSPENDED = re.compile(r"suspend|banned|blocked|disabled|deactivated", re.IGNORECASE)
 _LOGIN = re.compile(r"password|user ?name|credential|log ?in|sign ?in", re.IGNORECASE)
-
-
-def is_bot_token_refusal(detail: str | None) -> bool:
-    """A 401 text that means the bot's USEAPI_TOKEN (or none at all)."""
-    return not detail or not detail.strip() or bool(_TOKEN_TEXT.fullmatch(detail.strip()))
 
 
 def is_about_the_account(detail: str | None) -> bool:

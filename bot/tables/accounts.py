@@ -165,6 +165,13 @@ class AccountsTable(Database):
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
+    async def present_counts(self) -> dict[str, int]:
+        """Per service, the tracked accounts useapi.net has not dropped (SERVICES=auto)."""
+        rows = await self.db.execute_fetchall(
+            "SELECT service, COUNT(*) FROM accounts WHERE gone_at IS NULL GROUP BY service"
+        )
+        return {str(r[0]): int(r[1]) for r in rows}
+
     async def get_account(self, service: str, account: str) -> TrackedAccount | None:
         async with self.db.execute(
             f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE service = ? AND account = ?",  # noqa: S608

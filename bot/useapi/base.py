@@ -22,6 +22,7 @@ from bot.logs import scrub
 from bot.models import IMPLAUSIBLE, UNREADABLE, FieldNote
 from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.forms import FormField, Submission
+from bot.useapi.outcomes import CallOutcomes
 from bot.useapi.parsing import MAX_NOTES, FieldError, clean_text, noting, require_object
 
 log = logging.getLogger(__name__)
@@ -133,6 +134,8 @@ class Transport:
         self._base_url = base_url.rstrip("/")
         self._token = token
         self._timeout = timeout
+        # Every answer, whichever call got it: the team-account watch reads 402s and 401s here.
+        self.outcomes = CallOutcomes()
 
     async def request(
         self,
@@ -199,6 +202,7 @@ class Transport:
             assert response is not None
             log.warning("useapi %s %s answered with more than %d bytes", method, path, max_bytes)
             status = response.status_code
+            self.outcomes.record(status, route=path)
             if not 200 <= status < 300:  # the status says what happened; the body is not needed
                 retry_after = _retry_after(response.headers.get("Retry-After"))
                 raise UseapiError(
@@ -241,6 +245,8 @@ class Transport:
         log.info("useapi %s %s -> %s in %.0f ms", method, path, status, elapsed_ms)
 
         payload = self._decode(body)
+        if 200 <= status < 300:
+            self.outcomes.record(status, route=path)
         if status == 404 and empty_on_404 and payload is not _NOT_JSON:
             return status, None
         if status == 204:  # No Content, as Flow Music's DELETE answers
@@ -254,6 +260,7 @@ class Transport:
                 )
             return status, payload
         detail = self._error_text(payload, secrets)
+        self.outcomes.record(status, detail, route=path)
         retry_after = _retry_after(response.headers.get("Retry-After"))
         failure = _failure_for(status, retry_after)
         raise UseapiError(
@@ -406,6 +413,9 @@ class UseapiService(ABC):
     delete_path: ClassVar[str | None] = None
     # useapi.net retired the API (and may bring it back): a 404/410 is a fact, not a fault.
     may_be_retired: ClassVar[bool] = False
+    # Other names useapi.net's account summary (GET /v2/account) may give this API, beside its
+    # key, label, route and command group (bot/team_account.py matches them loosely).
+    summary_names: ClassVar[tuple[str, ...]] = ()
     # GET details_path says what the list doesn't (Luma's live sessionValid, Google Flow's cookie
     # expiry): the scheduler reads it every few hours per account and before a stage warning.
     reads_details: ClassVar[bool] = False
@@ -417,6 +427,11 @@ class UseapiService(ABC):
 
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
+
+    @property
+    def transport(self) -> Transport:
+        """The transport this service calls through (shared by every service of one bot)."""
+        return self._transport
 
     @abstractmethod
     def parse_form(self, values: Mapping[str, str]) -> Submission:

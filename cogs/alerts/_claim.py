@@ -41,7 +41,9 @@ def warning_view(service: str) -> discord.ui.View:
 async def redraw(bot: WardenBot, warning: PostedWarning) -> None:
     """Edit the warning's message to show it as it stands; raises DeliveryError."""
     account = await bot.store.get_account(warning.key.service, warning.key.account)
-    view = None if warning.resolved_at is not None else warning_view(warning.key.service)
+    # A team warning (the subscription, the token, slots) has no buttons: nobody fixes it from Discord.
+    open_account_warning = warning.resolved_at is None and not warning.key.is_team
+    view = warning_view(warning.key.service) if open_account_warning else None
     await alert_channel.edit(
         bot, warning.channel_id, warning.message_id, embed=followup_embed(warning, account), view=view
     )

@@ -28,6 +28,8 @@ from bot.expiry import Alert, next_wake
 from bot.followup import How, PostedWarning, Reminder, Resolution
 from bot.store import StoreError
 from bot.sync import Notice, SyncState, load_state
+from bot.team_account import TeamWarning
+from bot.team_watch import load_team_state
 from bot.useapi import AccountInfo
 from bot.watch import ExpiryWatch, PassReport
 from cogs import _alert_channel as alert_channel
@@ -40,6 +42,7 @@ from cogs.alerts._embeds import (
     sync_notice_embed,
     warning_embed,
 )
+from cogs.alerts._team import team_warning_embed
 from cogs.register import renew_view
 
 log = logging.getLogger(__name__)
@@ -67,6 +70,8 @@ class AlertsCog(commands.Cog):
             claim_timeout=bot.settings.claim_timeout,
             reminder_interval=bot.settings.reminder_interval,
             retention=bot.settings.retention,
+            team=bot.team,
+            send_team_warning=self._send_team_warning,
         )
         self.lease = self.watch.lease
         # After each pass of the lease holder: the live status board and the weekly digest.
@@ -91,6 +96,10 @@ class AlertsCog(commands.Cog):
             await self.lease.release()
         except (StoreError, ValueError) as exc:  # ValueError: the database is closed already
             log.warning("could not release the scheduler lease: %s", exc)
+
+    def services_switched(self) -> None:
+        """SERVICES=auto switched services: the watch syncs and warns about the new set."""
+        self.watch.services = self.bot.services
 
     def wake(self) -> None:
         """Run a pass now instead of at the next tick (settings changed, an account registered)."""
@@ -143,10 +152,19 @@ class AlertsCog(commands.Cog):
             return report
 
     async def run_pass(self) -> PassReport:
-        """One pass now; `last_report` is this pass's report once it has ended."""
+        """One pass now; `last_report` is this pass's report once it has ended. Under
+        SERVICES=auto, what the pass learnt may switch services on or off (and sync commands)."""
         report = await self.watch.run_pass()
         self.last_report = report
         if report.leader:
+            try:
+                wanted = await self.bot.team.wanted_services()
+                if wanted is not None:
+                    await self.bot.switch_services(wanted)
+            except StoreError:
+                raise
+            except Exception:  # Discord refusing the sync, or a bug: the pass itself went well
+                log.exception("could not switch services for SERVICES=auto; tried again at the next read")
             await self._after_pass()
         return report
 
@@ -170,6 +188,12 @@ class AlertsCog(commands.Cog):
         embed = warning_embed(alert, rechecked=rechecked)
         # The nonce makes a repeat of this very warning (see WarningKey.nonce) return the first post.
         message = await self.post(embed=embed, view=warning_view(alert.key.service), nonce=alert.key.nonce)
+        return Posted(message.id, message.channel.id, json.dumps(embed.to_dict()))
+
+    async def _send_team_warning(self, warning: TeamWarning) -> Posted:
+        embed = team_warning_embed(warning)
+        # No buttons: nobody can fix the team's account from Discord. The nonce is the episode's.
+        message = await self.post(embed=embed, ping=warning.pings, nonce=warning.key.nonce)
         return Posted(message.id, message.channel.id, json.dumps(embed.to_dict()))
 
     async def _edit_warning(self, warning: PostedWarning) -> None:
@@ -244,6 +268,8 @@ class AlertsCog(commands.Cog):
             last_error=report.error if report is not None else None,
             open_warnings=await store.posted_warnings(),
             faults=report.faults if report is not None else (),
+            team=await load_team_state(store),
+            auto_services=self.bot.settings.auto_services,
         )
         embed.add_field(name="Status board", value=await self.board.status(), inline=False)
         embed.add_field(name="Weekly digest", value=await self.digest.status(), inline=False)

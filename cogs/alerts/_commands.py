@@ -42,6 +42,10 @@ class AlertsCommands(
         super().__init__()
         offer_switched_on_services(self, bot)
 
+    def services_switched(self) -> None:
+        """SERVICES=auto switched services: offer the new set in the `service` choices."""
+        offer_switched_on_services(self, self.bot)
+
     async def _audit(
         self,
         interaction: discord.Interaction[WardenBot],

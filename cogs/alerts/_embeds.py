@@ -18,8 +18,10 @@ from bot.followup import How, PostedWarning, Reminder, Resolution
 from bot.models import AlertFailure, TrackedAccount, WarningKey
 from bot.services import REGISTRY, register_command
 from bot.sync import Notice, SyncState
+from bot.team_account import TeamState
 from bot.watch import PassFault
 from cogs._format import COLOUR_INFO, COLOUR_WARN, label, safe, when
+from cogs.alerts._team import team_fields, team_resolution_text, team_stage_text
 
 COLOUR_URGENT = discord.Colour.red()
 
@@ -136,6 +138,8 @@ def status_embed(
     last_error: str | None,
     open_warnings: Sequence[PostedWarning] = (),
     faults: Sequence[PassFault] = (),
+    team: TeamState | None = None,
+    auto_services: bool = False,
 ) -> discord.Embed:
     """`/alerts status`: channel, mention, stages, what is due and next (as many upcoming warnings
     as `plan` holds, then how many more), each service's last sync, and what went wrong."""
@@ -182,6 +186,7 @@ def status_embed(
                 line += f", next try {format_dt(state.next_at, 'R')}"
         sync_lines.append(line)
     embed.add_field(name="Last sync", value=_clip("\n".join(sync_lines) or "no service"), inline=False)
+    team_fields(embed, team, now=now, watched=list(sync_states), auto=auto_services)
 
     if standing_by:
         embed.add_field(
@@ -268,11 +273,12 @@ def followup_embed(warning: PostedWarning, account: TrackedAccount | None) -> di
     if warning.resolution is not None and warning.resolved_at is not None:
         embed.title = (RESOLVED_PREFIX + title)[:256]
         embed.colour = COLOUR_RESOLVED
-        embed.add_field(
-            name="Resolved",
-            value=f"{resolution_text(warning.resolution, account)} {format_dt(warning.resolved_at, 'R')}",
-            inline=False,
+        how = (
+            team_resolution_text(warning.key.stage)
+            if warning.key.is_team
+            else resolution_text(warning.resolution, account)
         )
+        embed.add_field(name="Resolved", value=f"{how} {format_dt(warning.resolved_at, 'R')}", inline=False)
         if (
             account is not None
             and account.expires_at
@@ -339,6 +345,8 @@ def open_warnings_text(warnings: Sequence[PostedWarning], *, limit: int = 10) ->
 
 
 def _stage_of(stage: str) -> str:
+    if stage.startswith("team:"):
+        return team_stage_text(stage)
     if stage == "gone":
         return "disappeared upstream"
     if stage.startswith("error:"):

@@ -65,19 +65,40 @@ class ServiceGroup(app_commands.Group):
 
 
 class RegisterCog(commands.Cog):
-    """The register commands of every switched-on service, and submits of forms opened earlier."""
+    """The register commands of every switched-on service, and submits of forms opened earlier.
+
+    A group exists for every service with a module; only the switched-on ones are in the command
+    tree. Under SERVICES=auto the bot switches services on and off as useapi.net's account
+    summary changes (`services_switched`), and syncs the tree when that changed it."""
 
     def __init__(self, bot: WardenBot) -> None:
         self.bot = bot
-        self.groups = [ServiceGroup(service) for service in bot.services.values()]
+        self.all_groups = {key: ServiceGroup(service) for key, service in bot.all_services.items()}
+        self.groups: list[ServiceGroup] = []
 
     async def cog_load(self) -> None:
-        for group in self.groups:
-            self.bot.tree.add_command(group)
+        self.services_switched()
 
     async def cog_unload(self) -> None:
         for group in self.groups:
-            self.bot.tree.remove_command(group.name)
+            self._remove(group)
+        self.groups = []
+
+    def services_switched(self) -> None:
+        """Put exactly the switched-on services' groups in the command tree."""
+        wanted = [self.all_groups[key] for key in self.bot.services if key in self.all_groups]
+        for group in self.groups:
+            if group not in wanted:
+                self._remove(group)
+        for group in wanted:
+            if group not in self.groups:
+                self.bot.tree.add_command(group)
+        self.groups = wanted
+
+    def _remove(self, group: ServiceGroup) -> None:
+        self.bot.tree.remove_command(group.name)
+        if self.bot.settings.guild_id:  # a synced tree holds its commands as the guild's copies
+            self.bot.tree.remove_command(group.name, guild=discord.Object(self.bot.settings.guild_id))
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[WardenBot]) -> None:

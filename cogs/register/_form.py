@@ -16,6 +16,7 @@ from typing import Any
 
 import discord
 from discord import ui
+from discord.utils import format_dt
 
 from bot.app import WardenBot
 from bot.delivery import DeliveryError
@@ -106,10 +107,36 @@ def build_register_modal(bot: WardenBot, service: UseapiService) -> RegisterModa
 
 
 async def open_register_modal(interaction: discord.Interaction[WardenBot], service: UseapiService) -> None:
-    """Open the modal for an approved member, refuse anyone else privately. Used by Renew too."""
+    """Open the modal for an approved member, refuse anyone else privately. Used by Renew too.
+    A service useapi.net retired takes no new registration: said before anyone pastes a secret."""
     if await refuse_unapproved(interaction, action="open_register", service=service.key):
         return
+    if await refuse_retired(interaction, service):
+        return
     await interaction.response.send_modal(build_register_modal(warden(interaction), service))
+
+
+async def refuse_retired(interaction: discord.Interaction[WardenBot], service: UseapiService) -> bool:
+    """Answer privately, and audit, when useapi.net retired `service` (bot/team_watch.py reads it
+    from useapi.net's answers); True when refused."""
+    bot = warden(interaction)
+    since = bot.team.retired_since(service.key)
+    if since is None:
+        return False
+    tracked = await bot.store.count_accounts(service.key)
+    await bot.store.audit(
+        now=bot.clock.now(), actor_id=interaction.user.id, action="register", service=service.key,
+        outcome="refused:retired",
+    )  # fmt: skip
+    kept = f" The {tracked} tracked {service.label} account(s) stay listed in `/accounts`." if tracked else ""
+    await reply(
+        interaction,
+        f"{service.label} is retired on useapi.net: its routes answer that it is gone (seen "
+        f"{format_dt(since, 'R')}) and the team's useapi.net account no longer lists it, so no new "
+        f"account can be registered. Nothing was sent.{kept} If useapi.net brings it back, the bot "
+        "takes registrations again by itself.",
+    )
+    return True
 
 
 async def submit_registration(
@@ -118,6 +145,8 @@ async def submit_registration(
     bot = warden(interaction)
     # Approval may have been revoked while the modal was open.
     if await refuse_unapproved(interaction, action="register", service=service.key):
+        return
+    if await refuse_retired(interaction, service):  # retired while the form was open
         return
     now = bot.clock.now()
     try:

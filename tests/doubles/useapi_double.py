@@ -39,6 +39,25 @@ Test controls:
   body; malformed -> 200 `{not json`; hang -> no answer until stop(); delay -> sleep first (then
   the fault, or the normal answer if no status/body). `clear_faults()`.
 - retire_ltx(status=404, body=None) / restore_ltx().
+
+The team's account, GET /v2/account (../shared/upstream/account/get-account.txt): the documented
+shape, `subscriptionIsActive`, `subscriptions`, `maxAccountsPerAPI`, `accounts` keyed by display
+names (SUMMARY_NAMES: "Luma API", "Runway AP" [sic] … as the 2025 page spells them; the 2026
+spellings are OPEN), `sub`; a wrong token: 401 {"error": "Unauthorized", "code": 401}.
+- By default `accounts` is `summary_accounts`, {"Luma API": {"total": 1, "active": 1}}: the team
+  has one Luma account, so SERVICES=auto (the shipped default) switches Luma on, as the old
+  default did, and a test's rig offers `/luma register` like before. It does not follow the Luma
+  list: tests that are not about the team account see no team warning.
+- `summary_from_state = True`: `accounts` counts what the doubles hold instead (each service with
+  an account, `error` = accounts with an error or a health other than OK, omitted when 0, as the
+  page omits zero counts; LTX is absent while retired), then `summary_accounts` on top (an API
+  without a module, an odd entry, or None to drop one).
+- `team` holds the other top-level fields (change them freely, e.g. maxAccountsPerAPI, or a
+  non-boolean subscriptionIsActive); `summary_body` replaces the whole answer (any JSON value,
+  or raw bytes/str) when set.
+- lapse_subscription() / restore_subscription(): subscriptionIsActive false, and every service
+  route answers 402 {"error": "Account has no subscription or subscription expired"}.
+- Faults: `inject("GET", "/v2/account", …)` as for any route (401, 402, 5xx, hang, malformed …).
 Recording: `requests` (Recorded: method, path, query, headers, json, raw_body, at),
 `requests_to(method, path_regex)`, `await wait_for(predicate, timeout)`.
 """
@@ -62,6 +81,24 @@ from .services import discover as discover_service_doubles
 
 UTC = dt.UTC
 SECURED = "…secured…"
+ACCOUNT_PATH = "/v2/account"
+NO_SUBSCRIPTION = {"error": "Account has no subscription or subscription expired"}
+# How GET /v2/account names each service's API, by the service's route prefix.
+SUMMARY_NAMES = {
+    "/v1/luma/": "Luma API",
+    "/v1/ltxstudio/": "LTX Studio API",
+    "/v1/google-flow/": "Google Flow API",
+    "/v1/google-vids/": "Google Vids API",
+    "/v1/gemini-notebook/": "Gemini Notebook API",
+    "/v1/dreamina/": "Dreamina API",
+    "/v1/flowmusic/": "Flow Music API",
+    "/v1/acemusic/": "ACE Music API",
+    "/v1/mureka/": "Mureka API",
+    "/v1/kling/": "Kling API",
+    "/v1/runwayml/": "Runway AP",
+    "/v2/pixverse/": "PixVerse API",
+    "/v1/minimax/": "MiniMax API",
+}
 
 
 def luma_time(when: dt.datetime) -> str:
@@ -146,6 +183,22 @@ class UseapiDouble:
         self._ltx_cookies: dict[str, LtxAccount] = {}  # lt_token value -> template account
         self._faults: list[_Fault] = []
         self._retired: tuple[int, Any] | None = None
+        # GET /v2/account (see the module docstring).
+        self.team: dict[str, Any] = {
+            "id": 12345,
+            "email": "team@example.com",
+            "created": "2025-07-25T03:02:28.676Z",
+            "name": "The Team",
+            "subscriptionIsActive": True,
+            "subscriptions": 1,
+            "maxAccountsPerAPI": 3,
+            "verified": "2025-07-25T03:02:53.252Z",
+            "sub": "261101",
+        }
+        self.summary_accounts: dict[str, Any] = {"Luma API": {"total": 1, "active": 1}}
+        self.summary_from_state = False
+        self.summary_body: Any = None
+        self._lapsed = False
         self._stopping = asyncio.Event()
         self._recorder = Recorder()
         self.requests = self._recorder.requests
@@ -299,6 +352,49 @@ class UseapiDouble:
         """A valid JSON object of about `nbytes` bytes, for "oversized body" faults."""
         return json.dumps({"padding": "x" * nbytes}).encode()
 
+    def lapse_subscription(self) -> None:
+        self._lapsed = True
+        self.team["subscriptionIsActive"] = False
+
+    def restore_subscription(self) -> None:
+        self._lapsed = False
+        self.team["subscriptionIsActive"] = True
+
+    def summary_counts(self) -> dict[str, dict[str, int]]:
+        """What the doubles hold, as GET /v2/account counts it (zero counts omitted)."""
+        held: list[tuple[str, list[Any]]] = [("/v1/luma/", list(self.luma_accounts.values()))]
+        if self._retired is None:
+            held.append(("/v1/ltxstudio/", list(self.ltx_accounts.values())))
+        for double in self.service_doubles:
+            held.append((double.prefix, list(getattr(double, "accounts", {}).values())))
+        counts: dict[str, dict[str, int]] = {}
+        for prefix, accounts in held:
+            if not accounts:
+                continue
+            broken = sum(
+                1
+                for a in accounts
+                if getattr(a, "error", None) or getattr(a, "health", "OK") not in ("OK", None)
+            )
+            entry = {"total": len(accounts), "active": len(accounts) - broken}
+            if broken:
+                entry["error"] = broken
+            counts[SUMMARY_NAMES.get(prefix, prefix)] = entry
+        return counts
+
+    def _account_summary(self, rec: Recorded) -> web.StreamResponse:
+        if rec.headers.get("Authorization") != f"Bearer {self.token}":
+            return json_response({"error": "Unauthorized", "code": 401}, 401)
+        if self.summary_body is not None:
+            return _raw_or_json(self.summary_body, 200)
+        accounts: dict[str, Any] = dict(self.summary_counts()) if self.summary_from_state else {}
+        for name, entry in self.summary_accounts.items():
+            if entry is None:
+                accounts.pop(name, None)
+            else:
+                accounts[name] = entry
+        return json_response({**self.team, "accounts": accounts})
+
     def retire_ltx(self, status: int = 404, body: Any = None) -> None:
         self._retired = (status, body)
 
@@ -335,6 +431,10 @@ class UseapiDouble:
 
     def _answer(self, rec: Recorded) -> web.StreamResponse:
         """What useapi.net answers `rec`, faults aside."""
+        if rec.path == ACCOUNT_PATH and rec.method == "GET":
+            return self._account_summary(rec)
+        if self._lapsed and rec.headers.get("Authorization") == f"Bearer {self.token}":
+            return json_response(NO_SUBSCRIPTION, 402)
         ltx = rec.path.startswith("/v1/ltxstudio/")
         if ltx and self._retired is not None:
             status, body = self._retired
