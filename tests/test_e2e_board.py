@@ -92,7 +92,7 @@ async def test_the_board_is_one_v2_message_edited_in_place_at_most_once_a_minute
     assert shown.index(EMAIL) < shown.index(OTHER)  # the next deadlines, soonest first
     assert f"<t:{int(expires.timestamp())}:R>" in shown
     assert f"{EMAIL} · expires within 24h · since <t:" in shown and "nobody on it yet" in shown
-    assert "useapi.net subscription: active" in shown  # the double's GET /v2/account
+    assert "useapi.net subscription: **active**" in shown  # the double's GET /v2/account
     assert f"Last successful sync with useapi.net: <t:{int(START.timestamp())}:R>" in shown
     assert message["components"][0]["accent_color"] == 0xE74C3C  # red: a warning is open
 

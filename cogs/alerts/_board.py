@@ -117,9 +117,9 @@ def _header(board: Board) -> str:
     if sub.state == boards.UNKNOWN:
         subscription = "unknown (not read yet)"
     else:
+        # No "checked at": every read (one a sync interval, and one at each start) would be an
+        # edit; the last-sync line below says how fresh the board is.
         subscription = f"**{safe(sub.state, 60)}**" + (f" · {safe(sub.detail, 150)}" if sub.detail else "")
-        if sub.checked_at is not None:
-            subscription += f" · checked {format_dt(sub.checked_at, 'R')}"
     if board.last_sync is not None:
         synced = f"{format_dt(board.last_sync, 'R')}"
         if board.never_synced:
