@@ -295,16 +295,18 @@ async def test_the_live_read_and_its_596() -> None:
         double.sign_out("gone@example.com")
         double.set_account("checking@example.com")
         double.sign_out("checking@example.com", final=False)
-        live = await notebook.account_details(EMAIL)
+        live = await notebook.read_details(EMAIL)
         assert live.session_valid is True and [c.key for c in live.credits] == ["5h", "weekly"]
-        gone = await notebook.account_details("gone@example.com")
-        assert gone.session_valid is False  # "needs to be reconnected"
+        assert live.call_refusal is None
+        # "needs to be reconnected": the session is broken (issue 21: the general 596 reading).
+        gone = await notebook.read_details("gone@example.com")
+        assert gone.call_refusal == Failure.SESSION_BROKEN.value
         with pytest.raises(UseapiError) as caught:
-            await notebook.account_details("checking@example.com")
+            await notebook.read_details("checking@example.com")
         assert caught.value.status == 596
         # A bare 596 (no words): Notebook's skill says it means "reconnect the account".
         ua.inject("GET", "/v1/gemini-notebook/accounts/.*", status=596, body={"code": 596})
-        assert (await notebook.account_details(EMAIL)).session_valid is False
+        assert (await notebook.read_details(EMAIL)).call_refusal == Failure.SESSION_BROKEN.value
 
 
 async def test_delete_is_204_and_an_unknown_account_404() -> None:

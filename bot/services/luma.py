@@ -2,6 +2,12 @@
 
 Pages: ../shared/upstream/luma-post-accounts.txt, luma/get-luma-accounts*.txt (NOTES.md).
 The expiry to warn about is `luma_session_expires`; an empty list is a 404 with an empty body.
+
+Credits (`credit_source` DETAILS): `credits: {usage, limit}` of GET /accounts/{email} (live,
+read every DETAILS_INTERVAL for `sessionValid` anyway) and of the POST answer (shown in the
+registration answer); the list has none. One figure, "credits": what is left is `limit - usage`
+of `limit` (both read as Luma credits; `null` when Luma could not say: unknown, the stored
+figure stays). No reset date is given. `credits_usage`/`credits_limit` keep the raw pair.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.cookies import CookieError, check_cookie_value, clean_paste, parse_cookie_pairs
-from bot.useapi.base import AccountInfo, EmptyList, UseapiService
+from bot.useapi.base import AccountInfo, Credit, CreditFigure, CreditSource, EmptyList, UseapiService
 from bot.useapi.forms import FormField, Submission
 from bot.useapi.parsing import (
     FieldError,
@@ -73,6 +79,8 @@ class LumaService(UseapiService):
     details_path = "/v1/luma/accounts/{account}"
     delete_path = "/v1/luma/accounts/{account}"
     reads_details = True  # sessionValid: a session can be revoked long before it expires
+    credit_source = CreditSource.DETAILS
+    credit_figures = (CreditFigure("credits", "credits", "credits", has_limit=True),)
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:
         session = parse_luma_session(values.get("cookie", ""))
@@ -87,6 +95,12 @@ class LumaService(UseapiService):
             usage = optional_number(credits, "usage")
             limit = optional_number(credits, "limit")
         account = optional_str(obj, "account", limit=320) or optional_str(obj, "email", limit=320) or key
+        left = max(0.0, limit - usage) if limit is not None and usage is not None else None
+        figures = (
+            (Credit("credits", "credits", "credits", remaining=left, limit=limit),)
+            if left is not None or limit is not None
+            else ()
+        )
         return AccountInfo(
             service=self.key,
             account=(account or "")[:320],
@@ -94,6 +108,7 @@ class LumaService(UseapiService):
             concurrency=optional_int(obj, "concurrency"),
             credits_usage=usage,
             credits_limit=limit,
+            credits=figures,
             error=optional_str(obj, "error"),
             created=optional_bool(obj, "created"),
             session_valid=optional_bool(obj, "sessionValid"),

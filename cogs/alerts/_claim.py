@@ -16,6 +16,7 @@ import discord
 from discord.utils import format_dt
 
 from bot.delivery import DeliveryError
+from bot.expiry import CREDIT_PREFIX
 from bot.followup import PostedWarning
 from cogs import _alert_channel as alert_channel
 from cogs._format import label, safe
@@ -30,10 +31,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def warning_view(service: str) -> discord.ui.View:
-    """Renew and I'm on it, under a warning."""
+def warning_view(service: str, *, renew: bool = True) -> discord.ui.View:
+    """Renew and I'm on it, under a warning (a credit warning has nothing to renew: I'm on it only)."""
     view = discord.ui.View(timeout=None)
-    view.add_item(RenewButton(service))
+    if renew:
+        view.add_item(RenewButton(service))
     view.add_item(ClaimButton(service))
     return view
 
@@ -41,7 +43,8 @@ def warning_view(service: str) -> discord.ui.View:
 async def redraw(bot: WardenBot, warning: PostedWarning) -> None:
     """Edit the warning's message to show it as it stands; raises DeliveryError."""
     account = await bot.store.get_account(warning.key.service, warning.key.account)
-    view = None if warning.resolved_at is not None else warning_view(warning.key.service)
+    renew = not warning.key.stage.startswith(CREDIT_PREFIX)
+    view = None if warning.resolved_at is not None else warning_view(warning.key.service, renew=renew)
     await alert_channel.edit(
         bot, warning.channel_id, warning.message_id, embed=followup_embed(warning, account), view=view
     )

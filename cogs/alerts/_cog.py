@@ -24,7 +24,7 @@ from bot import settings
 from bot.app import WardenBot
 from bot.delivery import Posted
 from bot.events import ON_ACCOUNT_REGISTERED, ON_ACCOUNT_REMOVED
-from bot.expiry import Alert, next_wake
+from bot.expiry import Alert, Kind, next_wake
 from bot.followup import How, PostedWarning, Reminder, Resolution
 from bot.store import StoreError
 from bot.sync import Notice, SyncState, load_state
@@ -147,7 +147,8 @@ class AlertsCog(commands.Cog):
     async def _send_warning(self, alert: Alert, rechecked: bool) -> Posted:
         embed = warning_embed(alert, rechecked=rechecked)
         # The nonce makes a repeat of this very warning (see WarningKey.nonce) return the first post.
-        message = await self.post(embed=embed, view=warning_view(alert.key.service), nonce=alert.key.nonce)
+        view = warning_view(alert.key.service, renew=alert.kind is not Kind.CREDIT)
+        message = await self.post(embed=embed, view=view, nonce=alert.key.nonce)
         return Posted(message.id, message.channel.id, json.dumps(embed.to_dict()))
 
     async def _edit_warning(self, warning: PostedWarning) -> None:
@@ -222,4 +223,5 @@ class AlertsCog(commands.Cog):
             last_error=report.error if report is not None else None,
             open_warnings=await store.posted_warnings(),
             faults=report.faults if report is not None else (),
+            credit_thresholds=await self.watch.credit_thresholds(),
         )

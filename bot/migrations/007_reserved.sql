@@ -1,0 +1,3 @@
+-- Placeholder (issue 21, branch p21b): migration numbers 007 and 008 are reserved for work on
+-- other branches, and 009 is this branch's (credits). Migrations must be numbered without gaps,
+-- so this empty step holds the number until the real 007 is merged; delete this file then.

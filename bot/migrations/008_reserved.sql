@@ -1,0 +1,2 @@
+-- Placeholder (issue 21, branch p21b): see 007_reserved.sql. Delete this file when the real
+-- 008 is merged.
