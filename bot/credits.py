@@ -2,7 +2,8 @@
 when an account's figure crosses one. Pure: the alerts commands parse with it, the scheduler's
 credit step (bot/watch.py) judges with it, and bot/tables/credits.py applies what it decided.
 
-What an admin types, after the service (one or more entries, separated by commas):
+What an admin types, after the service (one or more entries, separated by commas or semicolons;
+a comma inside a number groups thousands):
 - `100`: warn when the service's main figure (its first `CreditFigure`: "credits" for most)
   falls below 100, in the figure's own unit (credits, points, seconds, %); `1,000`, `2.5` and a
   trailing unit (`100 credits`, `3600 seconds`) are read too;
@@ -58,11 +59,21 @@ __all__ = [
 MAX_AMOUNT = 1e12  # no service counts past this; a longer number is a typo
 MAX_INPUT = 200
 OFF_WORDS = frozenset({"off", "none"})
+# Entries are separated by ";" or ",", except a comma grouping thousands ("1,000").
+_ENTRY_SEPARATOR = re.compile(r";|(?<!\d),|,(?!\d{3}(?!\d))")
 _AMOUNT = re.compile(r"(?P<num>(?:\d{1,3}(?:[,_]\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?P<pct>%)?")
 
 
 class ThresholdError(ValueError):
-    """What was typed is not a threshold; the message says what was wrong and what works."""
+    """What was typed is not a threshold; the message says what was wrong and what works. What
+    the admin typed appears in it only as a short code span (`_shown`), safe to post as is."""
+
+
+def _shown(typed: str) -> str:
+    """A piece of what was typed, quoted for a sentence: a code span that can't be broken out of
+    (no backticks), printable characters only, at most 30 of them."""
+    cleaned = "".join(ch for ch in typed if ch.isprintable() and ch != "`")[:30]
+    return f"`{cleaned}`" if cleaned.strip() else "that"
 
 
 @dataclass(frozen=True)
@@ -138,7 +149,11 @@ def _known_figures(figures: Sequence[CreditFigure], stored: Mapping[str, bool]) 
 def describe_figures(figures: Sequence[CreditFigure], stored: Mapping[str, bool] | None = None) -> str:
     """The figures a service reports, for a sentence: "`5h` (5-hour window, %), `weekly` …"."""
     known = _known_figures(figures, stored or {})
-    return ", ".join(f"`{k.key}` ({k.label}, {k.unit or 'its own unit'})" for k in known.values())
+    said = []
+    for k in known.values():
+        unit = k.unit or "its own unit"
+        said.append(f"`{k.key}` ({k.label})" if k.label == unit else f"`{k.key}` ({k.label}, {unit})")
+    return ", ".join(said)
 
 
 def _example(figure: _Known) -> str:
@@ -154,7 +169,7 @@ def _amount(raw: str, rest: Sequence[str], figure: _Known, service: str) -> Thre
     match = _AMOUNT.fullmatch(raw)
     if match is None:
         raise ThresholdError(
-            f"`{raw[:30]}` is not a number. Give one such as `100`, `1,000` or `10%` "
+            f"{_shown(raw)} is not a number. Give one such as `100`, `1,000` or `10%` "
             f"(for {figure.label}: `{figure.key} {_example(figure)}`)."
         )
     value = float(match.group("num").replace(",", "").replace("_", ""))
@@ -163,18 +178,18 @@ def _amount(raw: str, rest: Sequence[str], figure: _Known, service: str) -> Thre
         if len(rest) > 1 or figure.unit is None or rest[0] not in _unit_words(figure.unit) or percent:
             unit = f"in {figure.unit}" if figure.unit else "in its own unit"
             raise ThresholdError(
-                f"`{' '.join(rest)[:30]}` after the number is not understood: {service}'s "
+                f"{_shown(' '.join(rest))} after the number is not understood: {service}'s "
                 f"{figure.label} counts {unit}. Write the number alone, for example `{figure.key} 100`."
             )
     if not math.isfinite(value) or value > MAX_AMOUNT:
-        raise ThresholdError(f"`{raw[:30]}` is too large for a threshold.")
+        raise ThresholdError(f"{_shown(raw)} is too large for a threshold.")
     if value <= 0:
         raise ThresholdError(
             "A threshold of 0 never warns (nothing falls below 0): give a positive number, "
             f"or `{figure.key} off` to switch it off."
         )
     if percent and value > 100:
-        raise ThresholdError(f"`{raw[:30]}` is more than 100%: give a percent from 1 to 100.")
+        raise ThresholdError(f"{_shown(raw)} is more than 100%: give a percent from 1 to 100.")
     if percent and not figure.has_limit:
         unit = figure.unit or "its own unit"
         raise ThresholdError(
@@ -209,7 +224,7 @@ def parse_edit(
     if len(cleaned) > MAX_INPUT:
         raise ThresholdError(f"That is {len(cleaned)} characters; a threshold is a few words, such as `100`.")
     lowered = re.sub(r"\s*%", "%", re.sub(r"[=:]", " ", cleaned.lower()))
-    entries = [entry.split() for entry in re.split(r"[,;]", lowered)]
+    entries = [entry.split() for entry in _ENTRY_SEPARATOR.split(lowered)]
     if any(not entry for entry in entries):
         raise ThresholdError(
             "There is an empty entry between commas: write one threshold per entry, such as `5h 10%, weekly 20%`."
@@ -220,7 +235,7 @@ def parse_edit(
     for tokens in entries:
         if len(tokens) > 3:
             raise ThresholdError(
-                f"`{' '.join(tokens)[:40]}` has too many words: write a figure and a threshold, such "
+                f"{_shown(' '.join(tokens))} has too many words: write a figure and a threshold, such "
                 f"as `{main.key} {_example(main)}`, and separate several with commas."
             )
         if _AMOUNT.fullmatch(tokens[0]):
@@ -234,7 +249,7 @@ def parse_edit(
             found = known.get(tokens[0])
             if found is None:
                 raise ThresholdError(
-                    f"{service} has no figure called `{tokens[0][:30]}`. Its figures: "
+                    f"{service} has no figure called {_shown(tokens[0])}. Its figures: "
                     f"{describe_figures(figures, stored)}. For example `{main.key} {_example(main)}`."
                 )
             figure, rest = found, tokens[1:]

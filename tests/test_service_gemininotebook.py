@@ -420,7 +420,9 @@ async def test_a_live_read_answering_596_warns_once(tmp_path: Path, monkeypatch:
             clock(rig).advance(DETAILS_INTERVAL + timedelta(minutes=1))
             await run_pass(rig)
         (warning,) = warnings(rig)
-        assert "no longer valid" in str(warning["embeds"][0])
+        # Issue 21: a final 596 is the general "session broken" reason (it was "no longer valid").
+        assert "the account's session is broken on useapi.net: register it again" in str(warning["embeds"][0])
+        assert renew_buttons(warning) == ["warden:renew:gemininotebook"]
 
 
 async def test_the_sweep_catches_a_leaked_cookie_value(tmp_path: Path) -> None:

@@ -459,7 +459,11 @@ async def test_the_list_and_the_live_read_carry_each_signal() -> None:
         assert {c.key: c.limit for c in live.credits} == {"video": 10000, "image": 1000, "music": 300}
         # A final 596 ("Re-add it"): the session is broken (issue 21: the general 596 reading).
         gone = await vids.read_details("out@example.com")
-        assert (gone.account, gone.call_refusal, gone.expires_at) == ("out@example.com", "session_broken", None)
+        assert (gone.account, gone.call_refusal, gone.expires_at) == (
+            "out@example.com",
+            "session_broken",
+            None,
+        )
         # A 596 while useapi.net re-checks: a failed read, nothing changes.
         with pytest.raises(UseapiError) as caught:
             await vids.read_details("checking@example.com")

@@ -223,7 +223,8 @@ class AlertsCommands(
             main = known.credit_figures[0]
             await reply(
                 interaction,
-                f"❌ {safe(str(exc), 600)}\nExample: `{main.key} {'10%' if main.has_limit else '100'}`, "
+                # The sentence quotes what was typed only as a safe code span (bot.credits._shown).
+                f"❌ {str(exc)[:600]}\nExample: `{main.key} {'10%' if main.has_limit else '100'}`, "
                 f"or `off`. Nothing was changed.",
             )
             return
@@ -232,14 +233,16 @@ class AlertsCommands(
         await settings.CREDIT_THRESHOLDS.set(store, encode_thresholds(updated), service.value)
         await self._audit(interaction, "alerts_credits", service.value, "ok" if updated else "off")
         self.alerts.wake()  # the next pass judges every account against the new thresholds
-        units = {f.key: f.unit for f in known.credit_figures}
+        figures = {f.key: f for f in known.credit_figures}
         if updated:
             text = ", ".join(
-                f"{t.key} below {t.text(None if t.percent else units.get(t.key))}" for t in updated.values()
+                f"{figures[t.key].label if t.key in figures else t.key} below "
+                f"{t.text(None if t.percent or t.key not in figures else figures[t.key].unit)}"
+                for t in updated.values()
             )
             said = (
-                f"✅ {service.name}: a warning when an account's {text}, once per crossing; it "
-                f"resolves when the figure is above the threshold again."
+                f"✅ {service.name} credit warnings: {text}. Each crossing is said once, and resolved "
+                "when the figure is back above its threshold."
             )
         else:
             said = f"✅ {service.name}: no credit warnings (the default)."

@@ -30,6 +30,12 @@ def _noun(service: str) -> str:
     return known.expiry_noun if known else "session"
 
 
+def _group(service: str) -> str:
+    """The service's command group (`/notebook register` for gemininotebook)."""
+    known = REGISTRY.get(service)
+    return known.command_group if known else service
+
+
 def _renewed_by(acc: TrackedAccount) -> str:
     if acc.registered_by and acc.registered_at:
         return f"<@{acc.registered_by}> {format_dt(acc.registered_at, 'R')}"
@@ -115,7 +121,7 @@ def warning_embed(alert: Alert, *, rechecked: bool = True, test: bool = False) -
             value="useapi.net could not be re-checked just now; this is the last known expiry.",
             inline=False,
         )
-    command = f"/{acc.service} register"
+    command = f"/{_group(acc.service)} register"
     embed.set_footer(text=f"Renew with the button below or {command}." + (" This is a test." if test else ""))
     return embed
 
@@ -368,7 +374,7 @@ def reminder_embed(reminder: Reminder) -> discord.Embed:
     if acc.expires_at:
         embed.add_field(name="Expires", value=when(acc.expires_at), inline=False)
     embed.set_footer(
-        text=f"Renew with the button below or /{acc.service} register; or press I'm on it on the warning."
+        text=f"Renew with the button below or /{_group(acc.service)} register; or press I'm on it on the warning."
     )
     return embed
 
