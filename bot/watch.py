@@ -502,11 +502,10 @@ class ExpiryWatch:
         now = self.clock.now()
         try:
             thresholds = await self.credit_thresholds()
+            watched = list(self.services)
             figures = await self.store.credit_candidates(
-                list(self.services), [(s, t) for s, found in thresholds.items() for t in found.values()]
+                watched, [(s, t) for s, found in thresholds.items() for t in found.values()], now=now
             )
-            if not figures:
-                return [], None
             changes = judge_credits(figures, thresholds, now)
             if await self.store.apply_credit_changes(changes):
                 self._follow_up_now = True  # their messages are edited in this pass
@@ -517,6 +516,9 @@ class ExpiryWatch:
                     figure.service, figure.account, figure.key, cleared.how.value,
                 )  # fmt: skip
             accounts = await self.store.accounts_of((f.service, f.account) for f in changes.due)
+            resets = [
+                r for r in (changes.next_reset, await self.store.soonest_credit_reset(watched, now=now)) if r
+            ]
         except StoreError:
             raise
         except Exception as exc:  # a bug here stops no other warning
@@ -539,7 +541,7 @@ class ExpiryWatch:
                     threshold=threshold.text(figure.unit),
                 )
             )
-        return alerts, changes.next_reset
+        return alerts, min(resets) if resets else None
 
     async def _send_alerts(
         self, alerts: tuple[Alert, ...], report: PassReport, rechecked: dict[str, bool]

@@ -162,37 +162,37 @@ async def test_the_credit_step_records_crossings_and_resolves_their_warnings(sto
     await listed(store, AccountInfo("luma", EMAIL, credits=(credit(remaining=50),)))
     thresholds = {"luma": {"credits": Threshold("credits", 100)}}
     pairs = [("luma", Threshold("credits", 100))]
-    (candidate,) = await store.credit_candidates(["luma"], pairs)
+    (candidate,) = await store.credit_candidates(["luma"], pairs, now=NOW)
     changes = judge_credits([candidate], thresholds, NOW)
     assert await store.apply_credit_changes(changes) == 0
-    (crossed,) = await store.credit_candidates(["luma"], pairs)
+    (crossed,) = await store.credit_candidates(["luma"], pairs, now=NOW)
     assert crossed.low_since == int(NOW.timestamp()) and crossed.low_remaining == 50 and not crossed.recorded
     key = WarningKey("luma", EMAIL, crossed.low_since, "credit:credits")
     await store.record_alert_sent(key, now=NOW, message_id=99, channel_id=1, embed="{}")
-    (recorded,) = await store.credit_candidates(["luma"], pairs)
-    assert recorded.recorded
+    assert await store.credit_candidates(["luma"], pairs, now=NOW) == []  # warned, still low: no row read
     # Topped up: the step clears the crossing and resolves the warning, in one transaction.
     await detailed(store, AccountInfo("luma", EMAIL, credits=(credit(remaining=800),)), at=NOW + H)
-    (topped,) = await store.credit_candidates(["luma"], pairs)
+    (topped,) = await store.credit_candidates(["luma"], pairs, now=NOW)
     changes = judge_credits([topped], thresholds, NOW + H)
     assert await store.apply_credit_changes(changes) == 1
     (warning,) = await store.posted_warnings(open_only=False)
     assert warning.resolution is not None and warning.resolution.how is How.TOPPED_UP
-    assert await store.credit_candidates(["luma"], pairs) == []  # above, not crossed: nothing to do
+    assert await store.credit_candidates(["luma"], pairs, now=NOW) == []  # above, not crossed: nothing to do
     # A gone account's figures wait for its return; a switched-off service's are not looked at.
     await listed(store, AccountInfo("luma", "b@example.com", credits=(credit(remaining=1),)), at=NOW + 2 * H)
-    assert [c.account for c in await store.credit_candidates(["luma"], pairs)] == ["b@example.com"]
-    assert await store.credit_candidates(["kling"], pairs) == []
+    assert [c.account for c in await store.credit_candidates(["luma"], pairs, now=NOW)] == ["b@example.com"]
+    assert await store.credit_candidates(["kling"], pairs, now=NOW) == []
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(
         st.tuples(
             st.sampled_from(["credits", "5h"]),
             st.one_of(st.none(), st.floats(min_value=0, max_value=2000)),
             st.one_of(st.none(), st.floats(min_value=1, max_value=2000)),
-            st.booleans(),
+            st.sampled_from([None, "past", "future"]),  # resets_at
+            st.sampled_from(["fresh", "crossed", "warned"]),
         ),
         min_size=1,
         max_size=12,
@@ -200,34 +200,59 @@ async def test_the_credit_step_records_crossings_and_resolves_their_warnings(sto
     st.floats(min_value=0.5, max_value=1500),
     st.booleans(),
 )
-async def test_the_sql_selection_holds_every_figure_the_pure_judge_finds_low(
+async def test_the_sql_selection_decides_as_the_pure_judge_does(
     tmp_path_factory: object,
-    rows: list[tuple[str, float | None, float | None, bool]],
+    rows: list[tuple[str, float | None, float | None, str | None, str]],
     amount: float,
     percent: bool,
 ) -> None:
-    """`credit_candidates` pre-selects in SQL; it must never leave out a figure `is_low` finds."""
+    """`credit_candidates` selects in SQL what the credit step must act on; judging only those
+    decides exactly what judging every stored figure decides (`is_low` in SQL agrees)."""
     path = tmp_path_factory.mktemp("sel") / "db.sqlite3"  # type: ignore[attr-defined]
     store = await Store.open(path)
+    crossed_at = int((NOW - H).timestamp())
     try:
+        warned: set[str] = set()
         infos = []
-        for n, (key, remaining, allowance, resets_past) in enumerate(rows):
-            resets = NOW - H if resets_past else NOW + H
-            infos.append(
-                AccountInfo(
-                    "luma",
-                    f"a{n}@x.com",
-                    credits=(credit(key, remaining, limit=allowance, resets_at=resets),),
+        for n, (key, remaining, allowance, resets, _) in enumerate(rows):
+            resets_at = {None: None, "past": NOW - H, "future": NOW + H}[resets]
+            figure = credit(key, remaining, limit=allowance, resets_at=resets_at)
+            infos.append(AccountInfo("luma", f"a{n}@x.com", credits=(figure,)))
+        await listed(store, *infos)  # one list: every account present
+        for n, (key, remaining, allowance, _, state) in enumerate(rows):
+            account = f"a{n}@x.com"
+            if state != "fresh" and (remaining is not None or allowance is not None):
+                await store.db.execute(
+                    "UPDATE account_credits SET low_since = ?, low_remaining = ? WHERE account = ?",
+                    (crossed_at, remaining, account),
                 )
-            )
-        await listed(store, *infos)
+                await store.db.commit()
+                if state == "warned":
+                    warned.add(account)
+                    key_ = WarningKey("luma", account, crossed_at, f"credit:{key}")
+                    await store.record_alert_sent(key_, now=NOW, message_id=n + 1, channel_id=1)
         threshold = Threshold("credits", min(amount, 100) if percent else amount, percent)
-        found = await store.credit_candidates(["luma"], [("luma", threshold)])
-        everything = await store.credits_of((i.service, i.account) for i in infos)
-        judged = judge_credits(
-            [f for fs in everything.values() for f in fs], {"luma": {"credits": threshold}}, NOW
+        thresholds = {"luma": {"credits": threshold}}
+        selected = judge_credits(
+            await store.credit_candidates(["luma"], [("luma", threshold)], now=NOW), thresholds, NOW
         )
-        assert {(f.account, f.key) for f in judged.crossed} <= {(f.account, f.key) for f in found}
+        stored = await store.credits_of([("luma", f"a{n}@x.com") for n in range(len(rows))])
+        everything = [f._replace(recorded=f.account in warned) for fs in stored.values() for f in fs]
+        full = judge_credits(everything, thresholds, NOW)
+
+        def ids(figures: object) -> set[tuple[str, str]]:
+            return {(f.account, f.key) for f in figures}  # type: ignore[attr-defined]
+
+        assert ids(selected.crossed) == ids(full.crossed)
+        assert ids(selected.due) == ids(full.due)
+        assert {(c.figure.account, c.how) for c in selected.cleared} == {
+            (c.figure.account, c.how) for c in full.cleared
+        }
+        soonest = await store.soonest_credit_reset(["luma"], now=NOW)
+        lows = [
+            f.resets_at for f in everything if f.low_since is not None and f.resets_at and f.resets_at > NOW
+        ]
+        assert soonest == (min(lows) if lows else None)
     finally:
         await store.close()
 

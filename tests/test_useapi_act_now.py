@@ -15,6 +15,8 @@ import respx
 from bot.services import REGISTRY
 from bot.services.dreamina import DreaminaService
 from bot.services.luma import LumaService
+from bot.store import Store
+from bot.sync import MAX_RETRY_AFTER, SyncState, advance, sync_service
 from bot.useapi import Failure, Transport, UseapiError, UseapiService
 from bot.useapi.errors import OUT_OF_CREDITS_REASON, SESSION_BROKEN_REASON, retry_time_text, session_broken
 
@@ -195,3 +197,21 @@ async def test_dreaminas_reworded_answers_keep_the_act_now_meaning(http: httpx.A
 def test_the_reasons_are_the_issues_sentences() -> None:
     assert SESSION_BROKEN_REASON == "the account's session is broken on useapi.net: register it again"
     assert OUT_OF_CREDITS_REASON == "the account is out of credits upstream"
+
+
+@respx.mock
+async def test_a_list_answered_429_with_retry_at_is_read_again_no_sooner(
+    http: httpx.AsyncClient, store: Store
+) -> None:
+    """The scheduler backs off until useapi.net's retryAt (bot.sync.backoff, capped at 6 h)."""
+    back = datetime.now(UTC) + timedelta(hours=2)
+    respx.get(f"{BASE}/v1/luma/accounts").respond(429, json={"error": "Busy", "retryAt": back.isoformat()})
+    now = datetime.now(UTC)
+    result = await sync_service(service(http, "luma"), store, now)
+    assert not result.ok and result.failure == Failure.RATE_LIMITED.value
+    state = advance(SyncState(), result, timedelta(minutes=15))
+    assert state.next_at is not None and abs((state.next_at - back).total_seconds()) < 5
+    far = datetime.now(UTC) + timedelta(days=20)  # a monthly allowance's reset: never days of silence
+    respx.get(f"{BASE}/v1/luma/accounts").respond(429, json={"retryAt": far.isoformat()})
+    result = await sync_service(service(http, "luma"), store, now)
+    assert advance(SyncState(), result, timedelta(minutes=15)).next_at == now + MAX_RETRY_AFTER

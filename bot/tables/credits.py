@@ -9,10 +9,11 @@ scheduler's credit step, and applies what that step decided (bot.credits).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 import aiosqlite
 
-from bot.clock import from_epoch
+from bot.clock import from_epoch, to_epoch
 from bot.credits import CREDIT_PREFIX, CreditChanges, Threshold
 from bot.models import CreditWrite, StoredCredit
 from bot.tables.base import Database
@@ -96,17 +97,25 @@ class CreditsTable(Database):
         return {str(r[0]): bool(r[1]) for r in rows}
 
     async def credit_candidates(
-        self, services: Sequence[str], thresholds: Iterable[tuple[str, Threshold]]
+        self, services: Sequence[str], thresholds: Iterable[tuple[str, Threshold]], *, now: datetime
     ) -> list[StoredCredit]:
-        """What the scheduler's credit step looks at (bot.credits.judge_credits decides): the
-        figures of present accounts of `services` that are below a threshold by their stored
-        numbers, and those crossed before (to re-arm or resolve them), each with whether its
-        warning is recorded. Every other figure is above its threshold or has none: nothing to do."""
+        """What the scheduler's credit step must act on (bot.credits.judge_credits decides), each
+        figure of a present account of `services` with whether its warning is recorded:
+        - below its threshold now and not crossed yet (a new crossing);
+        - crossed before, and no longer below it, or its warning not recorded yet.
+        A figure crossed before, still below and warned about needs nothing, and one above its
+        threshold and not crossed neither: neither is read (the steady pass reads no row). "Below"
+        is `bot.credits.is_low` in SQL; tests/test_credits_store.py proves the two agree."""
         if not services:
             return []
         limits = [(service, t.key, t.amount, int(t.percent)) for service, t in thresholds]
         service_values = ", ".join("(?)" for _ in services)
         limit_values = ", ".join("(?, ?, ?, ?)" for _ in limits) or "(NULL, NULL, NULL, NULL)"
+        stamp = to_epoch(now)
+        low = (
+            "(c.remaining IS NOT NULL AND (c.resets_at IS NULL OR c.resets_at > ?) AND COALESCE(c.remaining < "
+            "CASE WHEN t.percent THEN t.amount * c.allowance / 100.0 ELSE t.amount END, 0))"
+        )
         rows = await self.db.execute_fetchall(
             f"""
             WITH watched (service) AS (VALUES {service_values}),
@@ -116,14 +125,32 @@ class CreditsTable(Database):
             JOIN watched s ON s.service = c.service
             JOIN accounts a ON a.service = c.service AND a.account = c.account AND a.gone_at IS NULL
             LEFT JOIN limits t ON t.service = c.service AND t.key = c.key
-            WHERE c.low_since IS NOT NULL
-               OR (c.remaining IS NOT NULL AND t.amount IS NOT NULL AND c.remaining <
-                   CASE WHEN t.percent THEN t.amount * c.allowance / 100.0 ELSE t.amount END)
-            ORDER BY c.service, c.account, c.key
+            WHERE c.low_since IS NOT NULL AND (NOT {_RECORDED} OR NOT {low})
+            UNION ALL
+            SELECT {_COLUMNS}, 0
+            FROM limits t
+            JOIN account_credits c ON c.service = t.service AND c.key = t.key
+            JOIN watched s ON s.service = c.service
+            JOIN accounts a ON a.service = c.service AND a.account = c.account AND a.gone_at IS NULL
+            WHERE c.low_since IS NULL AND {low}
             """,  # noqa: S608 - constant fragments and placeholders only
-            [*services, *(value for limit in limits for value in limit)],
+            [*services, *(value for limit in limits for value in limit), stamp, stamp],
         )
-        return [_stored(row[:11], bool(row[11])) for row in rows]
+        found = [_stored(row[:11], bool(row[11])) for row in rows]
+        return sorted(found, key=lambda f: (f.service, f.account, f.key))
+
+    async def soonest_credit_reset(self, services: Sequence[str], *, now: datetime) -> datetime | None:
+        """When the soonest crossed figure of `services` refills by itself (its warning resolves
+        then), so the scheduler wakes for it."""
+        if not services:
+            return None
+        marks = ", ".join("?" for _ in services)
+        rows = await self.db.execute_fetchall(
+            f"SELECT MIN(resets_at) FROM account_credits WHERE low_since IS NOT NULL "  # noqa: S608
+            f"AND resets_at > ? AND service IN ({marks})",
+            [to_epoch(now), *services],
+        )
+        return from_epoch(next(iter(rows))[0]) if rows else None
 
     async def apply_credit_changes(self, changes: CreditChanges) -> int:
         """Record the crossings the credit step decided, in one transaction: a figure newly below
