@@ -98,6 +98,13 @@ async def test_a_threshold_warns_once_per_crossing_and_re_arms_after_a_top_up(ri
     assert field(warning, "Left") == "50 of 10,000 credits left (credits)"
     assert buttons(warning) == ["warden:claim:luma"]  # nothing to renew: no Renew button
 
+    # I'm on it: claimed, with nothing to renew.
+    member = rig.discord.member_ids[0]
+    await grant(rig, member)
+    click = rig.discord.button_click("warden:claim:luma", int(warning["id"]), user=member)
+    claimed = await rig.discord.wait_for_callback(await rig.discord.dispatch_interaction(click))
+    assert "Top the account up" in claimed.data["content"]
+
     # Still low at the next reads: not said again.
     for _ in range(2):
         await after_details_interval(rig)
@@ -275,6 +282,26 @@ async def test_a_registration_answer_shows_the_credits_it_carries(rig: Rig) -> N
     assert credits == "9,980 of 10,000 credits left (20 used)"
     stored = await rig.bot.store.credits_of([("luma", EMAIL)])  # type: ignore[union-attr]
     assert [(f.key, f.remaining, f.allowance) for f in stored[("luma", EMAIL)]] == [("credits", 9980, 10000)]
+
+
+async def test_a_dreamina_registration_shows_and_keeps_its_credits(tmp_path: Path) -> None:
+    """Dreamina's figures come only with a registration (`CreditSource.REGISTRATION`)."""
+    from tests.test_service_dreamina import EXPIRES, PASSWORD, assert_swept
+
+    email = "maker@example.com"
+    async with running_rig(tmp_path, services=("luma", "dreamina"), sweep_secrets=False) as rig:
+        rig.useapi.dreamina.teach_login(email, PASSWORD, "US", expires=EXPIRES, credits_total=24065)  # type: ignore[attr-defined]
+        member = rig.discord.member_ids[0]
+        await grant(rig, member)
+        opened = await rig.slash("dreamina", "register", user=member)
+        values = {"email": email, "password": PASSWORD, "region": "US"}
+        answer = await rig.followup(await rig.submit(opened, values, user=member))
+        assert field(answer, "Credits") == "24,065 credits left"
+        said = await credits_command(rig, "dreamina", "30000")
+        assert "carried only by registration answers" in said
+        shown = await rig.slash("accounts", user=rig.discord.admin_id, service="dreamina")
+        assert "💳 24,065 credits left" in shown.data["embeds"][0]["description"]
+    assert_swept(rig, email)
 
 
 # -- 596 and 412 -----------------------------------------------------------------------------------

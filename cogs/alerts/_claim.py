@@ -94,10 +94,11 @@ async def claim(
     lapses = format_dt(now + bot.settings.claim_timeout, "R")
     took = f" from <@{take_over_from}>" if outcome == "took_over" else ""
     done = f"✅ You took {what} over{took}." if took else f"✅ You're on {what}; the team sees it."
-    await reply(
-        interaction,
-        f"{done} Renew it with the Renew button; the claim lapses {lapses} if it isn't renewed by then.",
-    )
+    if warning.key.stage.startswith(CREDIT_PREFIX):  # nothing to renew: a top-up resolves it
+        then = f"Top the account up; the claim lapses {lapses} if the warning is still open then."
+    else:
+        then = f"Renew it with the Renew button; the claim lapses {lapses} if it isn't renewed by then."
+    await reply(interaction, f"{done} {then}")
     try:
         await redraw(bot, warning)
     except DeliveryError as exc:
