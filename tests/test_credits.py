@@ -284,3 +284,67 @@ def test_one_warning_per_crossing_re_armed_by_each_rise(history: list[int], boun
     assert len(said) == crossings
     assert len(set(said)) == len(said)  # each crossing its own identity (nonce)
     assert resolved == crossings - (1 if lows[-1] else 0)
+
+
+# -- the follow-through leaves credit warnings to the credit step ---------------------------------
+
+
+def test_credit_warnings_are_resolved_by_the_credit_step_and_never_reminded_about() -> None:
+    from bot.followup import PostedWarning, Resolution, reminders_due, resolution_for
+    from bot.models import TrackedAccount, WarningKey
+
+    acc = TrackedAccount(
+        "luma", "a@example.com", NOW + timedelta(days=30), None, None, None, None, None, None, None, None,
+        None, NOW, NOW, None,
+    )  # fmt: skip
+    warning = PostedWarning(
+        WarningKey("luma", "a@example.com", int(NOW.timestamp()), CREDIT_PREFIX + "credits"),
+        message_id=1,
+        channel_id=2,
+        recorded_at=NOW - timedelta(days=3),
+        embed=None,
+    )
+    # Its epoch is the crossing, not the expiry: that is no renewal.
+    assert resolution_for(warning, acc) is None
+    assert resolution_for(warning, None) == Resolution(How.REMOVED)
+    accounts = {("luma", "a@example.com"): acc}
+    assert reminders_due([warning], accounts, {}, {"luma": timedelta(hours=24)}, {}, NOW) == []
+
+
+# -- where each service's figures come from ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "answer", "figures"),
+    [
+        # luma-post-accounts.txt and GET /accounts/{email}: {usage, limit}; null when unavailable
+        ("luma", {"account": "a@b.c", "credits": {"usage": 20, "limit": 10000}}, [("credits", 9980, 10000)]),
+        ("luma", {"account": "a@b.c", "credits": {"usage": 600, "limit": 500}}, [("credits", 0, 500)]),
+        ("luma", {"account": "a@b.c", "credits": None}, []),
+        ("luma", {"account": "a@b.c", "credits": {"limit": 500}}, [("credits", None, 500)]),
+        # get-google-flow-accounts-email.txt (June 2026)
+        (
+            "googleflow",
+            {"health": "OK", "credits": {"credits": 1250, "userPaygateTier": "PAYGATE_TIER_TWO"}},
+            [("credits", 1250, None)],
+        ),
+        ("googleflow", {"health": "OK", "credits": {"credits": "lots"}}, []),
+        ("googleflow", {"health": "OK", "credits": 5}, []),
+        # post-dreamina-accounts.txt / get-dreamina-accounts-account.txt
+        (
+            "dreamina",
+            {"account": "US:a@b.c", "credits": {"total": 24065, "vip": 12000, "gift": 10065, "purchase": 2000}},
+            [("credits", 24065, None)],
+        ),
+        ("dreamina", {"account": "US:a@b.c"}, []),  # "absent if upstream fails"
+    ],
+)
+def test_each_pages_credit_shape_is_read_and_odd_ones_are_unknown(
+    key: str, answer: dict[str, object], figures: list[tuple[str, float | None, float | None]]
+) -> None:
+    service = REGISTRY[key](None)  # type: ignore[arg-type]
+    info = service.read_account(answer, "a@b.c")
+    assert [(c.key, c.remaining, c.limit) for c in info.credits] == figures
+    declared = {f.key: f for f in service.credit_figures}
+    for found in info.credits:
+        assert found.key in declared and found.unit == declared[found.key].unit

@@ -170,6 +170,9 @@ async def test_bad_thresholds_get_a_sentence_and_change_nothing(rig: Rig) -> Non
         assert said.startswith("❌ ") and says in said and said.endswith("Nothing was changed."), said
     assert await settings.CREDIT_THRESHOLDS.raw(store, "luma") == "credits 250"
     assert len(await store.recent_audit()) == audited
+    status = await rig.slash("alerts", "status", user=rig.discord.admin_id)
+    shown = {f["name"]: f["value"] for f in status.data["embeds"][0]["fields"]}
+    assert shown["Credit thresholds"] == "Luma: credits below 250"
     # Members who are not admins can't.
     member = rig.discord.member_ids[0]
     await grant(rig, member)
