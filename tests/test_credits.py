@@ -333,7 +333,10 @@ def test_credit_warnings_are_resolved_by_the_credit_step_and_never_reminded_abou
         # post-dreamina-accounts.txt / get-dreamina-accounts-account.txt
         (
             "dreamina",
-            {"account": "US:a@b.c", "credits": {"total": 24065, "vip": 12000, "gift": 10065, "purchase": 2000}},
+            {
+                "account": "US:a@b.c",
+                "credits": {"total": 24065, "vip": 12000, "gift": 10065, "purchase": 2000},
+            },
             [("credits", 24065, None)],
         ),
         ("dreamina", {"account": "US:a@b.c"}, []),  # "absent if upstream fails"
