@@ -13,7 +13,10 @@ details read.
   useapi.net still lists.
 - `judge_registration`, `judge_details`: the deadline and the reason to warn after one answer.
 
-Each account's reason a person is needed now comes from `bot.signals.needs_person`.
+Each account's reason a person is needed now comes from `bot.signals.needs_person`. Every answer's
+credit and quota figures (`AccountInfo.credits`) go with its writes (`credit_writes`): a figure an
+answer lacks keeps the stored one. A refused call (`AccountInfo.call_refusal`: 596, 412) comes
+from a details read only; a list keeps it, a registration or a details read that answered clears it.
 """
 
 from __future__ import annotations
@@ -28,13 +31,14 @@ from bot.models import (
     AccountListDiff,
     AccountVerdict,
     AccountWrite,
+    CreditWrite,
     ReasonCleared,
     StoredAccount,
     SyncChanges,
     notes_to_text,
 )
 from bot.signals import needs_person
-from bot.useapi.base import AccountInfo
+from bot.useapi.base import AccountInfo, Credit
 
 
 class _Deadline(NamedTuple):
@@ -61,6 +65,7 @@ def _reason(
     times: _Deadline,
     seen_at: datetime,
     noun: str,
+    call_refusal: str | None = None,
 ) -> str | None:
     return needs_person(
         error=error,
@@ -70,7 +75,36 @@ def _reason(
         seen_at=seen_at,
         noun=noun,
         expires_at=from_epoch(times.expires_at),
+        call_refusal=call_refusal,
     )
+
+
+def credit_writes(
+    service: str, account: str, credits: Sequence[Credit], *, at: datetime
+) -> tuple[CreditWrite, ...]:
+    """The figures of one answer as the account_credits table writes them (one per key: the
+    first wins); a figure with neither what is left nor an allowance says nothing and is left out."""
+    stamp = int(at.timestamp())
+    seen: set[str] = set()
+    rows = []
+    for credit in credits:
+        if credit.key in seen or (credit.remaining is None and credit.limit is None):
+            continue
+        seen.add(credit.key)
+        rows.append(
+            CreditWrite(
+                service,
+                account,
+                credit.key,
+                credit.label,
+                credit.unit,
+                credit.remaining,
+                credit.limit,
+                to_epoch(credit.resets_at),
+                stamp if credit.remaining is not None else None,
+            )
+        )
+    return tuple(rows)
 
 
 def _renewed_itself(info: AccountInfo, old: StoredAccount) -> bool:
@@ -128,6 +162,7 @@ def diff_account_list(
     cleared: list[ReasonCleared] = []
     seen: set[str] = set()
     writes: list[AccountWrite] = []
+    credits: list[CreditWrite] = []
     for info in infos:
         if info.account in seen:
             continue
@@ -156,9 +191,11 @@ def diff_account_list(
         times = _deadline(info, self_renewing, old.refresh_expires_at if old else None)
         if old is not None and times.expires_at is not None and times.expires_at != old.expires_at:
             changed.append(info.account)
-        reason = _reason(info.error, health, session_valid, times, fetched_at, noun)
+        refusal = old.call_refusal if old is not None else None  # only a details read says
+        reason = _reason(info.error, health, session_valid, times, fetched_at, noun, refusal)
         if reason is None and old is not None and old.last_error is not None:
             cleared.append(ReasonCleared(info.account, How.CLEARED.value))
+        credits.extend(credit_writes(service, info.account, info.credits, at=fetched_at))
         writes.append(
             AccountWrite(
                 service,
@@ -207,6 +244,7 @@ def diff_account_list(
             len(present),
             tuple(renewing),
         ),
+        credits=tuple(credits),
     )
 
 
@@ -234,6 +272,8 @@ def judge_registration(
         changed=reason != was or stored is None or times.expires_at != stored.expires_at,
         unreadable=notes_to_text(info.unreadable),
         answer_expires_at=to_epoch(info.expires_at),
+        call_refusal=None,  # a fresh credential useapi.net accepted: the refused call is history
+        credits=credit_writes(info.service, info.account, info.credits, at=now),
     )
 
 
@@ -258,7 +298,10 @@ def judge_details(
     )
     expires = None if stored.self_renewing else to_epoch(info.expires_at)
     deadline = stored.expires_at if expires is None else expires
-    reason = _reason(error, health, valid, _Deadline(deadline, renewing), checked_at, noun)
+    # The read itself says whether the call about the account is refused (596, 412): an answer
+    # clears what an earlier refusal said.
+    refusal = info.call_refusal
+    reason = _reason(error, health, valid, _Deadline(deadline, renewing), checked_at, noun, refusal)
     return AccountVerdict(
         at=int(checked_at.timestamp()),
         expires_at=expires,
@@ -273,4 +316,6 @@ def judge_details(
         changed=reason != stored.last_error or (expires is not None and expires != stored.expires_at),
         unreadable=notes_to_text(info.unreadable),
         answer_expires_at=to_epoch(info.expires_at),
+        call_refusal=refusal,
+        credits=credit_writes(info.service, info.account, info.credits, at=checked_at),
     )

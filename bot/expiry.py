@@ -27,12 +27,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.durations import DurationError, format_duration, parse_duration, parse_duration_list
-from bot.models import TrackedAccount, WarningKey, is_plausible
+from bot.models import StoredCredit, TrackedAccount, WarningKey, is_plausible
 
 DEFAULT_STAGES: tuple[timedelta, ...] = (timedelta(hours=72), timedelta(hours=24), timedelta(hours=6))
 EXPIRED = "expired"
 GONE = "gone"
 ERROR_PREFIX = "error:"
+# A credit warning's stage: `credit:<figure key>` (bot.credits); its epoch is when the crossing
+# of the threshold was seen, so a crossing after a top-up is a warning of its own.
+CREDIT_PREFIX = "credit:"
 ZERO = timedelta(0)
 
 
@@ -40,6 +43,7 @@ class Kind(enum.Enum):
     STAGE = "stage"
     ERROR = "error"
     GONE = "gone"
+    CREDIT = "credit"
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,9 @@ class Alert:
     account: TrackedAccount
     due_at: datetime  # when it fell due
     lead: timedelta | None = None  # for stage warnings; ZERO is "expired"
+    # For credit warnings: the figure below its threshold, and the threshold as people read it.
+    credit: StoredCredit | None = None
+    threshold: str | None = None
 
     @property
     def urgency(self) -> tuple[int, datetime]:
@@ -58,7 +65,7 @@ class Alert:
         return (_KIND_ORDER[self.kind], self.account.expires_at or self.due_at)
 
 
-_KIND_ORDER = {Kind.GONE: 0, Kind.ERROR: 1, Kind.STAGE: 2}
+_KIND_ORDER = {Kind.GONE: 0, Kind.ERROR: 1, Kind.STAGE: 2, Kind.CREDIT: 3}
 
 
 @dataclass(frozen=True)
@@ -120,8 +127,8 @@ def stage_name(lead: timedelta) -> str:
 
 
 def stage_text(stage: str) -> str:
-    """A WarningKey's stage as people read it: '3d' becomes '72h'; 'expired', 'gone', 'error:…'
-    and 'remind:…' stay as they are."""
+    """A WarningKey's stage as people read it: '3d' becomes '72h'; 'expired', 'gone', 'error:…',
+    'credit:…' and 'remind:…' stay as they are."""
     try:
         lead = parse_duration(stage, allow_bare_seconds=False)
     except DurationError:

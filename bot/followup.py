@@ -4,11 +4,14 @@ draws what they decide.
 
 - A warning is *resolved* when what it warned about no longer holds: the expiry it was about
   moved (renewed through the bot, or seen later in useapi.net's list), the reason a person was
-  needed cleared, a disappeared account came back, or the account is no longer tracked.
+  needed cleared, a disappeared account came back, or the account is no longer tracked. A credit
+  warning is resolved by the scheduler's credit step (bot.credits) when its figure is no longer
+  below the threshold: a top-up, a quota window's reset, the threshold changed or switched off.
 - A *claim* ("I'm on it") lasts `claim_timeout`; then it lapses and the message says so.
 - A *reminder* answers an account's latest open warning when nothing was posted about it for
   the reminder interval, the warning is its last word (the last lead stage, "expired", or a
-  reason a person is needed), and nobody has it claimed. Reminders are keyed like warnings
+  reason a person is needed), and nobody has it claimed. Credit warnings are said once per
+  crossing and never reminded about. Reminders are keyed like warnings
   (stage `remind:<n>`), so each is recorded once and posted with its own nonce.
 """
 
@@ -19,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.expiry import ERROR_PREFIX, EXPIRED, GONE, error_stage, stage_name
+from bot.expiry import CREDIT_PREFIX, ERROR_PREFIX, EXPIRED, GONE, error_stage, stage_name
 from bot.models import TrackedAccount, WarningKey
 
 REMINDER_PREFIX = "remind:"
@@ -35,6 +38,10 @@ class How(enum.Enum):
     RETURNED = "returned"  # a disappeared account is listed again
     REMOVED = "removed"  # no longer tracked (`by` is the admin, when known)
     SUPERSEDED = "superseded"  # a different reason replaced this one
+    # Credit warnings (bot.credits):
+    TOPPED_UP = "topped_up"  # the figure rose back above its threshold
+    RESET = "reset"  # the quota window or allowance refilled by itself at its reset time
+    UNWATCHED = "unwatched"  # the threshold was switched off, or changed to below what is left
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,8 @@ def resolution_for(warning: PostedWarning, acc: TrackedAccount | None) -> Resolu
         return Resolution(How.RETURNED) if acc.gone_at is None else None
     if acc.gone_at is not None:
         return None  # the "gone" warning speaks for the account now; the rest waits for its return
+    if stage.startswith(CREDIT_PREFIX):
+        return None  # the credit step resolves it, with the figure in hand (bot.credits)
     if stage.startswith(ERROR_PREFIX):
         if not acc.last_error:
             renewed = acc.registered_at is not None and acc.registered_at >= warning.recorded_at
@@ -163,7 +172,7 @@ def reminders_due(
     """
     latest: dict[tuple[str, str], PostedWarning] = {}
     for warning in warnings:
-        if not warning.is_open:
+        if not warning.is_open or warning.key.stage.startswith(CREDIT_PREFIX):
             continue
         where = (warning.key.service, warning.key.account)
         if where not in latest or warning.recorded_at > latest[where].recorded_at:

@@ -165,6 +165,40 @@ class StoredAccount(NamedTuple):
     health: str | None
     last_error: str | None
     upstream_error: str | None
+    call_refusal: str | None = None  # a call answered 596 or 412 (migration 007, bot.signals)
+
+
+class CreditWrite(NamedTuple):
+    """One credit or quota figure of an answer, as the account_credits table upserts it
+    (migration 007; its columns, in the order of its INSERT). A None `remaining` keeps the stored
+    figure and its `resets_at`; a None `allowance` keeps the stored one."""
+
+    service: str
+    account: str
+    key: str
+    label: str
+    unit: str
+    remaining: float | None
+    allowance: float | None
+    resets_at: int | None  # Unix seconds
+    read_at: int | None  # when `remaining` was read; None without one
+
+
+class StoredCredit(NamedTuple):
+    """One stored figure with its crossing state, as the scheduler's credit step reads it."""
+
+    service: str
+    account: str
+    key: str
+    label: str
+    unit: str
+    remaining: float | None
+    allowance: float | None
+    resets_at: datetime | None
+    read_at: datetime | None
+    low_since: int | None  # Unix seconds the crossing of the threshold was seen; None: not low
+    low_remaining: float | None  # what was left then (a rise since is a top-up)
+    recorded: bool = False  # the warning about this crossing is recorded (sent)
 
 
 class ReasonCleared(NamedTuple):
@@ -212,6 +246,7 @@ class AccountListDiff:
     cleared: tuple[ReasonCleared, ...] = ()
     forget_removed: tuple[str, ...] = ()  # removals (see remove_account) the list proves done
     changes: SyncChanges = SyncChanges()
+    credits: tuple[CreditWrite, ...] = ()  # the figures the list carried (migration 007)
 
 
 class AccountVerdict(NamedTuple):
@@ -230,6 +265,9 @@ class AccountVerdict(NamedTuple):
     # answer with neither keeps the stored notes (they go with the stored deadline).
     unreadable: str | None = None
     answer_expires_at: int | None = None
+    # What a refused call says about the account (bot.signals), and the figures the answer carried.
+    call_refusal: str | None = None
+    credits: tuple[CreditWrite, ...] = ()
 
 
 @dataclass(frozen=True)

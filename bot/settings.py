@@ -67,6 +67,9 @@ STAGES = Setting[str]("stages:{service}", _text, str)
 # `/alerts reminders`: a service's reminder interval as typed ("12h"), or "off" (unset:
 # REMINDER_INTERVAL; bot.watch parses it, an unreadable value falls back there, with a log line).
 REMINDERS = Setting[str]("reminders:{service}", _text, str)
+# `/alerts credits`: a service's credit thresholds as `bot.credits.encode_thresholds` writes them
+# ("credits 100, 5h 10%"; unset: none, the default). bot.credits reads them tolerantly.
+CREDIT_THRESHOLDS = Setting[str]("credit_thresholds:{service}", _text, str)
 # Unix seconds of the scheduler's last pass; `python -m bot healthcheck` reads it with sqlite3.
 # A bot clears it when it starts (until its own scheduler runs) and when it stops.
 HEARTBEAT = Setting[int](
@@ -99,6 +102,7 @@ ALL: tuple[Setting[int] | Setting[str], ...] = (
     MENTION_ROLE,
     STAGES,
     REMINDERS,
+    CREDIT_THRESHOLDS,
     HEARTBEAT,
     STOPPED_AT,
     SYNC_STATE,

@@ -1,7 +1,9 @@
 """When a person must act now, whatever the deadline says: one reason, composed from every signal.
 
 useapi.net says "an account needs you" in several ways: an `error` on the account (every service),
-Google Flow's `health` other than "OK", Luma's live `sessionValid` turning false, and a short-lived
+a call about the account answered 596 (its session is broken on useapi.net: register it again) or
+412 (out of credits upstream), Google Flow's `health` other than "OK", Luma's live `sessionValid`
+turning false, and a short-lived
 token that useapi.net refreshes by itself (Google Flow's session, Flow Music's access token, an LTX
 token seen renewing itself) passing without being refreshed. The store keeps each part and the one
 reason they make (`accounts.last_error`), so the scheduler warns about each distinct reason once,
@@ -15,10 +17,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.useapi.errors import OUT_OF_CREDITS_REASON, SESSION_BROKEN_REASON, Failure
+
 # A self-renewing token still shown expired this long after its expiry was not refreshed: useapi.net
 # refreshes ahead of expiry (Google Flow's nextRefresh is an hour before), so this is generous.
 UNREFRESHED_GRACE = timedelta(minutes=15)
 HEALTHY = "ok"
+# What a refused call about the account (`AccountInfo.call_refusal`, a `Failure` value) means.
+CALL_REFUSALS = {
+    Failure.SESSION_BROKEN.value: SESSION_BROKEN_REASON,
+    Failure.OUT_OF_CREDITS.value: OUT_OF_CREDITS_REASON,
+}
 
 
 def needs_person(
@@ -30,12 +39,18 @@ def needs_person(
     seen_at: datetime | None = None,
     noun: str = "session",
     expires_at: datetime | None = None,
+    call_refusal: str | None = None,
 ) -> str | None:
     """The reason a person must act now, or None. The first signal present wins, most specific
-    first: useapi.net's own error text says the most. A session found invalid after its deadline
-    passed is no news: the "expired" warning says it already."""
+    first: useapi.net's own error text says the most, then a call it refused about the account
+    (596, 412). A session found invalid after its deadline passed is no news: the "expired"
+    warning says it already."""
     if error and error.strip():
         return error.strip()
+    if call_refusal is not None:
+        return CALL_REFUSALS.get(
+            call_refusal, f"useapi.net refused a call about the account ({call_refusal})"
+        )
     if health is not None and health.strip() and health.strip().lower() != HEALTHY:
         return f"health: {health.strip()}"
     revoked_early = expires_at is None or seen_at is None or seen_at < expires_at

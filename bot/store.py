@@ -2,8 +2,8 @@
 
 The schema lives in numbered files under bot/migrations/ and is applied in order, tracked by
 `PRAGMA user_version`, so upgrading is just starting the bot. Each table's SQL lives in one
-module under bot/tables/: accounts, approvals, audit, the alert log, the scheduler lease; the
-connection, migrations, transactions and settings in bot/tables/base.py.
+module under bot/tables/: accounts, approvals, audit, the alert log, the scheduler lease, the
+credit figures; the connection, migrations, transactions and settings in bot/tables/base.py.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from bot.tables.alert_log import AlertLogTable
 from bot.tables.approvals import ApprovalsTable
 from bot.tables.audit import AuditTable
 from bot.tables.base import StoreError, migrations
+from bot.tables.credits import CreditsTable
 from bot.tables.lease import LeaseTable
 
 __all__ = ["Store", "StoreError", "migrations"]
 
 
-class Store(AccountsTable, ApprovalsTable, AuditTable, AlertLogTable, LeaseTable):
+class Store(AccountsTable, ApprovalsTable, AuditTable, AlertLogTable, LeaseTable, CreditsTable):
     """One connection to the database, with every table's queries."""

@@ -10,6 +10,11 @@ next stage falls due):
    failure), tells the channel once after repeated failures and once on recovery, and posts
    what the fresh lists revealed (errors, disappearances, new accounts close to expiry).
 
+With the warnings of step 2 go the credit warnings (`/alerts credits`, bot.credits): each pass
+judges the stored figures below a threshold, and those that were, and posts each new crossing
+once; a figure back above its threshold (a top-up) or refilled at its reset time resolves its
+warning. The figures come from the reads the pass makes anyway (lists, details): no extra call.
+
 Decisions live in bot.expiry and bot.sync; this module runs them in order and records what
 happened. Posting is injected (`send_warning`, `send_notice`, their types in bot/delivery.py): a
 warning is recorded as sent only once its sender returned; a `DeliveryError` is recorded with its
@@ -36,10 +41,12 @@ from typing import Any, NamedTuple
 
 from bot import settings
 from bot.account_diff import judge_details
-from bot.clock import Clock
+from bot.clock import Clock, from_epoch
+from bot.credits import Threshold, decode_thresholds, judge_credits
 from bot.delivery import DeliveryError, NoticeSender, Posted, ReminderSender, WarningEditor, WarningSender
 from bot.durations import DurationError, parse_duration
 from bot.expiry import (
+    CREDIT_PREFIX,
     DEFAULT_STAGES,
     Alert,
     Kind,
@@ -99,7 +106,7 @@ PRUNE_EVERY = timedelta(hours=1)  # once a batch comes back short: nothing more 
 class PassFault(NamedTuple):
     """A step of a pass that raised; the pass went on without it."""
 
-    step: str  # "sync", "planning", "details", "warning", "notice", "follow-through", "edit", "reminder"
+    step: str  # "sync", "planning", "details", "credits", "warning", "notice", "follow-through", "edit", "reminder"
     service: str
     account: str | None
     error: str  # "TypeError: …", for the status and the log
@@ -354,6 +361,16 @@ class ExpiryWatch:
                     out[key] = self.reminder_interval
         return out
 
+    async def credit_thresholds(self) -> dict[str, dict[str, Threshold]]:
+        """Each switched-on service's credit thresholds (`/alerts credits`), by figure key; a
+        service without any is left out."""
+        out: dict[str, dict[str, Threshold]] = {}
+        for key in self.services:
+            found = decode_thresholds(await settings.CREDIT_THRESHOLDS.raw(self.store, key))
+            if found:
+                out[key] = found
+        return out
+
     async def plan_window(self, now: datetime) -> Plan:
         """What a pass acts on: the accounts that can have something due now (the store selects
         them in SQL, see `Store.watch_window`), and when the next stage falls due."""
@@ -448,7 +465,8 @@ class ExpiryWatch:
         True when it changed what the scheduler plans (the reason to warn, or the expiry)."""
         now = self.clock.now()
         try:
-            info = await service.account_details(account)
+            # 596 (session broken) and 412 (out of credits) come back as the account's state.
+            info = await service.read_details(account)
             judge = functools.partial(judge_details, info, checked_at=now, noun=service.expiry_noun)
             return await self.store.record_details(info.service, info.account, judge)
         except UseapiError as exc:
@@ -516,9 +534,60 @@ class ExpiryWatch:
         if current.skipped:
             await self.store.record_alerts_skipped(current.skipped, now=now)
             report.skipped.extend(current.skipped)
-        await self._send_alerts(current.due, report, rechecked)
-        await self.store.forget_alert_failures(a.key for a in current.due)
-        report.next_due = current.next_due
+        credit_alerts, next_reset = await self._credit_alerts(report)
+        due = (*current.due, *credit_alerts)
+        await self._send_alerts(due, report, rechecked)
+        await self.store.forget_alert_failures(a.key for a in due)
+        soonest = [moment for moment in (current.next_due, next_reset) if moment is not None]
+        report.next_due = min(soonest) if soonest else None
+
+    async def _credit_alerts(self, report: PassReport) -> tuple[list[Alert], datetime | None]:
+        """The credit step: judge the stored figures against the thresholds, record the
+        crossings and resolve what no longer holds, and return the crossings still to warn about
+        (and when the soonest figure below its threshold refills: its warning resolves then)."""
+        now = self.clock.now()
+        try:
+            thresholds = await self.credit_thresholds()
+            watched = list(self.services)
+            figures = await self.store.credit_candidates(
+                watched, [(s, t) for s, found in thresholds.items() for t in found.values()], now=now
+            )
+            changes = judge_credits(figures, thresholds, now)
+            if await self.store.apply_credit_changes(changes):
+                self._follow_up_now = True  # their messages are edited in this pass
+            for cleared in changes.cleared:
+                figure = cleared.figure
+                log.info(
+                    "%s %s: %s no longer below its credit threshold (%s)",
+                    figure.service, figure.account, figure.key, cleared.how.value,
+                )  # fmt: skip
+            accounts = await self.store.accounts_of((f.service, f.account) for f in changes.due)
+            resets = [
+                r for r in (changes.next_reset, await self.store.soonest_credit_reset(watched, now=now)) if r
+            ]
+        except StoreError:
+            raise
+        except Exception as exc:  # a bug here stops no other warning
+            self._fault(report, "credits", "every service", None, exc)
+            return [], None
+        alerts = []
+        for figure in changes.due:
+            acc = accounts.get((figure.service, figure.account))
+            threshold = thresholds.get(figure.service, {}).get(figure.key)
+            if acc is None or threshold is None or figure.low_since is None:
+                continue
+            key = WarningKey(figure.service, figure.account, figure.low_since, CREDIT_PREFIX + figure.key)
+            alerts.append(
+                Alert(
+                    key,
+                    Kind.CREDIT,
+                    acc,
+                    from_epoch(figure.low_since) or now,
+                    credit=figure,
+                    threshold=threshold.text(figure.unit),
+                )
+            )
+        return alerts, min(resets) if resets else None
 
     async def _send_alerts(
         self, alerts: tuple[Alert, ...], report: PassReport, rechecked: dict[str, bool]

@@ -7,6 +7,7 @@ from datetime import datetime
 import discord
 from discord.utils import escape_markdown, escape_mentions, format_dt
 
+from bot.credits import amount_text
 from bot.services import label as label
 
 COLOUR_OK = discord.Colour.green()
@@ -30,3 +31,14 @@ def when(value: datetime | None) -> str:
     if value is None:
         return "unknown"
     return f"{format_dt(value, 'F')} ({format_dt(value, 'R')})"
+
+
+def left_text(remaining: float | None, allowance: float | None, unit: str) -> str:
+    """What a figure has left, in its own unit: "480 of 500 credits left", "8% left"."""
+    if remaining is None:
+        return "unknown"
+    if allowance is not None and unit != "%":
+        of = amount_text(allowance, unit)
+        number = amount_text(remaining, unit).rsplit(" ", 1)[0]
+        return f"{number} of {of} left"
+    return f"{amount_text(remaining, unit)} left"

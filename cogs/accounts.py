@@ -1,8 +1,10 @@
-"""`/accounts`: every tracked account at a glance, soonest expiry first."""
+"""`/accounts`: every tracked account at a glance, soonest expiry first, with what each has left
+(its latest credit and quota figures, each in its own unit) next to its expiry."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 
 import discord
 from discord import app_commands
@@ -10,9 +12,9 @@ from discord.ext import commands
 from discord.utils import format_dt
 
 from bot.app import WardenBot
-from bot.models import IMPLAUSIBLE, TrackedAccount
+from bot.models import IMPLAUSIBLE, StoredCredit, TrackedAccount
 from bot.services import REGISTRY
-from cogs._format import COLOUR_INFO, DESCRIPTION_LIMIT, label, safe
+from cogs._format import COLOUR_INFO, DESCRIPTION_LIMIT, label, left_text, safe
 from cogs.common import every_service_choice, offer_switched_on_services, refuse_unapproved, reply
 
 
@@ -30,7 +32,31 @@ def _doubt(acc: TrackedAccount) -> str | None:
     return "useapi.net sent " + " and ".join(said)
 
 
-def _account_line(acc: TrackedAccount) -> str:
+MAX_FIGURES = 3  # per account line: the main figures; a page stays within Discord's limits
+STALE_AFTER = timedelta(hours=6)  # a figure read longer ago says when it was read
+
+
+def credits_text(figures: Sequence[StoredCredit], now: datetime) -> str | None:
+    """What the account has left, in each figure's own unit ("💳 480 of 500 credits left"); a
+    figure whose window refilled since it was read says so instead of its old number."""
+    said = []
+    for figure in [f for f in figures if f.remaining is not None][:MAX_FIGURES]:
+        name = "" if figure.label == figure.unit else f"{safe(figure.label, 40)}: "
+        if figure.resets_at is not None and figure.resets_at <= now:
+            said.append(f"{name}refilled {format_dt(figure.resets_at, 'R')}")
+            continue
+        text = name + safe(left_text(figure.remaining, figure.allowance, figure.unit), 80)
+        if figure.resets_at is not None:
+            text += f" (resets {format_dt(figure.resets_at, 'R')})"
+        elif figure.read_at is not None and now - figure.read_at > STALE_AFTER:
+            text += f" (as of {format_dt(figure.read_at, 'R')})"
+        said.append(text)
+    return "💳 " + " · ".join(said) if said else None
+
+
+def _account_line(
+    acc: TrackedAccount, figures: Sequence[StoredCredit] = (), now: datetime | None = None
+) -> str:
     parts = [f"**{label(acc.service)}** · {safe(acc.account, 80)}"]
     doubt = _doubt(acc)
     if acc.expires_at is None and doubt:
@@ -40,6 +66,9 @@ def _account_line(acc: TrackedAccount) -> str:
         parts.append("expiry unknown")
     else:
         parts.append(f"expires {format_dt(acc.expires_at, 'R')} ({format_dt(acc.expires_at, 'f')})")
+    left = credits_text(figures, now) if now is not None else None
+    if left:
+        parts.append(left)
     if acc.registered_by and acc.registered_at:
         parts.append(f"renewed by <@{acc.registered_by}> {format_dt(acc.registered_at, 'R')}")
     elif acc.registered_at is None:
@@ -65,15 +94,19 @@ def accounts_page(
     total: int,
     services: Iterable[str],
     title: str = "Tracked accounts",
+    credits: Mapping[tuple[str, str], Sequence[StoredCredit]] | None = None,
+    now: datetime | None = None,
 ) -> discord.Embed:
     """One page of `/accounts` (the accounts on it in order, soonest expiry first), within
-    Discord's limits; `total` is the count over every page."""
+    Discord's limits; `total` is the count over every page. `credits`: each account's stored
+    figures (shown with `now`, so a refilled window is not shown as low)."""
     embed = discord.Embed(title=title, colour=COLOUR_INFO)
     if total == 0:
         commands = " or ".join(f"`/{REGISTRY[key].command_group} register`" for key in services)
         embed.description = f"No accounts are tracked yet. Register one with {commands}."
         return embed
-    text = "\n".join(_account_line(acc) for acc in accounts)
+    figures = credits or {}
+    text = "\n".join(_account_line(acc, figures.get((acc.service, acc.account), ()), now) for acc in accounts)
     if len(text) > DESCRIPTION_LIMIT:  # only with many maximal lines: never cut mid-page silently
         text = text[: DESCRIPTION_LIMIT - 1] + "…"
     embed.description = text
@@ -127,8 +160,15 @@ class AccountsPager(discord.ui.View):
             self.service, limit=PAGE_SIZE, offset=self.index * PAGE_SIZE
         )
         services = [self.service] if self.service else list(self.bot.services)
+        credits = await self.bot.store.credits_of((acc.service, acc.account) for acc in accounts)
         return accounts_page(
-            accounts, number=self.index + 1, total=self.total, services=services, title=self.title
+            accounts,
+            number=self.index + 1,
+            total=self.total,
+            services=services,
+            title=self.title,
+            credits=credits,
+            now=self.bot.clock.now(),
         )
 
     async def _show(self, interaction: discord.Interaction[WardenBot], step: int) -> None:

@@ -579,6 +579,7 @@ async def test_alerts_commands_are_admin_only_and_synced_that_way(rig: Rig) -> N
         "stages",
         "reminders",
         "mention",
+        "credits",
         "status",
         "test",
         "board",

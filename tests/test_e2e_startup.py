@@ -50,7 +50,17 @@ async def test_start_up_syncs_every_command_to_the_guild_with_the_right_permissi
     assert {c["value"] for c in option["choices"]} == {"luma", "ltx"}
     assert set(subcommands("access")) == {"grant", "revoke", "list", "audit"}
     alerts = subcommands("alerts")
-    assert set(alerts) == {"channel", "stages", "reminders", "mention", "status", "test", "board", "digest"}
+    assert set(alerts) == {
+        "channel",
+        "stages",
+        "reminders",
+        "mention",
+        "credits",
+        "status",
+        "test",
+        "board",
+        "digest",
+    }
     service = next(o for o in alerts["stages"]["options"] if o["name"] == "service")
     assert {c["value"] for c in service["choices"]} == {"luma", "ltx"}
 

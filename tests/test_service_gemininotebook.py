@@ -295,16 +295,18 @@ async def test_the_live_read_and_its_596() -> None:
         double.sign_out("gone@example.com")
         double.set_account("checking@example.com")
         double.sign_out("checking@example.com", final=False)
-        live = await notebook.account_details(EMAIL)
+        live = await notebook.read_details(EMAIL)
         assert live.session_valid is True and [c.key for c in live.credits] == ["5h", "weekly"]
-        gone = await notebook.account_details("gone@example.com")
-        assert gone.session_valid is False  # "needs to be reconnected"
+        assert live.call_refusal is None
+        # "needs to be reconnected": the session is broken (issue 21: the general 596 reading).
+        gone = await notebook.read_details("gone@example.com")
+        assert gone.call_refusal == Failure.SESSION_BROKEN.value
         with pytest.raises(UseapiError) as caught:
-            await notebook.account_details("checking@example.com")
+            await notebook.read_details("checking@example.com")
         assert caught.value.status == 596
         # A bare 596 (no words): Notebook's skill says it means "reconnect the account".
         ua.inject("GET", "/v1/gemini-notebook/accounts/.*", status=596, body={"code": 596})
-        assert (await notebook.account_details(EMAIL)).session_valid is False
+        assert (await notebook.read_details(EMAIL)).call_refusal == Failure.SESSION_BROKEN.value
 
 
 async def test_delete_is_204_and_an_unknown_account_404() -> None:
@@ -418,7 +420,9 @@ async def test_a_live_read_answering_596_warns_once(tmp_path: Path, monkeypatch:
             clock(rig).advance(DETAILS_INTERVAL + timedelta(minutes=1))
             await run_pass(rig)
         (warning,) = warnings(rig)
-        assert "no longer valid" in str(warning["embeds"][0])
+        # Issue 21: a final 596 is the general "session broken" reason (it was "no longer valid").
+        assert "the account's session is broken on useapi.net: register it again" in str(warning["embeds"][0])
+        assert renew_buttons(warning) == ["warden:renew:gemininotebook"]
 
 
 async def test_the_sweep_catches_a_leaked_cookie_value(tmp_path: Path) -> None:

@@ -453,16 +453,20 @@ async def test_the_list_and_the_live_read_carry_each_signal() -> None:
         )
         assert listed["out@example.com"].error == PAUSED
 
-        live = await vids.account_details(EMAIL)
-        assert live.session_valid is True and live.expires_at == expires
+        live = await vids.read_details(EMAIL)
+        assert live.session_valid is True and live.expires_at == expires and live.call_refusal is None
         assert {c.key: c.remaining for c in live.credits} == {"video": 9400, "image": 980, "music": 300}
         assert {c.key: c.limit for c in live.credits} == {"video": 10000, "image": 1000, "music": 300}
-        # A final 596 ("Re-add it"): the session is gone.
-        gone = await vids.account_details("out@example.com")
-        assert (gone.account, gone.session_valid, gone.expires_at) == ("out@example.com", False, None)
+        # A final 596 ("Re-add it"): the session is broken (issue 21: the general 596 reading).
+        gone = await vids.read_details("out@example.com")
+        assert (gone.account, gone.call_refusal, gone.expires_at) == (
+            "out@example.com",
+            "session_broken",
+            None,
+        )
         # A 596 while useapi.net re-checks: a failed read, nothing changes.
         with pytest.raises(UseapiError) as caught:
-            await vids.account_details("checking@example.com")
+            await vids.read_details("checking@example.com")
         assert caught.value.status == 596
         with pytest.raises(UseapiError) as caught:
             await vids.account_details("nobody@example.com")

@@ -4,7 +4,8 @@ October 2026) for accounts connected with the cookie table of a signed-in Google
 Both take the table as Google Flow does (its reader, `parse_cookie_table`, worded for their
 sites), key accounts by the Google email useapi.net reads from the cookies, answer the list from
 storage and GET /accounts/{email} live at Google, delete with 204, and report `cookiesExpireAt`,
-`health` and `error`. A live read answered 596 means the account's Google session is broken.
+`health` and `error`. A live read answered 596 means the account's Google session is broken:
+`UseapiService.read_details` reads it for every service (each says how a bare 596 reads).
 
 No `UseapiService` is defined here: the registry discovers only the services themselves.
 """
@@ -12,7 +13,7 @@ No `UseapiService` is defined here: the registry discovers only the services the
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from bot.cookies import read_max_jobs
@@ -21,7 +22,6 @@ from bot.logins import MAX_EMAIL_LENGTH
 from bot.services import _open_fields
 from bot.services.googleflow import parse_cookie_table
 from bot.useapi.base import AccountInfo
-from bot.useapi.errors import UseapiError
 from bot.useapi.forms import FormField, Submission
 from bot.useapi.parsing import optional_str, parse_instant
 
@@ -118,18 +118,3 @@ def read_account(service: str, obj: dict[str, Any], key: str | None) -> AccountI
         health=_open_fields.health(obj),
         session_valid=signed_in(obj),
     )
-
-
-async def live_or_signed_out(
-    read: Awaitable[AccountInfo], *, service: str, account: str, final_unless_said: bool
-) -> AccountInfo:
-    """A live read of one account; a 596 that means the Google session is gone becomes "the
-    session is no longer valid" (kept until a live read or a registration says otherwise), a
-    596 that says the account is being re-checked stays a failure (nothing changes)."""
-    try:
-        return await read
-    except UseapiError as exc:
-        if not _open_fields.signed_out(exc, unless_said=final_unless_said):
-            raise
-        log.info("useapi %s details: %s is signed out (596)", service, account)
-        return AccountInfo(service=service, account=account, session_valid=False)

@@ -14,6 +14,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.useapi import errors
 from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.parsing import FieldError, parse_instant
 
@@ -138,24 +139,15 @@ def says_nothing_configured(exc: UseapiError) -> bool:
     )
 
 
-# useapi.net's non-standard 596: the linked account's session is broken (final: "Re-add it"),
-# or Google signed it out and useapi.net is re-checking it (transient: retry in a minute).
-SESSION_ERROR = 596
-_FINAL_596 = re.compile(r"re-?add|reconnect|re-?connect", re.IGNORECASE)
-_RECHECKING_596 = re.compile(r"re-?check|being checked|checking again", re.IGNORECASE)
+# useapi.net's non-standard 596 (bot.useapi.errors reads it for every service).
+SESSION_ERROR = errors.SESSION_ERROR
 
 
 def signed_out(exc: UseapiError, *, unless_said: bool) -> bool:
     """Whether a 596 means a person must reconnect the account: yes when its text says to re-add
-    or reconnect it, no when it says the account is being re-checked, `unless_said` otherwise."""
-    if exc.status != SESSION_ERROR:
-        return False
-    said = exc.detail or ""
-    if _FINAL_596.search(said):
-        return True
-    if _RECHECKING_596.search(said):
-        return False
-    return unless_said
+    or reconnect it, no when it says the account is being re-checked, `unless_said` otherwise
+    (`bot.useapi.errors.session_broken`)."""
+    return errors.session_broken(exc.status, exc.detail, unless_said=unless_said)
 
 
 def next_month_start_pacific(after: datetime) -> datetime:

@@ -49,7 +49,7 @@ from typing import Any
 from bot.cookies import read_max_jobs
 from bot.logins import MAX_EMAIL_LENGTH, login_fields, parse_email, parse_password
 from bot.services import _open_fields
-from bot.useapi.base import AccountInfo, Credit, CreditSource, EmptyList, UseapiService
+from bot.useapi.base import AccountInfo, Credit, CreditFigure, CreditSource, EmptyList, UseapiService
 from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.forms import FormField, Submission
 from bot.useapi.parsing import optional_str
@@ -125,6 +125,7 @@ class AceMusicService(UseapiService):
     # The credits are live on GET /accounts/{email} only.
     reads_details = True
     credit_source = CreditSource.DETAILS
+    credit_figures = (CreditFigure("credits", "credits", "credits"),)
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:
         email = parse_email(values.get("email"), site=SITE)

@@ -18,6 +18,14 @@ the "needs a person now" signal. An empty list is 200 `{}`; nothing else reads a
 
 The password is a secret exactly like a cookie: it goes to useapi.net in the body and into
 `Submission.secrets` (scrubbed from upstream error text and logs), and nowhere else.
+
+Credits (`credit_source` REGISTRATION): `credits: {total, vip, gift, purchase, dailyClaimed}`
+is in the POST answer (shown in the registration answer and stored, "as of" then) and in GET
+/accounts/{account}, which the bot does not read: it would be one more call per account, and the
+page says calling it also claims the account's free daily credits, a side effect a watcher must
+not have. The list has none. One figure, "credits" (`total`, Dreamina credits); `vip`, `gift`
+and `purchase` are its parts; no allowance or reset date is given (daily credits are claimed,
+not refilled). "absent if upstream fails": an answer without them keeps the stored figure.
 """
 
 from __future__ import annotations
@@ -31,7 +39,8 @@ from typing import Any
 from bot.cookies import read_max_jobs
 from bot.form_errors import CookieError, Fixed, problem
 from bot.logins import MAX_EMAIL_LENGTH, login_fields, parse_email, parse_password
-from bot.useapi.base import AccountInfo, EmptyList, UseapiService
+from bot.services import _open_fields
+from bot.useapi.base import AccountInfo, Credit, CreditFigure, CreditSource, EmptyList, UseapiService
 from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.forms import FormField, Submission
 from bot.useapi.parsing import FieldError, optional_int, optional_str, parse_instant
@@ -98,6 +107,10 @@ class DreaminaError(UseapiError):
             status=exc.status,
             detail=exc.detail,
             retry_after=exc.retry_after,
+            credential_noun=exc.credential_noun,
+            outcome_unknown=exc.outcome_unknown,
+            retry_at=exc.retry_at,
+            registering=exc.registering,
         )
 
 
@@ -112,6 +125,13 @@ def _session_expiry(obj: dict[str, Any]) -> datetime | None:
     stored = parse_instant(obj.get("sessionExpires"), "sessionExpires")
     known = [when for when in (live, stored) if when is not None]
     return min(known) if known else None
+
+
+def dreamina_credits(obj: dict[str, Any]) -> tuple[Credit, ...]:
+    """`credits.total` (what the account has left); () when absent or not a number."""
+    found = _open_fields.obj_at(obj, "credits")
+    total = _open_fields.number(found.get("total")) if found is not None else None
+    return () if total is None else (Credit("credits", "credits", "credits", remaining=total),)
 
 
 def _last_refreshed(obj: dict[str, Any]) -> datetime | None:
@@ -159,6 +179,8 @@ class DreaminaService(UseapiService):
     empty_list = EmptyList.EMPTY_OBJECT
     details_path = "/v1/dreamina/accounts/{account}"
     delete_path = "/v1/dreamina/accounts/{account}"
+    credit_source = CreditSource.REGISTRATION
+    credit_figures = (CreditFigure("credits", "credits", "credits"),)
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:
         email = parse_email(values.get("email"), site="Dreamina")
@@ -188,6 +210,7 @@ class DreaminaService(UseapiService):
             max_jobs=optional_int(obj, "maxJobs"),
             updated_at=_last_refreshed(obj),
             error=optional_str(obj, "error"),
+            credits=dreamina_credits(obj),
         )
 
     async def register(self, submission: Submission) -> AccountInfo:

@@ -25,6 +25,13 @@ Choices where the pages are silent:
   (`eyJ…zmQ`), their refresh token examples are not (`bdykxtrr5eaf...`, `l6e…z4v`).
 - A blank max-jobs field is left out of the body: the page says it "defaults to the plan tier".
 - The list's empty shape is 200 `{}`; a 404 of the list is not "no accounts" (see list_accounts).
+
+Credits: none read (`credit_source` NONE). `credits_remaining` and `tokens_remaining` are
+"live-pulled" by GET /accounts/{email} only ("Credit balances are omitted from the list", and
+"are not included" in the POST answer), and they are absent for an account in error. The bot
+reads no per-account details for Flow Music: nothing else it needs is there, and reading them
+would be one more call per account every few hours (issue 21: no extra call per pass). Turning
+that on later means `reads_details` plus reading those two fields here.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from urllib.parse import unquote
 
 from bot.cookies import MAX_VALUE_LENGTH, clean_paste, read_max_jobs
 from bot.form_errors import CookieError, Fixed, problem
-from bot.useapi.base import AccountInfo, EmptyList, UseapiService
+from bot.useapi.base import AccountInfo, CreditSource, EmptyList, UseapiService
 from bot.useapi.forms import FormField, Submission
 from bot.useapi.parsing import optional_int, optional_str, parse_instant
 
@@ -243,6 +250,11 @@ class FlowMusicService(UseapiService):
     empty_list = EmptyList.EMPTY_OBJECT
     details_path = "/v1/flowmusic/accounts/{account}"
     delete_path = "/v1/flowmusic/accounts/{account}"
+    credit_source = CreditSource.NONE
+    credit_note = (
+        "only GET /accounts/{email} carries Flow Music's credits_remaining, and the bot does not "
+        "read it (one more call per account)"
+    )
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:
         token, others = parse_refresh_token(values.get("refresh_token", ""))

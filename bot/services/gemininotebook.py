@@ -18,7 +18,9 @@ What is warned about, and why:
 - The deadline is `cookiesExpireAt` (about 13 months after the account was added in the page's
   example): the copied Google sign-in can't outlive it.
 - A person must act now when `health` is not OK, on `error`, and when the live read says the
-  session is signed out or answers 596 ("the Google account needs to be reconnected").
+  session is signed out or answers 596 ("the Google account needs to be reconnected"; the
+  general 596 reading, `UseapiService.read_details`: "the account's session is broken on
+  useapi.net: register it again", unless its text says it is being re-checked).
 - The live read (`reads_details`) runs every DETAILS_INTERVAL per account, so a Google sign-out
   is found before the team next needs the account.
 
@@ -53,7 +55,7 @@ from typing import Any
 
 from bot.form_errors import Fixed
 from bot.services import _google, _open_fields
-from bot.useapi.base import AccountInfo, Credit, CreditSource, EmptyList, UseapiService
+from bot.useapi.base import AccountInfo, Credit, CreditFigure, CreditSource, EmptyList, UseapiService
 from bot.useapi.errors import UseapiError
 from bot.useapi.forms import Submission
 
@@ -141,6 +143,10 @@ class GeminiNotebookService(UseapiService):
     delete_path = "/v1/gemini-notebook/accounts/{account}"
     reads_details = True
     credit_source = CreditSource.LIST
+    credit_figures = (
+        CreditFigure("5h", "5-hour window", "%", has_limit=True, resets=True),
+        CreditFigure("weekly", "weekly window", "%", has_limit=True, resets=True),
+    )
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:
         return _google.parse_cookie_form(values, where_to_copy=WHERE_TO_COPY, sites=SITES)
@@ -149,12 +155,6 @@ class GeminiNotebookService(UseapiService):
         if key is None:
             key, obj = _open_fields.unwrap(obj, "email", "cookiesExpireAt", "health", "error")
         return replace(_google.read_account(self.key, obj, key), credits=quota_windows(obj))
-
-    async def account_details(self, account: str) -> AccountInfo:
-        # "HTTP 596: the Google account needs to be reconnected" (useapi's notebooklm skill).
-        return await _google.live_or_signed_out(
-            super().account_details(account), service=self.key, account=account, final_unless_said=True
-        )
 
     async def list_accounts(self) -> list[AccountInfo]:
         try:

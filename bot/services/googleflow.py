@@ -24,6 +24,12 @@ Which expiry is warned about, and why:
   (`nextRefresh.scheduledFor`): `self_renewing_expires_at` / `next_refresh_at`, never a deadline.
 - `health` other than "OK", and `error`, mean a person must act now: both reported as they are.
 
+Credits (`credit_source` DETAILS): `credits.credits` of GET /accounts/{email} (the June 2026
+page: `"credits": {"credits": 1250, "userPaygateTier": "PAYGATE_TIER_TWO"}`), read with the
+details the bot reads anyway for the cookies' expiry; one figure, "credits", in Google Flow
+credits (a Veo video costs `models.videoModels[].creditCost`). Whether the figure is live is
+OPEN; no allowance or reset date is given. The list (a summary) and POST carry none.
+
 OPEN points and how they are met: the POST error bodies and the status of "existing account
 updated" are not printed (any 2xx is success, any error body is shown scrubbed); the per-cookie
 `expires` is `string | number` of unstated unit (`parse_instant`: ISO, Unix seconds or ms);
@@ -41,7 +47,8 @@ from typing import Any, ClassVar
 
 from bot.cookies import MAX_PASTE_LENGTH, MAX_VALUE_LENGTH
 from bot.form_errors import CookieError, Fixed, problem
-from bot.useapi.base import AccountInfo, EmptyList, UseapiService
+from bot.services import _open_fields
+from bot.useapi.base import AccountInfo, Credit, CreditFigure, CreditSource, EmptyList, UseapiService
 from bot.useapi.forms import FormField, Submission
 from bot.useapi.parsing import FieldError, optional_str, parse_instant
 
@@ -149,6 +156,13 @@ _DOMAIN = re.compile(r"\.?[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0
 _COOKIE_HEADER = re.compile(r"^\s*(set-)?cookie\s*:", re.IGNORECASE)
 # How an `expires` says "session cookie, no expiry": DevTools' word, or Chrome's -1 / 0.
 _SESSION_WORDS = frozenset({"", "session", "-1", "0"})
+
+
+def flow_credits(obj: dict[str, Any]) -> tuple[Credit, ...]:
+    """`credits.credits` (what the account has left); () when absent or not a number."""
+    found = _open_fields.obj_at(obj, "credits")
+    left = _open_fields.number(found.get("credits")) if found is not None else None
+    return () if left is None else (Credit("credits", "credits", "credits", remaining=left),)
 
 
 @dataclass(frozen=True)
@@ -309,6 +323,8 @@ class GoogleFlowService(UseapiService):
     reads_details = True
     details_path = "/v1/google-flow/accounts/{account}"
     delete_path = "/v1/google-flow/accounts/{account}"
+    credit_source = CreditSource.DETAILS
+    credit_figures = (CreditFigure("credits", "credits", "credits"),)
     # "up to 50 Google Flow accounts per single useapi.net subscription": useapi.net enforces it.
     max_accounts: ClassVar[int] = 50
 
@@ -340,4 +356,5 @@ class GoogleFlowService(UseapiService):
                 if next_refresh
                 else None
             ),
+            credits=flow_credits(obj),
         )

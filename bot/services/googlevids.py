@@ -18,8 +18,10 @@ What is warned about, and why:
   the copied Google sign-in can't outlive it, and only a fresh paste renews it.
 - A person must act now when `health` is not OK, on `error`, when useapi.net paused the account
   after Google signed it out (it e-mails a re-add link; re-posting the cookies brings it back),
-  and when the live read says the session is signed out or answers 596 with "Re-add it". A 596
-  without it means useapi.net is re-checking the account: a failed read, not a signal.
+  when the live read says the session is signed out, and when it answers 596 with "Re-add it"
+  (the general 596 reading, `UseapiService.read_details`: "the account's session is broken on
+  useapi.net: register it again"). A 596 without it means useapi.net is re-checking the account
+  (`session_broken_unless_said` False): a failed read, not a signal.
 - The live read (`reads_details`) runs every DETAILS_INTERVAL per account: a browser reusing the
   sign-in ends useapi.net's copy "within minutes", long before `cookiesExpireAt`.
 
@@ -60,7 +62,7 @@ from typing import Any
 
 from bot.form_errors import Fixed
 from bot.services import _google, _open_fields
-from bot.useapi.base import AccountInfo, Credit, CreditSource, EmptyList, UseapiService
+from bot.useapi.base import AccountInfo, Credit, CreditFigure, CreditSource, EmptyList, UseapiService
 from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.forms import Submission
 
@@ -191,6 +193,12 @@ class GoogleVidsService(UseapiService):
     # Live at Google: a sign-out ends the account long before cookiesExpireAt.
     reads_details = True
     credit_source = CreditSource.DETAILS
+    credit_figures = tuple(
+        CreditFigure(name, label, unit, has_limit=True, resets=True)
+        for name, (label, unit) in ALLOWANCES.items()
+    )
+    # "596: signed out or being re-checked. Retry in a minute": final only when it says "Re-add it".
+    session_broken_unless_said = False
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:
         return _google.parse_cookie_form(values, where_to_copy=WHERE_TO_COPY, sites=SITES)
@@ -204,12 +212,6 @@ class GoogleVidsService(UseapiService):
             info,
             error=info.error or pause,
             credits=vids_credits(obj, datetime.now(UTC)),
-        )
-
-    async def account_details(self, account: str) -> AccountInfo:
-        # A 596 is final only when it says "Re-add it"; otherwise useapi.net is re-checking.
-        return await _google.live_or_signed_out(
-            super().account_details(account), service=self.key, account=account, final_unless_said=False
         )
 
     async def list_accounts(self) -> list[AccountInfo]:

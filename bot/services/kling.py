@@ -15,6 +15,12 @@ act now" signal. The automated-setup page says useapi.net keeps the password to 
 "if Kling ends the session"; whether that makes the session self-renewing is not documented, so
 the session's expiry is treated as the deadline.
 
+Credits: none read (`credit_source` NONE). `balance: {points[], tickets[], nextApplyTime,
+total}` is on GET /accounts/{email} only (updated June 23, 2025; the list and the POST answer
+have none), and the bot reads no per-account details for Kling: nothing else it needs is there,
+and reading them would be one more call per account every few hours (issue 21: no extra call
+per pass). `total` would be the figure, in points, with `points[].endTime` as when each grant ends.
+
 The account key is the email; it is URL-encoded in per-account paths (`account_path`).
 Google and Apple sign-in accounts can't be used (Setup Kling): the form says so, and so does the
 answer to a refused login. The password is a secret like a cookie: sent to useapi.net, never
@@ -31,7 +37,7 @@ from typing import Any
 
 from bot.cookies import read_max_jobs
 from bot.logins import MAX_EMAIL_LENGTH, login_fields, parse_email, parse_password
-from bot.useapi.base import AccountInfo, EmptyList, UseapiService
+from bot.useapi.base import AccountInfo, CreditSource, EmptyList, UseapiService
 from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.forms import FormField, Submission
 from bot.useapi.parsing import FieldError, optional_int, optional_str, parse_instant
@@ -132,6 +138,11 @@ class KlingService(UseapiService):
     empty_list = EmptyList.NOT_FOUND
     details_path = "/v1/kling/accounts/{account}"
     delete_path = "/v1/kling/accounts/{account}"  # OpenAPI only; no stored page documents DELETE
+    credit_source = CreditSource.NONE
+    credit_note = (
+        "only GET /accounts/{email} carries Kling's balance, and the bot does not read it (one more "
+        "call per account)"
+    )
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:
         email = parse_email(values.get("email", ""), site="klingai.com")
@@ -145,7 +156,7 @@ class KlingService(UseapiService):
 
     def parse_account(self, obj: dict[str, Any], key: str | None = None) -> AccountInfo:
         account = optional_str(obj, "email", limit=MAX_EMAIL_LENGTH) or key
-        # `balance` (GET one account only) has no place in AccountInfo yet and is not read.
+        # `balance` is on GET one account only, which the bot does not read (module docstring).
         return AccountInfo(
             service=self.key,
             account=(account or "")[:MAX_EMAIL_LENGTH],

@@ -4,6 +4,9 @@ Pages: ../shared/upstream/ltxstudio-*-accounts.txt (NOTES.md). useapi.net retire
 March 2026 and may bring it back; a 404/410 then reads as "not available right now".
 The expiry to warn about is `tokenExpire` (Unix ms, or `tokenExpireUTC`).
 Cookie values are sent as the browser holds them (`%XX` escapes kept, never decoded).
+
+Credits: none read (`credit_source` NONE). Only GET /accounts/{email} shows `balance:
+{LTXStudio_token}` (its unit is OPEN), and the bot reads no per-account details of a retired API.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 from bot.cookies import check_cookie_value, parse_cookie_pairs, parse_max_jobs, read_cookies
 from bot.form_errors import CookieError, Fixed, problem
-from bot.useapi.base import AccountInfo, EmptyList, UseapiService
+from bot.useapi.base import AccountInfo, CreditSource, EmptyList, UseapiService
 from bot.useapi.forms import FormField, Submission
 from bot.useapi.parsing import millis_or_iso, optional_int, optional_str
 
@@ -75,6 +78,8 @@ class LtxService(UseapiService):
     accounts_path = "/v1/ltxstudio/accounts"
     empty_list = EmptyList.NOT_FOUND
     may_be_retired = True
+    credit_source = CreditSource.NONE
+    credit_note = "only its per-account details carry a balance, and the bot reads none of a retired API"
     detects_self_renewal = True
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:

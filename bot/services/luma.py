@@ -8,6 +8,12 @@ login" (~25 characters in the example). A bare value ending in `=` (base64 paddi
 not a cookie named by what precedes the `=`; quotes, surrounding whitespace, `Cookie:`, one cookie
 per line and the developer tools' rows are read too (bot.cookies.read_cookies). A `%3D` in the
 value is kept as it is: the browser holds and sends the cookie that way, and useapi.net replays it.
+
+Credits (`credit_source` DETAILS): `credits: {usage, limit}` of GET /accounts/{email} (live,
+read every DETAILS_INTERVAL for `sessionValid` anyway) and of the POST answer (shown in the
+registration answer); the list has none. One figure, "credits": what is left is `limit - usage`
+of `limit` (both read as Luma credits; `null` when Luma could not say: unknown, the stored
+figure stays). No reset date is given. `credits_usage`/`credits_limit` keep the raw pair.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import Any
 
 from bot.cookies import check_cookie_value, read_cookies
 from bot.form_errors import CookieError, problem
-from bot.useapi.base import AccountInfo, EmptyList, UseapiService
+from bot.useapi.base import AccountInfo, Credit, CreditFigure, CreditSource, EmptyList, UseapiService
 from bot.useapi.forms import FormField, Submission
 from bot.useapi.parsing import (
     FieldError,
@@ -82,6 +88,8 @@ class LumaService(UseapiService):
     details_path = "/v1/luma/accounts/{account}"
     delete_path = "/v1/luma/accounts/{account}"
     reads_details = True  # sessionValid: a session can be revoked long before it expires
+    credit_source = CreditSource.DETAILS
+    credit_figures = (CreditFigure("credits", "credits", "credits", has_limit=True),)
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:
         session = parse_luma_session(values.get("cookie", ""))
@@ -96,6 +104,12 @@ class LumaService(UseapiService):
             usage = optional_number(credits, "usage")
             limit = optional_number(credits, "limit")
         account = optional_str(obj, "account", limit=320) or optional_str(obj, "email", limit=320) or key
+        left = max(0.0, limit - usage) if limit is not None and usage is not None else None
+        figures = (
+            (Credit("credits", "credits", "credits", remaining=left, limit=limit),)
+            if left is not None or limit is not None
+            else ()
+        )
         return AccountInfo(
             service=self.key,
             account=(account or "")[:320],
@@ -103,6 +117,7 @@ class LumaService(UseapiService):
             concurrency=optional_int(obj, "concurrency"),
             credits_usage=usage,
             credits_limit=limit,
+            credits=figures,
             error=optional_str(obj, "error"),
             created=optional_bool(obj, "created"),
             session_valid=optional_bool(obj, "sessionValid"),

@@ -261,6 +261,7 @@ class MiniMaxService(UseapiService):
     details_path = "/v1/minimax/accounts/{account}"
     delete_path = "/v1/minimax/accounts/{account}"  # OpenAPI only; no stored page documents DELETE
     credit_source = CreditSource.NONE  # no documented credit route (see the module docstring)
+    credit_note = "useapi.net documents no credit route for MiniMax"
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:
         url, query_values = parse_cursor_url(values.get("url"))

@@ -67,7 +67,15 @@ from bot.cookies import MAX_PASTE_LENGTH
 from bot.form_errors import CookieError, Fixed, problem
 from bot.logins import login_fields, parse_email, parse_password
 from bot.services import _open_fields
-from bot.useapi.base import AccountInfo, Credit, CreditSource, EmptyList, UseapiService, without_secrets
+from bot.useapi.base import (
+    AccountInfo,
+    Credit,
+    CreditFigure,
+    CreditSource,
+    EmptyList,
+    UseapiService,
+    without_secrets,
+)
 from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.forms import FormField, Submission
 from bot.useapi.parsing import FieldError, companion_first, parse_instant, require_object
@@ -400,6 +408,11 @@ class MurekaService(UseapiService):
     # GET /accounts/{account} adds the session token's expiry, the profile the credits.
     reads_details = True
     credit_source = CreditSource.DETAILS
+    credit_figures = (
+        CreditFigure("credits", "credits", "credits"),
+        CreditFigure("silver", "silver credits", "credits"),
+        CreditFigure("gold", "Gold", "credits"),
+    )
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:
         email_raw, password_raw = values.get("email") or "", values.get("password") or ""

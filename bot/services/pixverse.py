@@ -62,7 +62,7 @@ from bot.services._email_login import (
 )
 from bot.services._lenient import Lenient
 from bot.services._refusals import reword
-from bot.useapi.base import AccountInfo, Credit, CreditSource, EmptyList, UseapiService
+from bot.useapi.base import AccountInfo, Credit, CreditFigure, CreditSource, EmptyList, UseapiService
 from bot.useapi.errors import UseapiError
 from bot.useapi.forms import Submission
 
@@ -129,6 +129,12 @@ class PixVerseService(UseapiService):
     delete_path = "/v2/pixverse/accounts/{account}"  # OpenAPI only; no stored page documents DELETE
     reads_details = True
     credit_source = CreditSource.DETAILS
+    credit_figures = (
+        CreditFigure("credits", "credits", "credits"),
+        CreditFigure("daily", "daily credits", "credits", has_limit=True),
+        CreditFigure("monthly", "monthly credits", "credits", has_limit=True),
+        CreditFigure("package", "package credits", "credits"),
+    )
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:
         return parse_email_login(values, site=SITE, jobs=MAX_JOBS_RANGE)

@@ -64,7 +64,7 @@ from bot.services._email_login import (
 )
 from bot.services._lenient import Lenient
 from bot.services._refusals import reword
-from bot.useapi.base import AccountInfo, Credit, CreditSource, EmptyList, UseapiService
+from bot.useapi.base import AccountInfo, Credit, CreditFigure, CreditSource, EmptyList, UseapiService
 from bot.useapi.errors import UseapiError
 from bot.useapi.forms import Submission
 
@@ -116,6 +116,7 @@ class RunwayService(UseapiService):
     delete_path = "/v1/runwayml/accounts/{account}"  # OpenAPI only; no stored page documents DELETE
     reads_details = True
     credit_source = CreditSource.DETAILS
+    credit_figures = (CreditFigure("credits", "plan credits", "credits", has_limit=True),)
 
     def parse_form(self, values: Mapping[str, str]) -> Submission:
         return parse_email_login(values, site=SITE, jobs=MAX_JOBS_RANGE)

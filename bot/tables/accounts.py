@@ -1,6 +1,7 @@
 """The accounts table: registrations, useapi.net's lists applied, live details, removals.
 
-This module applies; it does not decide. A write that depends on what is stored reads it
+Each answer's credit and quota figures are written with it, in the same transaction
+(bot/tables/credits.py, `write_credits`). This module applies; it does not decide. A write that depends on what is stored reads it
 (`StoredAccount`), asks the decision it was handed (a pure function of bot.account_diff, bound
 by the caller to the answer) and writes what that returned, in one transaction.
 """
@@ -24,6 +25,7 @@ from bot.models import (
 )
 from bot.tables.alert_log import resolve_cleared_reasons
 from bot.tables.base import Database
+from bot.tables.credits import write_credits
 from bot.tables.rows import ACCOUNT_COLUMNS, account_from_row, as_int
 from bot.useapi.base import AccountInfo
 
@@ -34,7 +36,7 @@ _T = TypeVar("_T")
 # The columns of a StoredAccount, in its order.
 _STORED_COLUMNS = (
     "expires_at, registered_at, gone_at, synced_at, self_renewing, self_renewing_expires_at, "
-    "refresh_expires_at, session_valid, health, last_error, upstream_error"
+    "refresh_expires_at, session_valid, health, last_error, upstream_error, call_refusal"
 )
 
 # Decides a service's list from what is stored (by account) and the accounts removed through the bot.
@@ -87,8 +89,8 @@ class AccountsTable(Database):
                 INSERT INTO accounts (service, account, expires_at, refresh_expires_at, concurrency,
                     credits_usage, credits_limit, max_jobs, registered_by, registered_at, last_error,
                     upstream_updated_at, first_seen_at, synced_at, gone_at, upstream_error, health,
-                    session_valid, self_renewing_expires_at, next_refresh_at, unreadable)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)
+                    session_valid, self_renewing_expires_at, next_refresh_at, unreadable, call_refusal)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (service, account) DO UPDATE SET
                     expires_at = excluded.expires_at,
                     refresh_expires_at = COALESCE(excluded.refresh_expires_at, refresh_expires_at),
@@ -107,7 +109,8 @@ class AccountsTable(Database):
                     session_valid = excluded.session_valid,
                     self_renewing_expires_at = excluded.self_renewing_expires_at,
                     next_refresh_at = excluded.next_refresh_at,
-                    unreadable = excluded.unreadable
+                    unreadable = excluded.unreadable,
+                    call_refusal = excluded.call_refusal
                 """,
                 (
                     info.service,
@@ -130,8 +133,10 @@ class AccountsTable(Database):
                     verdict.self_renewing_expires_at,
                     to_epoch(info.next_refresh_at),
                     verdict.unreadable,
+                    verdict.call_refusal,
                 ),
             )
+            await write_credits(conn, verdict.credits)
             if verdict.cleared is not None:
                 await resolve_cleared_reasons(conn, info.service, [verdict.cleared], at=verdict.at)
             # Registered again through the bot after a removal: tracked again, synced again.
@@ -267,6 +272,7 @@ class AccountsTable(Database):
                 """,
                 diff.writes,
             )
+            await write_credits(conn, diff.credits)
             await conn.executemany(
                 "UPDATE accounts SET gone_at = ? WHERE service = ? AND account = ?",
                 [(diff.at, service, account) for account in diff.gone],
@@ -297,7 +303,7 @@ class AccountsTable(Database):
                 """
                 UPDATE accounts SET session_valid = ?, health = ?, upstream_error = ?,
                     self_renewing_expires_at = ?, expires_at = COALESCE(?, expires_at),
-                    last_error = ?, details_checked_at = ?,
+                    last_error = ?, details_checked_at = ?, call_refusal = ?,
                     unreadable = CASE WHEN ? IS NULL AND ? IS NULL THEN unreadable ELSE ? END
                 WHERE service = ? AND account = ?
                 """,
@@ -309,6 +315,7 @@ class AccountsTable(Database):
                     verdict.expires_at,
                     verdict.reason,
                     verdict.at,
+                    verdict.call_refusal,
                     verdict.answer_expires_at,
                     verdict.unreadable,
                     verdict.unreadable,
@@ -316,6 +323,7 @@ class AccountsTable(Database):
                     account,
                 ),
             )
+            await write_credits(conn, verdict.credits)
             if verdict.cleared is not None:
                 await resolve_cleared_reasons(conn, service, [verdict.cleared], at=verdict.at)
             return verdict.changed

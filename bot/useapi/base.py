@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -20,10 +20,10 @@ import httpx
 
 from bot.logs import scrub
 from bot.models import IMPLAUSIBLE, UNREADABLE, FieldNote
-from bot.useapi.errors import Failure, UseapiError
+from bot.useapi.errors import Failure, UseapiError, session_broken
 from bot.useapi.forms import FormField, Submission
 from bot.useapi.outcomes import CallOutcomes
-from bot.useapi.parsing import MAX_NOTES, FieldError, clean_text, noting, require_object
+from bot.useapi.parsing import MAX_NOTES, FieldError, clean_text, noting, parse_instant, require_object
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,22 @@ class CreditSource(enum.Enum):
 
 
 @dataclass(frozen=True)
+class CreditFigure:
+    """One figure a service reports about what an account has left, described once in its module
+    (`UseapiService.credit_figures`): `/alerts credits` offers and checks thresholds by it.
+
+    `key` is `Credit.key`; `has_limit`: the service gives the allowance it counts down from, so
+    a percent threshold works; `resets`: it refills by itself (a quota window, a monthly
+    allowance), so a warning about it resolves at its reset time."""
+
+    key: str
+    label: str
+    unit: str
+    has_limit: bool = False
+    resets: bool = False
+
+
+@dataclass(frozen=True)
 class AccountInfo:
     """One account as useapi.net describes it. Every field but the key may be unknown."""
 
@@ -90,6 +106,10 @@ class AccountInfo:
     next_refresh_at: datetime | None = None
     # What the account has left, each figure in its own unit (empty: nothing known).
     credits: tuple[Credit, ...] = ()
+    # A call about this account answered "a person must act now" (bot.signals): 596, the
+    # session is broken (`SESSION_BROKEN`); 412, out of credits upstream (`OUT_OF_CREDITS`).
+    # Only a details read sets it (`UseapiService.read_details`); None there means it answered.
+    call_refusal: str | None = None
     # Fields of this answer read as unknown: an implausible date, or a value not of the
     # documented shape (`UseapiService.read_account`). Their names only, never their values.
     unreadable: tuple[FieldNote, ...] = ()
@@ -105,6 +125,25 @@ def without_secrets(info: AccountInfo, secrets: Sequence[str]) -> AccountInfo:
     if error == info.error and health == info.health:
         return info
     return replace(info, error=error, health=health)
+
+
+def _retry_at_in(payload: Any) -> datetime | None:
+    """`retryAt` of an error body (useapi.net's 429: "the body carries retryAt when Google names
+    the reset time"), at the top or in an error object `{code, message, retryAt}`; any time shape
+    `parse_instant` reads. None when absent or unreadable: never an error of its own."""
+    if not isinstance(payload, dict):
+        return None
+    error = payload.get("error")
+    for where in (payload, error if isinstance(error, dict) else {}):
+        for name in ("retryAt", "retry_at", "retryAfterUTC"):
+            try:
+                with noting():
+                    found = parse_instant(where.get(name), name)
+            except FieldError:
+                found = None
+            if found is not None:
+                return found
+    return None
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -262,6 +301,12 @@ class Transport:
         detail = self._error_text(payload, secrets)
         self.outcomes.record(status, detail, route=path)
         retry_after = _retry_after(response.headers.get("Retry-After"))
+        retry_at = _retry_at_in(payload) if status in (429, 503) else None
+        now = datetime.now(UTC)
+        if retry_at is not None and retry_after is None:
+            retry_after = max(0.0, (retry_at - now).total_seconds())
+        elif retry_after is not None and retry_at is None:
+            retry_at = now + timedelta(seconds=retry_after)
         failure = _failure_for(status, retry_after)
         raise UseapiError(
             failure,
@@ -270,6 +315,7 @@ class Transport:
             detail=detail,
             retry_after=retry_after,
             credential_noun=credential_noun,
+            retry_at=retry_at,
         )
 
     async def _read_limited(self, response: httpx.Response, max_bytes: int) -> bytes:
@@ -296,10 +342,17 @@ class Transport:
 
     @staticmethod
     def _error_text(payload: Any, secrets: Sequence[str]) -> str | None:
-        if isinstance(payload, dict) and isinstance(payload.get("error"), str):
-            text = " ".join(payload["error"].split())[:300]
-            # What was sent, and every secret the bot holds (its tokens, a registration in
-            # flight): a features or list read sends none, yet its text is shown and stored too.
+        """`error` as text: a string, or the `message` of an error object (`{code, message,
+        retryAt}`, the 2026 pages' shape); scrubbed of what was sent, and of every secret the bot
+        holds (its tokens, a registration in flight): a features or list read sends none, yet its
+        text is shown and stored too."""
+        if not isinstance(payload, dict):
+            return None
+        said = payload.get("error")
+        if isinstance(said, dict):
+            said = said.get("message")
+        if isinstance(said, str):
+            text = " ".join(said.split())[:300]
             return scrub(scrub(text, secrets)) or None
         return None
 
@@ -368,6 +421,8 @@ def _failure_for(status: int, retry_after: float | None) -> Failure:
         return Failure.UNAUTHORIZED
     if status == 402:
         return Failure.PAYMENT_REQUIRED
+    if status == 412:
+        return Failure.OUT_OF_CREDITS
     if status in (404, 410):
         return Failure.UNAVAILABLE
     if status == 429 or (status == 503 and retry_after is not None):
@@ -422,8 +477,16 @@ class UseapiService(ABC):
     # The expiry may be renewed by useapi.net itself (LTX's tokenExpire): watch for it moving
     # forward with no registration, and then warn by refresh_expires_at instead (bot.store).
     detects_self_renewal: ClassVar[bool] = False
-    # Where `parse_account` finds the account's credit or quota figures (AccountInfo.credits).
+    # Where `parse_account` finds the account's credit or quota figures (AccountInfo.credits),
+    # and which figures it reports, the main one first (a bare `/alerts credits` number is about
+    # it). The module docstring says where they come from, or why there are none.
     credit_source: ClassVar[CreditSource] = CreditSource.NONE
+    credit_figures: ClassVar[tuple[CreditFigure, ...]] = ()
+    # For people, when the source is NONE: why there is no figure (`/alerts credits` says it).
+    credit_note: ClassVar[str | None] = None
+    # How a 596 whose text says neither "re-add it" nor "being re-checked" is read: the session
+    # is broken (useapi.net's general meaning), or, for Google Vids, useapi.net re-checking it.
+    session_broken_unless_said: ClassVar[bool] = True
 
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
@@ -527,6 +590,28 @@ class UseapiService(ABC):
             raise UseapiError(Failure.BAD_RESPONSE, service_label=self.label, status=200) from None
         return info if info.account == account else replace(info, account=account)
 
+    def classified(self, exc: UseapiError, *, registering: bool = False) -> UseapiError:
+        """`exc` as this service reads it: a 596 that means the session is broken for good
+        becomes SESSION_BROKEN (one that says it is being re-checked stays a passing error)."""
+        if exc.failure is not Failure.SESSION_BROKEN and session_broken(
+            exc.status, exc.detail, unless_said=self.session_broken_unless_said
+        ):
+            return exc.again(Failure.SESSION_BROKEN, registering=registering)
+        return exc
+
+    async def read_details(self, account: str) -> AccountInfo:
+        """`account_details` as the scheduler records it: an answer that means a person must act
+        now on this account (596 session broken, 412 out of credits) is the account's state
+        (`call_refusal`), not a failed read; any other failure raises UseapiError."""
+        try:
+            return await self.account_details(account)
+        except UseapiError as exc:
+            found = self.classified(exc)
+            if found.failure in (Failure.SESSION_BROKEN, Failure.OUT_OF_CREDITS):
+                log.info("useapi %s details: %s answered %s", self.key, account, found.failure.value)
+                return AccountInfo(service=self.key, account=account, call_refusal=found.failure.value)
+            raise found from None
+
     async def delete_account(self, account: str) -> bool:
         """DELETE delete_path for one account: True when useapi.net deleted it, False when it
         answered 404 "no such account" (an empty or JSON body). Raises UseapiError on any other
@@ -557,14 +642,17 @@ class UseapiService(ABC):
 
     async def register(self, submission: Submission) -> AccountInfo:
         secrets = submission.secrets
-        status, body = await self._transport.request_with_status(
-            "POST",
-            self.register_path(submission),
-            label=self.label,
-            json_body=submission.body,
-            secrets=secrets,
-            credential_noun=self.credential_noun,
-        )
+        try:
+            status, body = await self._transport.request_with_status(
+                "POST",
+                self.register_path(submission),
+                label=self.label,
+                json_body=submission.body,
+                secrets=secrets,
+                credential_noun=self.credential_noun,
+            )
+        except UseapiError as exc:
+            raise self.classified(exc, registering=True) from None
         # useapi.net answered 2xx: from here on, an unreadable answer may hide an added account.
         try:
             account = self.read_account(body)

@@ -16,6 +16,7 @@ import discord
 from discord.utils import format_dt
 
 from bot.delivery import DeliveryError
+from bot.expiry import CREDIT_PREFIX
 from bot.followup import PostedWarning
 from cogs import _alert_channel as alert_channel
 from cogs._format import label, safe
@@ -30,10 +31,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def warning_view(service: str) -> discord.ui.View:
-    """Renew and I'm on it, under a warning."""
+def warning_view(service: str, *, renew: bool = True) -> discord.ui.View:
+    """Renew and I'm on it, under a warning (a credit warning has nothing to renew: I'm on it only)."""
     view = discord.ui.View(timeout=None)
-    view.add_item(RenewButton(service))
+    if renew:
+        view.add_item(RenewButton(service))
     view.add_item(ClaimButton(service))
     return view
 
@@ -41,9 +43,11 @@ def warning_view(service: str) -> discord.ui.View:
 async def redraw(bot: WardenBot, warning: PostedWarning) -> None:
     """Edit the warning's message to show it as it stands; raises DeliveryError."""
     account = await bot.store.get_account(warning.key.service, warning.key.account)
-    # A team warning (the subscription, the token, slots) has no buttons: nobody fixes it from Discord.
+    # A team warning (the subscription, the token, slots) has no buttons: nobody fixes it from
+    # Discord; a credit crossing has nothing to renew.
     open_account_warning = warning.resolved_at is None and not warning.key.is_team
-    view = warning_view(warning.key.service) if open_account_warning else None
+    renew = not warning.key.stage.startswith(CREDIT_PREFIX)
+    view = warning_view(warning.key.service, renew=renew) if open_account_warning else None
     await alert_channel.edit(
         bot, warning.channel_id, warning.message_id, embed=followup_embed(warning, account), view=view
     )
@@ -93,10 +97,11 @@ async def claim(
     lapses = format_dt(now + bot.settings.claim_timeout, "R")
     took = f" from <@{take_over_from}>" if outcome == "took_over" else ""
     done = f"✅ You took {what} over{took}." if took else f"✅ You're on {what}; the team sees it."
-    await reply(
-        interaction,
-        f"{done} Renew it with the Renew button; the claim lapses {lapses} if it isn't renewed by then.",
-    )
+    if warning.key.stage.startswith(CREDIT_PREFIX):  # nothing to renew: a top-up resolves it
+        then = f"Top the account up; the claim lapses {lapses} if the warning is still open then."
+    else:
+        then = f"Renew it with the Renew button; the claim lapses {lapses} if it isn't renewed by then."
+    await reply(interaction, f"{done} {then}")
     try:
         await redraw(bot, warning)
     except DeliveryError as exc:

@@ -24,7 +24,7 @@ from bot import settings
 from bot.app import WardenBot
 from bot.delivery import Posted
 from bot.events import ON_ACCOUNT_REGISTERED, ON_ACCOUNT_REMOVED
-from bot.expiry import Alert, next_wake
+from bot.expiry import Alert, Kind, next_wake
 from bot.followup import How, PostedWarning, Reminder, Resolution
 from bot.store import StoreError
 from bot.sync import Notice, SyncState, load_state
@@ -187,7 +187,8 @@ class AlertsCog(commands.Cog):
     async def _send_warning(self, alert: Alert, rechecked: bool) -> Posted:
         embed = warning_embed(alert, rechecked=rechecked)
         # The nonce makes a repeat of this very warning (see WarningKey.nonce) return the first post.
-        message = await self.post(embed=embed, view=warning_view(alert.key.service), nonce=alert.key.nonce)
+        view = warning_view(alert.key.service, renew=alert.kind is not Kind.CREDIT)
+        message = await self.post(embed=embed, view=view, nonce=alert.key.nonce)
         return Posted(message.id, message.channel.id, json.dumps(embed.to_dict()))
 
     async def _send_team_warning(self, warning: TeamWarning) -> Posted:
@@ -270,6 +271,7 @@ class AlertsCog(commands.Cog):
             faults=report.faults if report is not None else (),
             team=await load_team_state(store),
             auto_services=self.bot.settings.auto_services,
+            credit_thresholds=await self.watch.credit_thresholds(),
         )
         embed.add_field(name="Status board", value=await self.board.status(), inline=False)
         embed.add_field(name="Weekly digest", value=await self.digest.status(), inline=False)

@@ -1,5 +1,6 @@
-"""`/alerts …`: where warnings go, when, whom they ping, how often they are reminded about, what
-the scheduler is doing, a sample warning, the live status board and the weekly digest. Admins only.
+"""`/alerts …`: where warnings go, when, whom they ping, how often they are reminded about, when
+an account's credits are low (`/alerts credits`, bot/credits.py), what the scheduler is doing, a
+sample warning, the live status board and the weekly digest. Admins only.
 
 The commands change settings (bot/settings.py) and wake the scheduler loop (AlertsCog, _cog.py),
 which plans with them at once; the status and the sample post go through it too.
@@ -15,18 +16,36 @@ from discord.ext import commands
 
 from bot import settings
 from bot.app import WardenBot
+from bot.credits import (
+    ThresholdError,
+    apply_edit,
+    decode_thresholds,
+    describe_figures,
+    encode_thresholds,
+    parse_edit,
+    where_figures_come_from,
+)
 from bot.delivery import DeliveryError
 from bot.digest import WEEKDAYS, DigestSchedule, ScheduleError, known_zones, next_digest_at, parse_time_of_day
 from bot.digest import parse_weekday as read_weekday
 from bot.digest import parse_zone as read_zone
 from bot.durations import DurationError, format_duration, parse_duration
 from bot.expiry import DEFAULT_STAGES, format_stages, parse_stages
+from bot.services import REGISTRY
+from bot.useapi import CreditSource
 from cogs._format import safe
 from cogs.alerts._claim import warning_view
 from cogs.alerts._cog import AlertsCog
 from cogs.alerts._embeds import sample_alert, warning_embed
 from cogs.alerts._summary import moment
-from cogs.common import admin_only, every_service_choice, offer_switched_on_services, reply
+from cogs.common import (
+    admin_only,
+    every_service_choice,
+    is_admin,
+    offer_switched_on_services,
+    outside_reason,
+    reply,
+)
 
 SERVICE_CHOICES = every_service_choice()  # narrowed per bot by offer_switched_on_services
 
@@ -185,6 +204,91 @@ class AlertsCommands(
             f"✅ {service.name} reminders: {text}. A reminder answers an expired or last-stage warning "
             "nobody has renewed or claimed.",
         )
+
+    @app_commands.command(name="credits", description="Warn when an account's credits fall below a threshold")
+    @app_commands.describe(
+        service="The service",
+        threshold="100 (in the service's unit), 10%, a figure and a threshold such as '5h 10%', or 'off'",
+    )
+    @app_commands.choices(service=SERVICE_CHOICES)
+    @admin_only()
+    async def credits(
+        self, interaction: discord.Interaction[WardenBot], service: app_commands.Choice[str], threshold: str
+    ) -> None:
+        known = REGISTRY.get(service.value)
+        if known is None or known.credit_source is CreditSource.NONE or not known.credit_figures:
+            why = where_figures_come_from(known) if known is not None else "it is not a service the bot knows"
+            await reply(
+                interaction,
+                f"❌ {service.name} has no credit or quota figure to watch: {why}. Nothing was changed.",
+            )
+            return
+        store = self.bot.store
+        stored = await store.credit_keys(service.value)
+        try:
+            edit = parse_edit(threshold, service=service.name, figures=known.credit_figures, stored=stored)
+        except ThresholdError as exc:
+            main = known.credit_figures[0]
+            await reply(
+                interaction,
+                # The sentence quotes what was typed only as a safe code span (bot.credits._shown).
+                f"❌ {str(exc)[:600]}\nExample: `{main.key} {'10%' if main.has_limit else '100'}`, "
+                f"or `off`. Nothing was changed.",
+            )
+            return
+        current = decode_thresholds(await settings.CREDIT_THRESHOLDS.raw(store, service.value))
+        updated = apply_edit(current, edit)
+        await settings.CREDIT_THRESHOLDS.set(store, encode_thresholds(updated), service.value)
+        await self._audit(interaction, "alerts_credits", service.value, "ok" if updated else "off")
+        self.alerts.wake()  # the next pass judges every account against the new thresholds
+        figures = {f.key: f for f in known.credit_figures}
+        if updated:
+            text = ", ".join(
+                f"{figures[t.key].label if t.key in figures else t.key} below "
+                f"{t.text(None if t.percent or t.key not in figures else figures[t.key].unit)}"
+                for t in updated.values()
+            )
+            said = (
+                f"✅ {service.name} credit warnings: {text}. Each crossing is said once, and resolved "
+                "when the figure is back above its threshold."
+            )
+        else:
+            said = f"✅ {service.name}: no credit warnings (the default)."
+        off = (
+            ""
+            if service.value in self.bot.services
+            else f"\n(Note: {service.name} is switched off on this bot.)"
+        )
+        await reply(
+            interaction,
+            f"{said}\nIts figures ({describe_figures(known.credit_figures, stored)}) are "
+            f"{where_figures_come_from(known)}.{off}",
+        )
+
+    @credits.autocomplete("threshold")
+    async def _threshold_choices(
+        self, interaction: discord.Interaction[WardenBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """What fits the chosen service: its figures with an example each, `off`, and what is set."""
+        if outside_reason(interaction) or not is_admin(interaction):
+            return []
+        known = REGISTRY.get(str(getattr(interaction.namespace, "service", "") or ""))
+        if known is None or known.credit_source is CreditSource.NONE:
+            return []
+        offered: list[str] = []
+        stored = await settings.CREDIT_THRESHOLDS.raw(self.bot.store, known.key)
+        if stored:
+            offered.append(stored)
+        for figure in known.credit_figures:
+            offered.append(f"{figure.key} {'10%' if figure.has_limit else '100'}")
+            offered.append(f"{figure.key} off")
+        offered.append("off")
+        typed = current.casefold().strip()
+        return [
+            app_commands.Choice(name=text[:100], value=text[:100])
+            for text in dict.fromkeys(offered)
+            if typed in text.casefold()
+        ][:25]
 
     @app_commands.command(name="status", description="Channel, stages, next warnings and the last sync")
     @admin_only()

@@ -13,14 +13,15 @@ from datetime import datetime, timedelta
 import discord
 from discord.utils import format_dt
 
-from bot.expiry import Alert, Kind, Plan, format_stages, stage_label, stage_text
+from bot.credits import Threshold
+from bot.expiry import CREDIT_PREFIX, Alert, Kind, Plan, format_stages, stage_label, stage_text
 from bot.followup import How, PostedWarning, Reminder, Resolution
 from bot.models import AlertFailure, TrackedAccount, WarningKey
 from bot.services import REGISTRY, register_command
 from bot.sync import Notice, SyncState
 from bot.team_account import TeamState
 from bot.watch import PassFault
-from cogs._format import COLOUR_INFO, COLOUR_WARN, label, safe, when
+from cogs._format import COLOUR_INFO, COLOUR_WARN, label, left_text, safe, when
 from cogs.alerts._team import team_fields, team_resolution_text, team_stage_text
 
 COLOUR_URGENT = discord.Colour.red()
@@ -43,10 +44,48 @@ def _renewed_by(acc: TrackedAccount) -> str:
     return "configured outside the bot"
 
 
+def credit_warning_embed(alert: Alert, *, test: bool = False) -> discord.Embed:
+    """A credit warning: one figure of one account below its threshold (bot.credits)."""
+    acc, figure = alert.account, alert.credit
+    assert figure is not None
+    service = label(acc.service)
+    what = safe(figure.label, 60)
+    title = f"{service} account low: {what} below {alert.threshold or 'the threshold'}"
+    if test:
+        title = f"[Test] {title}"
+    embed = discord.Embed(title=title[:256], description=f"**{safe(acc.account)}**", colour=COLOUR_WARN)
+    embed.add_field(name="Service", value=service)
+    embed.add_field(name="Stage", value="below the credit threshold")
+    embed.add_field(
+        name="Left",
+        value=f"{left_text(figure.remaining, figure.allowance, figure.unit)} ({what})",
+        inline=False,
+    )
+    embed.add_field(name="Threshold", value=f"below {alert.threshold} (`/alerts credits`)", inline=False)
+    if figure.read_at is not None:
+        embed.add_field(name="Read", value=format_dt(figure.read_at, "R"), inline=False)
+    if figure.resets_at is not None:
+        embed.add_field(
+            name="Resets",
+            value=f"{when(figure.resets_at)}: it refills by itself, and this warning resolves then",
+            inline=False,
+        )
+        footer = "Nothing to renew: wait for the reset, or use another account meanwhile."
+    else:
+        footer = (
+            f"Top the account up on {service} (or move work to another account); this warning "
+            "resolves once a read finds it above the threshold."
+        )
+    embed.set_footer(text=footer + (" This is a test." if test else ""))
+    return embed
+
+
 def warning_embed(alert: Alert, *, rechecked: bool = True, test: bool = False) -> discord.Embed:
     """One warning. Every piece of upstream data is escaped: it can't ping or format anything."""
     acc = alert.account
     service = label(acc.service)
+    if alert.kind is Kind.CREDIT:
+        return credit_warning_embed(alert, test=test)
     if alert.kind is Kind.GONE:
         title = f"{service} account no longer on useapi.net"
         stage = "disappeared upstream"
@@ -140,6 +179,7 @@ def status_embed(
     faults: Sequence[PassFault] = (),
     team: TeamState | None = None,
     auto_services: bool = False,
+    credit_thresholds: Mapping[str, Mapping[str, Threshold]] | None = None,
 ) -> discord.Embed:
     """`/alerts status`: channel, mention, stages, what is due and next (as many upcoming warnings
     as `plan` holds, then how many more), each service's last sync, and what went wrong."""
@@ -175,6 +215,17 @@ def status_embed(
         lines.append(f"…and {plan.more_upcoming} more")
     embed.add_field(name="Next warnings", value=_clip("\n".join(lines) or "none scheduled"), inline=False)
     embed.add_field(name="Open warnings", value=open_warnings_text(open_warnings), inline=False)
+    if credit_thresholds:
+        embed.add_field(
+            name="Credit thresholds",
+            value=_clip(
+                "\n".join(
+                    f"{label(service)}: " + ", ".join(f"{t.key} below {t.text()}" for t in found.values())
+                    for service, found in credit_thresholds.items()
+                )
+            ),
+            inline=False,
+        )
 
     sync_lines = []
     for key, state in sync_states.items():
@@ -217,6 +268,8 @@ def faults_text(faults: Sequence[PassFault], *, limit: int = 5) -> str:
 
 
 def _stage_text(alert: Alert) -> str:
+    if alert.kind is Kind.CREDIT:
+        return _stage_of(alert.key.stage)
     if alert.kind is Kind.GONE:
         return "disappeared upstream"
     if alert.kind is Kind.ERROR:
@@ -251,6 +304,12 @@ def resolution_text(resolution: Resolution, account: TrackedAccount | None) -> s
         return "The account is listed on useapi.net again"
     if how is How.REMOVED:
         return f"Removed by <@{by}>; no longer tracked" if by else "No longer tracked by the bot"
+    if how is How.TOPPED_UP:
+        return "Topped up: back above the credit threshold"
+    if how is How.RESET:
+        return "Refilled by itself at its reset time"
+    if how is How.UNWATCHED:
+        return "The credit threshold was switched off or lowered"
     return "Replaced by a newer warning about this account"
 
 
@@ -351,6 +410,8 @@ def _stage_of(stage: str) -> str:
         return "disappeared upstream"
     if stage.startswith("error:"):
         return "error reported upstream"
+    if stage.startswith(CREDIT_PREFIX):
+        return f"{safe(stage[len(CREDIT_PREFIX) :], 40)} below the credit threshold"
     if stage == "expired":
         return "expired"
     return f"expires within {stage_text(stage)}"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import discord
 from discord.utils import format_dt
 
+from bot.credits import amount_text
 from bot.models import IMPLAUSIBLE
 from bot.useapi import AccountInfo, Failure, UseapiError, UseapiService
-from cogs._format import COLOUR_OK, COLOUR_WARN, label, safe, when
+from cogs._format import COLOUR_OK, COLOUR_WARN, label, left_text, safe, when
 
 
 def registration_embed(info: AccountInfo) -> discord.Embed:
@@ -27,10 +28,9 @@ def registration_embed(info: AccountInfo) -> discord.Embed:
         embed.add_field(name="Concurrency", value=str(info.concurrency))
     if info.max_jobs is not None:
         embed.add_field(name="Max jobs", value=str(info.max_jobs))
-    if info.credits_limit is not None or info.credits_usage is not None:
-        embed.add_field(
-            name="Credits used", value=f"{_num(info.credits_usage)} of {_num(info.credits_limit)}"
-        )
+    left = credits_lines(info)
+    if left:
+        embed.add_field(name="Credits", value=left, inline=False)
     if info.error:
         embed.add_field(name="useapi.net reports", value=safe(info.error, 1000), inline=False)
     return embed
@@ -53,10 +53,21 @@ def maybe_added_text(service: UseapiService, error: UseapiError) -> str:
     )
 
 
-def _num(value: float | None) -> str:
-    if value is None:
-        return "?"
-    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+def credits_lines(info: AccountInfo) -> str | None:
+    """What the answer says the account has left, one figure a line in its own unit (Luma's
+    POST: "9,980 of 10,000 credits left (20 used)"); None when it carries no figure."""
+    lines = []
+    for credit in info.credits[:6]:
+        if credit.remaining is None:
+            continue
+        name = "" if credit.label == credit.unit else f"{safe(credit.label, 40)}: "
+        line = name + safe(left_text(credit.remaining, credit.limit, credit.unit), 80)
+        if credit.limit is not None and credit.unit != "%" and credit.limit >= credit.remaining:
+            line += f" ({amount_text(credit.limit - credit.remaining, credit.unit).rsplit(' ', 1)[0]} used)"
+        if credit.resets_at is not None:
+            line += f", resets {format_dt(credit.resets_at, 'R')}"
+        lines.append(line)
+    return "\n".join(lines) or None
 
 
 def renewal_notice(user_id: int, info: AccountInfo) -> str:
