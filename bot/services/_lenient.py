@@ -97,7 +97,7 @@ class Lenient:
             return None
         if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
             return float(value)
-        if isinstance(value, str) and _NUMERIC.fullmatch(value):
+        if isinstance(value, str) and _NUMERIC.fullmatch(value) and math.isfinite(float(value)):
             return float(value)
         self.note(label or name, f"{label or name} is a {_kind(value)}, not a number; read as unknown")
         return None

@@ -27,6 +27,7 @@ _HEALTHY_WORDS = frozenset(
     {"ok", "healthy", "active", "valid", "good", "ready", "connected", "signed in", "signed-in", "signedin"}
 )
 _NUMERIC = re.compile(r"\s*-?\d+(\.\d+)?\s*")
+_COUNT_LIMIT = 1e9
 
 
 def health(obj: dict[str, Any], name: str = "health") -> str | None:
@@ -72,13 +73,16 @@ def number(value: Any) -> float | None:
     if isinstance(value, int | float):
         return float(value) if math.isfinite(value) else None
     if isinstance(value, str) and _NUMERIC.fullmatch(value):
-        return float(value)
+        # A string of 400 digits is `inf` as a float: not a number anyone means.
+        found = float(value)
+        return found if math.isfinite(found) else None
     return None
 
 
 def whole(value: Any) -> int | None:
+    """A count: beyond a billion it is not a plausible one (and would not fit SQLite's INTEGER)."""
     found = number(value)
-    return None if found is None else int(found)
+    return None if found is None or abs(found) > _COUNT_LIMIT else int(found)
 
 
 def instant(value: Any, field: str) -> datetime | None:

@@ -6,6 +6,7 @@ import email.utils
 import enum
 import json
 import logging
+import math
 import re
 import time
 from abc import ABC, abstractmethod
@@ -113,6 +114,22 @@ class AccountInfo:
     # Fields of this answer read as unknown: an implausible date, or a value not of the
     # documented shape (`UseapiService.read_account`). Their names only, never their values.
     unreadable: tuple[FieldNote, ...] = ()
+
+    def __post_init__(self) -> None:
+        # The last guard before the accounts table, whatever a service's reader let through:
+        # a count beyond a billion, or a figure that is not finite, is no plausible answer (and
+        # an int past 2**63 stops SQLite's write for the whole list). Read as unknown.
+        for name in ("concurrency", "max_jobs"):
+            value = getattr(self, name)
+            if value is not None and not -_COUNT_LIMIT <= value <= _COUNT_LIMIT:
+                object.__setattr__(self, name, None)
+        for name in ("credits_usage", "credits_limit"):
+            value = getattr(self, name)
+            if value is not None and not math.isfinite(value):
+                object.__setattr__(self, name, None)
+
+
+_COUNT_LIMIT = 10**9
 
 
 def without_secrets(info: AccountInfo, secrets: Sequence[str]) -> AccountInfo:
