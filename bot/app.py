@@ -16,10 +16,11 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot import settings
+from bot import metrics, settings
 from bot.approvals import ApprovalCache
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.deliverability import Deliverability
 from bot.resources import open_useapi
 from bot.store import Store, StoreError
 from bot.throttle import RegisterThrottle
@@ -77,6 +78,7 @@ class WardenBot(commands.Bot):
     approvals: ApprovalCache
     http_client: httpx.AsyncClient
     services: dict[str, UseapiService]
+    delivery: Deliverability  # can a warning be posted now (bot/deliverability.py)
 
     def __init__(
         self,
@@ -100,6 +102,7 @@ class WardenBot(commands.Bot):
             # discord.py waits this long after the last GUILD_CREATE before READY; tests shorten it.
             guild_ready_timeout=guild_ready_timeout,
             tree_cls=WardenTree,
+            http_trace=metrics.discord_trace(),  # counts Discord's error answers (METRICS_PORT)
         )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
@@ -113,6 +116,7 @@ class WardenBot(commands.Bot):
         self._extensions = extensions
         # False: the alerts cog's scheduler loop does not start (tests and benchmarks run passes by hand).
         self.alerts_autostart = alerts_autostart
+        self.metrics_server: metrics.MetricsServer | None = None
         point_discord_at(settings)
 
     async def open_resources(self) -> None:
@@ -131,7 +135,24 @@ class WardenBot(commands.Bot):
         except StoreError as exc:  # a read-only database: the bot still runs, as it would later
             log.warning("could not clear the last run's scheduler heartbeat: %s", exc)
         self.approvals = ApprovalCache(self.store)
+        self.delivery = Deliverability(self.store, self.clock, lambda service: self.alert_channel_id())
         self.http_client, self.services = open_useapi(self.settings, transport=self._useapi_transport)
+        if self.settings.metrics_port:
+            await self._serve_metrics(self.settings.metrics_port)
+
+    async def _serve_metrics(self, port: int) -> None:
+        """METRICS_PORT: served from now on, while Discord is still being reached too. A port
+        that can't be bound is logged; the bot runs without metrics rather than not at all."""
+        store, clock, delivery = self.store, self.clock, self.delivery
+        keys = tuple(self.services)
+
+        async def read() -> metrics.Snapshot:
+            return await metrics.read_snapshot(store, clock, keys, delivery)
+
+        try:
+            self.metrics_server = await metrics.serve(port, read)
+        except OSError as exc:
+            log.error("could not serve metrics on METRICS_PORT %d (%s); running without them", port, exc)
 
     async def setup_hook(self) -> None:
         await self.open_resources()
@@ -211,6 +232,9 @@ class WardenBot(commands.Bot):
         try:
             await super().close()  # unloads the cogs: the scheduler has stopped after this
         finally:
+            if self.metrics_server is not None:
+                await self.metrics_server.close()
+                self.metrics_server = None
             if hasattr(self, "http_client"):
                 await self.http_client.aclose()
             if hasattr(self, "store"):

@@ -77,6 +77,9 @@ HEARTBEAT = Setting[int](
 STOPPED_AT = Setting[int]("stopped_at", lambda raw: int(raw) if raw.isdigit() else None, str)
 # The scheduler's memory of a service's account-list sync (bot.sync.SyncState, as JSON).
 SYNC_STATE = Setting[str]("sync:{service}", _text, str)
+# What the bot last learned about posting to the alert channel (bot.deliverability.Blocked, as
+# JSON): a 403, a 404 or Discord out of reach, and when it is tried again; `check` shows it.
+DELIVERY_PROBLEM = Setting[str]("delivery_problem", _text, str)
 # A hash of the application commands last synced to Discord, so a restart with the same
 # commands doesn't spend Discord's daily command-update allowance.
 SYNCED_COMMANDS = Setting[str]("synced_commands_hash", _text, str)
@@ -89,5 +92,6 @@ ALL: tuple[Setting[int] | Setting[str], ...] = (
     HEARTBEAT,
     STOPPED_AT,
     SYNC_STATE,
+    DELIVERY_PROBLEM,
     SYNCED_COMMANDS,
 )

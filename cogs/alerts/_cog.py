@@ -14,15 +14,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
 import discord
 from discord.ext import commands, tasks
 
-from bot import settings
+from bot import metrics, settings
 from bot.app import WardenBot
-from bot.delivery import Posted
+from bot.delivery import Posted, Problem
 from bot.events import ON_ACCOUNT_REGISTERED, ON_ACCOUNT_REMOVED
 from bot.expiry import Alert, next_wake
 from bot.followup import How, PostedWarning, Reminder, Resolution
@@ -65,6 +66,7 @@ class AlertsCog(commands.Cog):
             claim_timeout=bot.settings.claim_timeout,
             reminder_interval=bot.settings.reminder_interval,
             retention=bot.settings.retention,
+            can_deliver=bot.delivery.can_deliver,
         )
         self.lease = self.watch.lease
         self.last_report: PassReport | None = None  # the last pass that ended
@@ -108,6 +110,19 @@ class AlertsCog(commands.Cog):
             self.watch.follow_up_soon()
             self.wake()
 
+    @commands.Cog.listener()
+    async def on_resumed(self) -> None:
+        await self._discord_is_back()
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        await self._discord_is_back()
+
+    async def _discord_is_back(self) -> None:
+        """The gateway connected again: a post that found Discord unreachable is tried at once."""
+        if await self.bot.delivery.retry(Problem.UNREACHABLE):
+            self.wake()
+
     # -- the scheduler --------------------------------------------------------------------------
 
     @tasks.loop(seconds=0)  # the body sleeps: until the next due moment, at most MAX_SLEEP
@@ -138,7 +153,17 @@ class AlertsCog(commands.Cog):
 
     async def run_pass(self) -> PassReport:
         """One pass now; `last_report` is this pass's report once it has ended."""
-        report = await self.watch.run_pass()
+        started = time.perf_counter()
+        try:
+            report = await self.watch.run_pass()
+        except Exception:
+            metrics.record_pass("failed", time.perf_counter() - started)
+            raise
+        metrics.record_pass("led" if report.leader else "standing_by", time.perf_counter() - started)
+        for posted in (*report.sent, *report.reminded):
+            metrics.record_posted(posted.service, posted.stage)
+        for service, _ in report.notices:
+            metrics.record_posted(service, "sync_notice")
         self.last_report = report
         return report
 
@@ -222,4 +247,5 @@ class AlertsCog(commands.Cog):
             last_error=report.error if report is not None else None,
             open_warnings=await store.posted_warnings(),
             faults=report.faults if report is not None else (),
+            blocked=await self.bot.delivery.blocked(),
         )

@@ -16,6 +16,7 @@ from typing import Any
 import discord
 from discord import ui
 
+from bot import metrics
 from bot.app import WardenBot
 from bot.cookies import CookieError
 from bot.delivery import DeliveryError
@@ -113,6 +114,7 @@ async def submit_registration(
     bot = warden(interaction)
     # Approval may have been revoked while the modal was open.
     if await refuse_unapproved(interaction, action="register", service=service.key):
+        metrics.record_registration(service.key, "refused")
         return
     now = bot.clock.now()
     try:
@@ -122,12 +124,14 @@ async def submit_registration(
             now=now, actor_id=interaction.user.id, action="register", service=service.key,
             outcome="invalid_input", detail=str(exc)[:200],
         )  # fmt: skip
+        metrics.record_registration(service.key, "invalid_input")
         await reply(interaction, f"{exc}\nNothing was sent to useapi.net.")
         return
     # Only a submit about to reach useapi.net spends a token (REGISTER_RATE); answered before the
     # deferral, so it is an in-memory check with no await between test and spend.
     wait = bot.register_throttle.take(interaction.user.id, now)
     if wait is not None:
+        metrics.record_registration(service.key, "throttled")
         seconds = max(1, math.ceil(wait.total_seconds()))
         await reply(
             interaction,
