@@ -122,6 +122,7 @@ class Deliverability:
         self._refused: dict[int, Blocked] = {}  # by channel id: 403 or 404
         self._unconfigured_since: datetime | None = None
         self._said: tuple[Problem, int | None] | None = None  # the problem last logged
+        self._say_again = False
         self._stored: Blocked | None = None
         self._stored_known = False  # a previous run may have left one
 
@@ -167,7 +168,7 @@ class Deliverability:
         self._unreachable = None
         if cleared or self._said is not None:
             log.info("posting to the alert channel works again; warnings are posted as they fall due")
-        self._said = None
+        self._said, self._say_again = None, False
         await self._save(self._latest())
 
     async def retry(self, problem: Problem | None = None) -> bool:
@@ -182,7 +183,7 @@ class Deliverability:
             if problem is not None and blocked.problem is not problem
         }
         if self._said is not None and problem in (None, self._said[0]):
-            self._said = None  # the same failure again is news: say it again
+            self._say_again = True  # the same failure after a retry is news: say it again
         await self._save(self._latest())
         return (self._unreachable, len(self._refused)) != before
 
@@ -207,9 +208,9 @@ class Deliverability:
         if blocked is None:
             return
         said = (blocked.problem, blocked.channel_id)
-        if said == self._said:
+        if said == self._said and not self._say_again:
             return
-        self._said = said
+        self._said, self._say_again = said, False
         retry = (
             f"; posting is tried again at {blocked.retry_at:%Y-%m-%d %H:%M} UTC, or at once {blocked.sooner}"
             if blocked.retry_at is not None
