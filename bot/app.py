@@ -16,7 +16,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot import metrics, settings
+from bot import metrics, metrics_server, settings
 from bot.approvals import ApprovalCache
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -116,7 +116,7 @@ class WardenBot(commands.Bot):
         self._extensions = extensions
         # False: the alerts cog's scheduler loop does not start (tests and benchmarks run passes by hand).
         self.alerts_autostart = alerts_autostart
-        self.metrics_server: metrics.MetricsServer | None = None
+        self.metrics_server: metrics_server.MetricsServer | None = None
         point_discord_at(settings)
 
     async def open_resources(self) -> None:
@@ -146,11 +146,11 @@ class WardenBot(commands.Bot):
         store, clock, delivery = self.store, self.clock, self.delivery
         keys = tuple(self.services)
 
-        async def read() -> metrics.Snapshot:
-            return await metrics.read_snapshot(store, clock, keys, delivery)
+        async def read() -> metrics_server.Snapshot:
+            return await metrics_server.read_snapshot(store, clock, keys, delivery)
 
         try:
-            self.metrics_server = await metrics.serve(port, read)
+            self.metrics_server = await metrics_server.serve(port, read)
         except OSError as exc:
             log.error("could not serve metrics on METRICS_PORT %d (%s); running without them", port, exc)
 

@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot import metrics
 from bot.config import ConfigError, load_settings
+from bot.metrics_server import ACCOUNT_STATES
 from bot.watch import PassReport
 from tests.clock import FakeClock
 from tests.doubles.discord_double import DiscordDouble
@@ -111,7 +112,7 @@ async def test_the_endpoint_serves_every_metric_and_counters_move(rig: Rig) -> N
     assert any(name.startswith("process_") for name in before.types)
     assert math.isnan(before.value("session_warden_heartbeat_age_seconds"))  # no pass yet
     assert before.value("session_warden_subscription", state="unknown") == 1
-    for state in metrics.ACCOUNT_STATES:  # every state of every switched-on service, 0 or not
+    for state in ACCOUNT_STATES:  # every state of every switched-on service, 0 or not
         assert ("session_warden_accounts", (("service", "luma"), ("state", state))) in before.samples
 
     # A registration (its useapi.net call, its public notice), then a pass that posts a warning.
@@ -206,7 +207,7 @@ async def test_accounts_by_state_and_an_unset_channel(tmp_path: Path) -> None:
         found = await scrape(port_of(rig))
         counts = {
             state: found.value("session_warden_accounts", service="luma", state=state)
-            for state in metrics.ACCOUNT_STATES
+            for state in ACCOUNT_STATES
         }
         assert counts == {"fine": 1, "due": 1, "needs_person": 2, "gone": 0}
         # Gone from useapi.net: counted as gone at the next sync (SYNC_INTERVAL later).
