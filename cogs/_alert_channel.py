@@ -5,8 +5,8 @@ channel configured, missing permission (403), channel or message gone (404), any
 from Discord, Discord unreachable. The alerts cog (warnings, reminders, edits, notices) and the
 public renewal notice of cogs/register use it, so the same failure reads the same everywhere.
 
-What each attempt shows is told to the bot's `Deliverability` (bot/deliverability.py): a 403,
-a 404 or Discord out of reach is learned, so the scheduler stops trying (and stops reading
+What each post or reply shows is told to the bot's `Deliverability` (bot/deliverability.py): a
+403, a 404 or Discord out of reach is learned, so the scheduler stops trying (and stops reading
 useapi.net for warnings) until it can work again; a successful post clears it. Failures are
 counted by kind for the metrics (bot/metrics.py).
 """
@@ -70,11 +70,14 @@ async def _delivery(bot: WardenBot, channel_id: int, action: str) -> AsyncIterat
         if error is None:
             raise
         metrics.record_delivery_failure(action, error.problem)
-        await bot.delivery.learn(channel_id, error)
+        # Learned from posts only: an edit needs other permissions than a post, and a refused
+        # edit is already retried a few times at most, then given up (bot/watch.py).
+        if action != "edit":
+            await bot.delivery.learn(channel_id, error)
         raise error from None
     if action == "edit":
         metrics.record_edit()
-    else:  # an edit needs fewer permissions than a post: only a post proves the channel works
+    else:
         await bot.delivery.delivered(channel_id)
 
 
