@@ -18,8 +18,10 @@ reason (for /alerts status) and the warning is retried on the next pass.
 Whether anything can be posted at all is asked first (`can_deliver`, bot/deliverability.py: no
 alert channel, the channel deleted or forbidden, Discord unreachable). While it can't, a pass
 reads nothing from useapi.net for a warning (no re-check, no details read before a stage
-warning), posts no warning, notice, edit or reminder, and records nothing as failed; the regular
-syncs and details reads go on, and the due warnings are posted once it can.
+warning), posts no warning, notice, edit or reminder, and records no failed attempt (the report
+lists the due warnings as failed, with the reason); the regular syncs and details reads go on,
+and the due warnings are posted once it can. (One channel today: per-service channels would ask
+`can_deliver(service)` per warning.)
 
 One account, one service or one warning never stops the pass for the others: each service's
 sync, each account's planning and details read, each warning, edit and reminder is its own step;
