@@ -16,10 +16,11 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot import settings
+from bot import metrics, metrics_server, settings
 from bot.approvals import ApprovalCache
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.deliverability import Deliverability
 from bot.resources import open_useapi
 from bot.services import DEFAULT_SERVICES, KNOWN_SERVICES
 from bot.store import Store, StoreError
@@ -83,6 +84,7 @@ class WardenBot(commands.Bot):
     services: dict[str, UseapiService]
     all_services: dict[str, UseapiService]  # every service with a module, on or off
     team: TeamWatch  # the team's useapi.net account: subscription, token, slots, retirements
+    delivery: Deliverability  # can a warning be posted now (bot/deliverability.py)
 
     def __init__(
         self,
@@ -106,6 +108,7 @@ class WardenBot(commands.Bot):
             # discord.py waits this long after the last GUILD_CREATE before READY; tests shorten it.
             guild_ready_timeout=guild_ready_timeout,
             tree_cls=WardenTree,
+            http_trace=metrics.discord_trace(),  # counts Discord's error answers (METRICS_PORT)
         )
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
@@ -121,6 +124,7 @@ class WardenBot(commands.Bot):
         self._commands_unsynced = False  # SERVICES=auto switched, but Discord refused the sync
         # False: the alerts cog's scheduler loop does not start (tests and benchmarks run passes by hand).
         self.alerts_autostart = alerts_autostart
+        self.metrics_server: metrics_server.MetricsServer | None = None
         point_discord_at(settings)
 
     async def open_resources(self) -> None:
@@ -153,6 +157,23 @@ class WardenBot(commands.Bot):
         await self.team.load()  # what an earlier run learnt (a retired service) holds from the start
         explicit = () if self.settings.auto_services else self.settings.services
         self.services = {key: self.all_services[key] for key in explicit}
+        self.delivery = Deliverability(self.store, self.clock, lambda service: self.alert_channel_id())
+        if self.settings.metrics_port:
+            await self._serve_metrics(self.settings.metrics_port)
+
+    async def _serve_metrics(self, port: int) -> None:
+        """METRICS_PORT: served from now on, while Discord is still being reached too. A port
+        that can't be bound is logged; the bot runs without metrics rather than not at all."""
+        store, clock, delivery = self.store, self.clock, self.delivery
+
+        async def read() -> metrics_server.Snapshot:
+            # The services switched on now (SERVICES=auto follows the team's account).
+            return await metrics_server.read_snapshot(store, clock, tuple(self.services), delivery)
+
+        try:
+            self.metrics_server = await metrics_server.serve(port, read)
+        except OSError as exc:
+            log.error("could not serve metrics on METRICS_PORT %d (%s); running without them", port, exc)
 
     async def setup_hook(self) -> None:
         await self.open_resources()
@@ -270,6 +291,9 @@ class WardenBot(commands.Bot):
         try:
             await super().close()  # unloads the cogs: the scheduler has stopped after this
         finally:
+            if self.metrics_server is not None:
+                await self.metrics_server.close()
+                self.metrics_server = None
             if hasattr(self, "http_client"):
                 await self.http_client.aclose()
             if hasattr(self, "store"):

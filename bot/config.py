@@ -43,6 +43,7 @@ ENV_VARS: dict[str, str | None] = {
     "CLAIM_TIMEOUT": "2h",
     "REMINDER_INTERVAL": "24h",
     "RETENTION": "180d",
+    "METRICS_PORT": None,
 }
 
 # Variables earlier releases read, with the sentence that tells an operator what replaced them.
@@ -86,6 +87,7 @@ class Settings:
     claim_timeout: timedelta = timedelta(hours=2)
     reminder_interval: timedelta | None = timedelta(hours=24)  # None: no reminders
     retention: timedelta = timedelta(days=180)
+    metrics_port: int | None = None  # None: no metrics endpoint
 
     @property
     def auto_services(self) -> bool:
@@ -128,6 +130,16 @@ def _duration(name: str, raw: str, problems: list[str], minimum: timedelta) -> t
         problems.append(f"{name} must be at least {int(minimum.total_seconds())}s, got {raw!r}")
         return None
     return value
+
+
+def _port(name: str, raw: str, problems: list[str]) -> int | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        problems.append(f"{name} must be a TCP port number (1 to 65535), got {raw!r}")
+        return None
+    return int(raw)
 
 
 def _token(name: str, raw: str, problems: list[str]) -> str:
@@ -227,6 +239,7 @@ def load_settings(
         else _duration("REMINDER_INTERVAL", reminder_raw, problems, timedelta(minutes=1))
     )
     retention = _duration("RETENTION", get("RETENTION"), problems, timedelta(days=1))
+    metrics_port = _port("METRICS_PORT", get("METRICS_PORT"), problems)
 
     log_level = get("LOG_LEVEL").strip().upper()
     if log_level not in LOG_LEVELS:
@@ -256,4 +269,5 @@ def load_settings(
         claim_timeout=claim_timeout,
         reminder_interval=reminder_interval,
         retention=retention,
+        metrics_port=metrics_port,
     )

@@ -6,6 +6,7 @@ import functools
 import logging
 from datetime import datetime
 
+from bot import metrics
 from bot.account_diff import judge_registration
 from bot.logs import secret_in_flight
 from bot.store import Store, StoreError
@@ -59,6 +60,9 @@ async def register_account(
             log.info("%s registration by %s failed: %s", service.key, user_id, exc.failure.value)
             # useapi.net got the request but its answer was lost: it may have added the account.
             maybe = exc.outcome_unknown
+            metrics.record_registration(
+                service.key, "maybe_added" if maybe else f"upstream:{exc.failure.value}"
+            )
             status = f"HTTP {exc.status}" if exc.status else None
             await store.audit(
                 now=now,
@@ -88,6 +92,8 @@ async def register_account(
             detail=f"expires {info.expires_at.isoformat()}" if info.expires_at else "expiry unknown",
         )
     except StoreError as exc:
+        metrics.record_registration(service.key, "not_recorded")
         raise RecordingFailed(info) from exc
+    metrics.record_registration(service.key, "ok")
     log.info("%s account %s registered by %s", service.key, info.account, user_id)
     return info

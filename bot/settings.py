@@ -83,6 +83,9 @@ SYNC_STATE = Setting[str]("sync:{service}", _text, str)
 # The team-account watch's memory (bot.team_account.TeamState, as JSON): the last good answer of
 # GET /v2/account, when to read it next, the open team warnings' episodes, retired services.
 TEAM_ACCOUNT = Setting[str]("team_account", _text, str)
+# What the bot last learned about posting to the alert channel (bot.deliverability.Blocked, as
+# JSON): a 403, a 404 or Discord out of reach, and when it is tried again; `check` shows it.
+DELIVERY_PROBLEM = Setting[str]("delivery_problem", _text, str)
 # A hash of the application commands last synced to Discord, so a restart with the same
 # commands doesn't spend Discord's daily command-update allowance.
 SYNCED_COMMANDS = Setting[str]("synced_commands_hash", _text, str)
@@ -107,6 +110,7 @@ ALL: tuple[Setting[int] | Setting[str], ...] = (
     STOPPED_AT,
     SYNC_STATE,
     TEAM_ACCOUNT,
+    DELIVERY_PROBLEM,
     SYNCED_COMMANDS,
     BOARD,
     DIGEST_SCHEDULE,

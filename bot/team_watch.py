@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from bot import settings
+from bot import metrics, settings
 from bot.clock import Clock, from_epoch
 from bot.delivery import DeliveryError, Posted
 from bot.followup import How, Resolution
@@ -103,10 +103,12 @@ class TeamWatch:
         if fresh or not self._loaded:
             self.state = await load_team_state(self.store)
             self._loaded = True
+            metrics.record_subscription(subscription_label(self.state))
         return self.state
 
     async def _save(self, state: TeamState) -> None:
         self.state = state
+        metrics.record_subscription(subscription_label(state))
         await settings.TEAM_ACCOUNT.set(self.store, state.to_json())
 
     def retired_since(self, service: str) -> datetime | None:
@@ -393,3 +395,12 @@ def _say_what_left(state: TeamState, summary: AccountSummary) -> None:
 
 def _entry(topic: Topic) -> str:
     return f" ({topic.entry})" if topic.entry else ""
+
+
+def subscription_label(state: TeamState) -> str | None:
+    """The subscription gauge's state: "inactive" while the subscription warning holds (or the
+    last good answer said so), "active" when it said active, None (unknown) before any answer."""
+    if any(topic.kind is Kind.SUBSCRIPTION for topic in state.open_topics()):
+        return "inactive"
+    active = state.summary.subscription_active if state.summary is not None else None
+    return None if active is None else ("active" if active else "inactive")

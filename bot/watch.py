@@ -20,6 +20,14 @@ happened. Posting is injected (`send_warning`, `send_notice`, their types in bot
 warning is recorded as sent only once its sender returned; a `DeliveryError` is recorded with its
 reason (for /alerts status) and the warning is retried on the next pass.
 
+Whether anything can be posted at all is asked first (`can_deliver`, bot/deliverability.py: no
+alert channel, the channel deleted or forbidden, Discord unreachable). While it can't, a pass
+reads nothing from useapi.net for a warning (no re-check, no details read before a stage
+warning), posts no warning, notice, edit or reminder, and records no failed attempt (the report
+lists the due warnings as failed, with the reason); the regular syncs and details reads go on,
+and the due warnings are posted once it can. (One channel today: per-service channels would ask
+`can_deliver(service)` per warning.)
+
 One account, one service or one warning never stops the pass for the others: each service's
 sync, each account's planning and details read, each warning, edit and reminder is its own step;
 an exception in one is logged once (not at every pass) with the service and account, kept in
@@ -43,7 +51,16 @@ from bot import settings
 from bot.account_diff import judge_details
 from bot.clock import Clock, from_epoch
 from bot.credits import Threshold, decode_thresholds, judge_credits
-from bot.delivery import DeliveryError, NoticeSender, Posted, ReminderSender, WarningEditor, WarningSender
+from bot.delivery import (
+    DeliveryCheck,
+    DeliveryError,
+    NoticeSender,
+    Posted,
+    ReminderSender,
+    WarningEditor,
+    WarningSender,
+    always_deliverable,
+)
 from bot.durations import DurationError, parse_duration
 from bot.expiry import (
     CREDIT_PREFIX,
@@ -125,7 +142,7 @@ class PassReport:
     failed: list[tuple[WarningKey, str]] = field(default_factory=list)
     notices: list[tuple[str, Notice]] = field(default_factory=list)
     next_due: datetime | None = None
-    channel_problem: str | None = None  # posting failed for every warning this pass, and why
+    channel_problem: str | None = None  # nothing could be posted this pass, and why
     resolved: list[WarningKey] = field(default_factory=list)
     edited: list[WarningKey] = field(default_factory=list)
     edit_failed: list[tuple[WarningKey, str]] = field(default_factory=list)
@@ -170,6 +187,7 @@ class ExpiryWatch:
         lease: Lease | None = None,
         team: TeamWatch | None = None,
         send_team_warning: TeamWarningSender | None = None,
+        can_deliver: DeliveryCheck = always_deliverable,
     ) -> None:
         self.store = store
         self.services = services
@@ -186,6 +204,7 @@ class ExpiryWatch:
         # The team's useapi.net account (subscription, token, slots): read and warned about here too.
         self.team = team
         self.send_team_warning = send_team_warning
+        self.can_deliver = can_deliver  # asked before anything is read or posted for a warning
         self._lock = asyncio.Lock()
         # The follow-through (resolutions, claim lapses, reminders) reads every open warning: it
         # runs when something may have changed, and otherwise once a FOLLOW_THROUGH_EVERY.
@@ -479,6 +498,8 @@ class ExpiryWatch:
         return False
 
     async def _sync_notices(self, report: PassReport) -> None:
+        if report.channel_problem is not None or await self.can_deliver() is not None:
+            return  # kept pending: said once the channel can be posted to
         for key in self.services:
             state = await load_state(self.store, key)
             notice = notice_needed(state)
@@ -507,6 +528,16 @@ class ExpiryWatch:
         current = await self.plan_window(now)
         for unplanned, error in current.unplanned:
             self._fault(report, "planning", unplanned.service, unplanned.account, error)
+        # Decided before anything is read for a warning: while none can be posted, re-reading
+        # useapi.net for one (every pass) would only hammer it. Logged once by the gate.
+        blocked = await self.can_deliver()
+        if blocked is not None:
+            report.channel_problem = blocked
+            held = {key for key, _ in report.failed}  # a pass asks twice (before and after syncs)
+            report.failed.extend((a.key, blocked) for a in current.due if a.key not in held)
+            await self.store.forget_alert_failures(a.key for a in current.due)
+            report.next_due = current.next_due
+            return
         rechecked: dict[str, bool] = {}
         stage_services = sorted({a.key.service for a in current.due if a.kind is Kind.STAGE})
         if stage_services:
@@ -625,15 +656,15 @@ class ExpiryWatch:
                         stage_text(alert.key.stage),
                     )
                     continue
-            else:
+                log.warning(
+                    "could not post the %s warning for %s %s: %s (will retry)",
+                    stage_text(alert.key.stage),
+                    alert.key.service,
+                    alert.key.account,
+                    reason,
+                )
+            else:  # not tried: the channel refused an earlier one (logged with it)
                 reason = channel_problem
-            log.warning(
-                "could not post the %s warning for %s %s: %s (will retry)",
-                stage_text(alert.key.stage),
-                alert.key.service,
-                alert.key.account,
-                reason,
-            )
             await self.store.record_alert_failure(alert.key, reason=reason, now=now)
             report.failed.append((alert.key, reason))
 

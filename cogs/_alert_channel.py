@@ -4,59 +4,87 @@ Every failure becomes a `bot.delivery.DeliveryError` with a sentence for people 
 channel configured, missing permission (403), channel or message gone (404), any other answer
 from Discord, Discord unreachable. The alerts cog (warnings, reminders, edits, notices) and the
 public renewal notice of cogs/register use it, so the same failure reads the same everywhere.
+
+What each post or reply shows is told to the bot's `Deliverability` (bot/deliverability.py): a
+403, a 404 or Discord out of reach is learned, so the scheduler stops trying (and stops reading
+useapi.net for warnings) until it can work again; a successful post clears it. Failures are
+counted by kind for the metrics (bot/metrics.py).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
 
-from bot.delivery import DeliveryError
+from bot import metrics
+from bot.delivery import NO_CHANNEL, DeliveryError, Problem
 
 if TYPE_CHECKING:
     from bot.app import WardenBot
 
-NO_CHANNEL = "no alert channel is set (use /alerts channel or ALERT_CHANNEL_ID)"
+__all__ = ["NO_CHANNEL", "edit", "post", "reply"]
+
 UNKNOWN_MESSAGE = 10008  # Discord's JSON error code: the message was deleted
 
 
-@contextlib.contextmanager
-def _delivery(*, editing: bool = False) -> Iterator[None]:
-    try:
-        yield
-    except discord.Forbidden as exc:
-        raise DeliveryError(
+def _delivery_error(exc: Exception, *, editing: bool) -> DeliveryError | None:
+    """The DeliveryError a Discord failure is, or None for anything else."""
+    if isinstance(exc, discord.Forbidden):
+        return DeliveryError(
             "the bot lacks permission in the alert channel (needs View Channel, Send Messages, "
             f"Embed Links; Discord said: {exc.text or exc.status})",
             channel_wide=True,
-            forbidden=True,
-        ) from None
-    except discord.NotFound as exc:
+            problem=Problem.FORBIDDEN,
+        )
+    if isinstance(exc, discord.NotFound):
         if editing and exc.code == UNKNOWN_MESSAGE:
-            raise DeliveryError(
-                "the warning message was deleted", channel_wide=False, message_gone=True
-            ) from None
-        raise DeliveryError(
+            return DeliveryError("the warning message was deleted", channel_wide=False, message_gone=True)
+        return DeliveryError(
             "the alert channel no longer exists; set another with /alerts channel",
             channel_wide=True,
             message_gone=editing,
-            channel_gone=True,
-        ) from None
-    except discord.HTTPException as exc:
-        raise DeliveryError(
+            problem=Problem.CHANNEL_GONE,
+        )
+    if isinstance(exc, discord.HTTPException):
+        return DeliveryError(
             f"Discord answered HTTP {exc.status}: {exc.text or 'no detail'}"[:300], channel_wide=False
-        ) from None
-    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-        raise DeliveryError(f"could not reach Discord ({type(exc).__name__})", channel_wide=True) from None
+        )
+    if isinstance(exc, aiohttp.ClientError | OSError | TimeoutError):
+        return DeliveryError(
+            f"could not reach Discord ({type(exc).__name__})", channel_wide=True, problem=Problem.UNREACHABLE
+        )
+    return None
+
+
+@contextlib.asynccontextmanager
+async def _delivery(bot: WardenBot, channel_id: int, action: str) -> AsyncIterator[None]:
+    """Turn Discord's failures into DeliveryError, and tell the bot's Deliverability."""
+    try:
+        yield
+    except Exception as exc:
+        error = _delivery_error(exc, editing=action in ("edit", "delete"))
+        if error is None:
+            raise
+        metrics.record_delivery_failure(action, error.problem)
+        # Learned from posts only: an edit needs other permissions than a post, and a refused
+        # edit is already retried a few times at most, then given up (bot/watch.py).
+        if action in ("post", "reply"):
+            await bot.delivery.learn(channel_id, error)
+        raise error from None
+    if action == "edit":
+        metrics.record_edit()
+    elif action in ("post", "reply"):
+        await bot.delivery.delivered(channel_id)
 
 
 async def _channel(bot: WardenBot, channel_id: int | None = None) -> discord.PartialMessageable:
     channel_id = channel_id or await bot.alert_channel_id()
     if channel_id is None:
+        metrics.record_delivery_failure("post", Problem.UNCONFIGURED)
         raise DeliveryError(NO_CHANNEL, channel_wide=True, unconfigured=True)
     return bot.get_partial_messageable(channel_id)
 
@@ -66,8 +94,9 @@ async def post(bot: WardenBot, *, channel_id: int | None = None, **kwargs: Any) 
     is pinged unless `allowed_mentions` says so."""
     kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
     channel = await _channel(bot, channel_id)
-    with _delivery():
-        return await channel.send(**kwargs)
+    async with _delivery(bot, channel.id, "post"):
+        message = await channel.send(**kwargs)
+    return message
 
 
 async def reply(bot: WardenBot, channel_id: int | None, message_id: int, **kwargs: Any) -> discord.Message:
@@ -77,19 +106,20 @@ async def reply(bot: WardenBot, channel_id: int | None, message_id: int, **kwarg
     reference = discord.MessageReference(
         message_id=message_id, channel_id=channel.id, fail_if_not_exists=False
     )
-    with _delivery():
-        return await channel.send(reference=reference, mention_author=False, **kwargs)
+    async with _delivery(bot, channel.id, "reply"):
+        message = await channel.send(reference=reference, mention_author=False, **kwargs)
+    return message
 
 
 async def edit(bot: WardenBot, channel_id: int | None, message_id: int, **kwargs: Any) -> None:
     """Edit one of the bot's messages (`Message.edit` arguments: what is left out stays)."""
     channel = await _channel(bot, channel_id)
-    with _delivery(editing=True):
+    async with _delivery(bot, channel.id, "edit"):
         await channel.get_partial_message(message_id).edit(**kwargs)
 
 
 async def delete(bot: WardenBot, channel_id: int | None, message_id: int) -> None:
     """Delete one of the bot's messages (a status board it replaces or stops)."""
     channel = await _channel(bot, channel_id)
-    with _delivery(editing=True):
+    async with _delivery(bot, channel.id, "delete"):
         await channel.get_partial_message(message_id).delete()

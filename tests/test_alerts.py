@@ -274,6 +274,8 @@ async def test_when_the_re_check_fails_the_warning_still_goes_out_and_says_so(ri
 
 
 async def test_a_failed_post_is_not_recorded_and_is_retried(rig: Rig) -> None:
+    """A 403 is learned: the warning waits (not retried every pass, nothing re-read for it), the
+    reason shows in /alerts status, and a successful /alerts test after the fix posts it."""
     expires = START + 5 * H
     rig.useapi.set_luma_account(EMAIL, expires)
     await rig.start_bot()
@@ -289,22 +291,47 @@ async def test_a_failed_post_is_not_recorded_and_is_retried(rig: Rig) -> None:
         "could not post the 6h warning" in line and "permission" in line for line in rig.raw_logs.lines
     )
 
-    clock(rig).advance(timedelta(seconds=30))
-    await run_pass(rig)
+    # The next pass knows the channel refuses: it neither posts nor re-reads useapi.net for it.
+    attempts, reads = len(posts(rig)), len(rig.useapi.requests)
+    clock(rig).advance(timedelta(seconds=90))
+    report = await run_pass(rig)
+    assert report.sent == [] and "permission" in (report.channel_problem or "")
+    assert len(posts(rig)) == attempts and len(rig.useapi.requests) == reads
     (failure,) = await rig.bot.store.alert_failures()  # type: ignore[union-attr]
-    assert failure.key == due and failure.attempts == 2 and "permission" in failure.reason
+    assert failure.key == due and failure.attempts == 1 and "permission" in failure.reason
 
     status = await rig.slash("alerts", "status", user=rig.discord.admin_id)
     assert status.data["flags"] & EPHEMERAL
     fields = {f["name"]: f["value"] for f in status.data["embeds"][0]["fields"]}
     assert "due now" in fields["Next warnings"] and "permission" in fields["Next warnings"]
+    assert "permission" in fields["⚠️ Warnings can't be posted"]
 
     rig.discord.clear_channel_faults()
+    test = await rig.slash("alerts", "test", user=rig.discord.admin_id)
+    assert "Posted a sample warning" in (await rig.followup(test))["content"]
     clock(rig).advance(timedelta(seconds=30))
     assert (await run_pass(rig)).sent == [due]
     assert await rig.bot.store.alert_failures() == []  # type: ignore[union-attr]
-    assert len(warnings(rig)) == 1
+    assert [m["embeds"][0]["title"] for m in warnings(rig)][-1] == "Luma session expires within 6h"
     assert (await run_pass(rig)).sent == []
+
+
+async def test_a_refused_channel_is_tried_again_after_an_hour(rig: Rig) -> None:
+    """A fix the bot can't see (permissions given back, no /alerts test) is found by itself:
+    posting is tried again RETRY_REFUSED after the refusal, and not before."""
+    expires = START + 5 * H
+    rig.useapi.set_luma_account(EMAIL, expires)
+    await rig.start_bot()
+    rig.discord.fail_channel_messages(rig.discord.alert_channel_id, 404)
+    assert (await run_pass(rig)).sent == []
+    attempts = len(posts(rig))
+    rig.discord.clear_channel_faults()
+    for _ in range(3):
+        clock(rig).advance(timedelta(minutes=19))
+        assert (await run_pass(rig)).sent == []
+    assert len(posts(rig)) == attempts
+    clock(rig).advance(timedelta(minutes=4))  # 61 minutes after the refusal
+    assert (await run_pass(rig)).sent == [key("luma", EMAIL, expires, "6h")]
 
 
 async def test_a_deleted_channel_is_reported_and_a_new_channel_gets_the_warning(rig: Rig) -> None:
@@ -462,7 +489,9 @@ async def test_only_the_lease_holder_sends(rig: Rig, caplog: pytest.LogCaptureFi
     # In one test process both bots share host:pid; a real second deployment has its own.
     cog(rig, second).lease.instance_id = "other-host:7:0000"
     try:
-        rig.discord.fail_channel_messages(rig.discord.alert_channel_id, 403, times=1)
+        # One failed post leaves the warning pending (a 503: a 403 would hold posting back for an
+        # hour, see test_a_refused_channel_is_tried_again_after_an_hour).
+        rig.discord.fail_channel_messages(rig.discord.alert_channel_id, 503, times=1)
         report = await run_pass(rig, first)
         assert report.leader and len(report.failed) == 1
 

@@ -105,3 +105,17 @@ def test_every_package_the_code_imports_is_a_declared_dependency() -> None:
         assert {normalised(d) for d in providers.get(module, [])} & declared, (
             f"bot/ or cogs/ imports {module}: declare its package in [project] dependencies"
         )
+
+
+def test_compose_shows_the_metrics_port_commented_out() -> None:
+    """METRICS_PORT is off by default: compose.yaml shows how to publish it, commented out, on the
+    port .env.example and the README suggest; the image declares no port it doesn't serve."""
+    compose, example, readme = read("compose.yaml"), read(".env.example"), read("README.md")
+    published = re.search(r'^\s+#\s+- "127\.0\.0\.1:(\d+):(\d+)"$', compose, re.M)
+    assert published and published.group(1) == published.group(2), "the commented ports: line"
+    port = published.group(2)
+    assert re.search(r"^\s+# ports:$", compose, re.M) and not re.search(r"^\s+ports:", compose, re.M)
+    assert f"METRICS_PORT={port}" in compose
+    assert f"(e.g. {port}: Prometheus metrics at http://<host>:{port}/metrics" in example
+    assert f"`METRICS_PORT={port}`" in readme and f"<host>:{port}/metrics" in readme
+    assert "EXPOSE" not in read("Dockerfile")

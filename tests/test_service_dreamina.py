@@ -269,7 +269,8 @@ def test_only_cookie_error_escapes_and_what_is_accepted_round_trips(
         )
     except CookieError as exc:
         # The sentence depends on the password's shape (blank, lines, length), never its text.
-        masked = "".join(ch if ch.isspace() else "x" for ch in password)
+        # The mask keeps what the checks look at (blank, line breaks, length, unprintables).
+        masked = "".join(ch if ch.isspace() or not ch.isprintable() else "x" for ch in password)
         with pytest.raises(CookieError) as again:
             service.parse_form({"email": email, "password": masked, "region": region, "max_jobs": max_jobs})
         assert str(again.value) == str(exc)

@@ -2,7 +2,9 @@
 every account's expiry.
 
 It opens the database the way the bot does (creating it and applying any pending migration),
-then only reads: it never records what useapi.net answers.
+then only reads: it never records what useapi.net answers. It does not contact Discord: the alert
+channel line says what is configured and what the running bot last learned when posting there
+(bot/deliverability.py keeps it in the database).
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from typing import Any, TextIO
 
 import httpx
 
+from bot import settings as stored
 from bot.config import Settings
+from bot.deliverability import stored_problem
+from bot.delivery import Problem
 from bot.models import TrackedAccount
 from bot.ops._text import iso_utc, printable, relative, table
 from bot.resources import open_useapi
@@ -125,6 +130,35 @@ async def _report_database(store: Store, existed: bool, report: Report) -> None:
         report.fail("database", f"{text}; written by a newer Session Warden (knows {known}): upgrade")
     else:
         report.ok("database", text)
+
+
+async def _check_alert_channel(settings: Settings, store: Store, report: Report) -> None:
+    """Where warnings go, and whether the running bot could post there at its last attempt."""
+    topic = "alert channel"
+    chosen = await stored.ALERT_CHANNEL.get(store)
+    channel = chosen or settings.alert_channel_id
+    if channel is None:
+        report.note(
+            topic,
+            "not set: no warning can be posted until ALERT_CHANNEL_ID is set or an admin picks "
+            "one with /alerts channel",
+        )
+        return
+    where = f"{channel} ({'set with /alerts channel' if chosen else 'ALERT_CHANNEL_ID'})"
+    problem = await stored_problem(store)
+    if problem is None or (problem.channel_id != channel and problem.problem is not Problem.UNREACHABLE):
+        report.ok(topic, f"{where}; not checked with Discord (the bot says so when posting fails)")
+        return
+    said = (
+        f"{where}: the running bot could not post there (since {iso_utc(problem.since)}): "
+        f"{printable(problem.reason, 200)}"
+    )
+    if problem.retry_at is not None:
+        said += f"; it tries again at {iso_utc(problem.retry_at)}, or at once {problem.sooner}"
+    if problem.problem is Problem.UNREACHABLE:
+        report.note(topic, said)
+    else:
+        report.fail(topic, said)
 
 
 async def _check_useapi(
@@ -340,6 +374,11 @@ async def check(
     store = await _check_database(settings, report)
     tracked: list[TrackedAccount] = []
     try:
+        if store is not None:
+            try:
+                await _check_alert_channel(settings, store, report)
+            except sqlite3.Error as exc:
+                report.fail("alert channel", f"cannot read the alert channel's settings: {exc}")
         if store is not None:
             try:
                 tracked = await store.list_accounts()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import httpx
 
+from bot import metrics
 from bot.discovery import subclasses_in
 from bot.useapi.base import Transport, UseapiService
 
@@ -26,6 +27,8 @@ def _discover() -> dict[str, type[UseapiService]]:
 REGISTRY: dict[str, type[UseapiService]] = _discover()
 KNOWN_SERVICES: tuple[str, ...] = tuple(REGISTRY)
 DEFAULT_SERVICES: tuple[str, ...] = tuple(k for k, cls in REGISTRY.items() if cls.on_by_default)
+# The metrics name each useapi.net call by the service its route belongs to.
+metrics.name_useapi_routes({cls.accounts_path: key for key, cls in REGISTRY.items()})
 
 
 def register_command(service: str) -> str:

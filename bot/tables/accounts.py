@@ -177,6 +177,33 @@ class AccountsTable(Database):
         )
         return {str(r[0]): int(r[1]) for r in rows}
 
+    async def count_by_state(
+        self, horizons: dict[str, datetime], *, now: datetime
+    ) -> dict[tuple[str, str], int]:
+        """(service, state) -> tracked accounts, for the services in `horizons` (each mapped to
+        its `bot.expiry.horizon`), in one grouped query: "gone" (disappeared from useapi.net),
+        "needs_person" (a reason to act now, or expired), "due" (a stage before the deadline has
+        begun), "fine" (the rest, a deadline unknown included)."""
+        if not horizons:
+            return {}
+        values = ", ".join("(?, ?)" for _ in horizons)
+        bounds = [v for service, until in horizons.items() for v in (service, to_epoch(until))]
+        rows = await self.db.execute_fetchall(
+            f"""
+            WITH horizon (service, until) AS (VALUES {values})
+            SELECT a.service, CASE
+                WHEN a.gone_at IS NOT NULL THEN 'gone'
+                WHEN a.last_error <> '' OR a.expires_at <= ? THEN 'needs_person'
+                WHEN a.expires_at <= h.until THEN 'due'
+                ELSE 'fine'
+            END AS state, COUNT(*)
+            FROM accounts a JOIN horizon h ON h.service = a.service
+            GROUP BY a.service, state
+            """,  # noqa: S608 - constant fragments and placeholders only
+            (*bounds, to_epoch(now)),
+        )
+        return {(row[0], row[1]): int(row[2]) for row in rows}
+
     async def get_account(self, service: str, account: str) -> TrackedAccount | None:
         async with self.db.execute(
             f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE service = ? AND account = ?",  # noqa: S608

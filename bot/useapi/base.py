@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import httpx
 
+from bot import metrics
 from bot.logs import scrub
 from bot.models import IMPLAUSIBLE, UNREADABLE, FieldNote
 from bot.useapi.errors import Failure, UseapiError, session_broken
@@ -259,6 +260,7 @@ class Transport:
             log.warning("useapi %s %s answered with more than %d bytes", method, path, max_bytes)
             status = response.status_code
             self.outcomes.record(status, route=path)
+            metrics.record_useapi_call(path, method, status)
             if not 200 <= status < 300:  # the status says what happened; the body is not needed
                 retry_after = _retry_after(response.headers.get("Retry-After"))
                 raise UseapiError(
@@ -276,6 +278,7 @@ class Transport:
                 "useapi %s %s timed out after %.1fs (%s)",
                 method, path, time.perf_counter() - started, type(exc).__name__,
             )  # fmt: skip
+            metrics.record_useapi_call(path, method, "timeout")
             # A read timeout comes after the whole request was sent: useapi.net may have acted on it.
             raise UseapiError(
                 Failure.TIMEOUT, service_label=label, outcome_unknown=isinstance(exc, httpx.ReadTimeout)
@@ -283,6 +286,7 @@ class Transport:
         except httpx.DecodingError:
             # A Content-Encoding that can't be undone: an answer that can't be read, like bad JSON.
             log.warning("useapi %s %s answered with a body that could not be decoded", method, path)
+            metrics.record_useapi_call(path, method, response.status_code if response else "connection")
             raise UseapiError(
                 Failure.BAD_RESPONSE,
                 service_label=label,
@@ -291,6 +295,7 @@ class Transport:
             ) from None
         except httpx.RequestError as exc:
             log.warning("useapi %s %s could not connect: %s", method, path, type(exc).__name__)
+            metrics.record_useapi_call(path, method, "connection")
             # Dropped while waiting for (or reading) the answer: the request itself had been sent.
             after_sending = isinstance(exc, httpx.ReadError | httpx.RemoteProtocolError)
             raise UseapiError(
@@ -299,6 +304,7 @@ class Transport:
         elapsed_ms = (time.perf_counter() - started) * 1000
         status = response.status_code
         log.info("useapi %s %s -> %s in %.0f ms", method, path, status, elapsed_ms)
+        metrics.record_useapi_call(path, method, status)
 
         payload = self._decode(body)
         if 200 <= status < 300:

@@ -14,15 +14,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
 import discord
 from discord.ext import commands, tasks
 
-from bot import settings
+from bot import metrics, settings
 from bot.app import WardenBot
-from bot.delivery import Posted
+from bot.delivery import Posted, Problem
 from bot.events import ON_ACCOUNT_REGISTERED, ON_ACCOUNT_REMOVED
 from bot.expiry import Alert, Kind, next_wake
 from bot.followup import How, PostedWarning, Reminder, Resolution
@@ -72,6 +73,7 @@ class AlertsCog(commands.Cog):
             retention=bot.settings.retention,
             team=bot.team,
             send_team_warning=self._send_team_warning,
+            can_deliver=bot.delivery.can_deliver,
         )
         self.lease = self.watch.lease
         # After each pass of the lease holder: the live status board and the weekly digest.
@@ -123,6 +125,19 @@ class AlertsCog(commands.Cog):
             self.watch.follow_up_soon()
             self.wake()
 
+    @commands.Cog.listener()
+    async def on_resumed(self) -> None:
+        await self._discord_is_back()
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        await self._discord_is_back()
+
+    async def _discord_is_back(self) -> None:
+        """The gateway connected again: a post that found Discord unreachable is tried at once."""
+        if await self.bot.delivery.retry(Problem.UNREACHABLE):
+            self.wake()
+
     # -- the scheduler --------------------------------------------------------------------------
 
     @tasks.loop(seconds=0)  # the body sleeps: until the next due moment, at most MAX_SLEEP
@@ -154,7 +169,17 @@ class AlertsCog(commands.Cog):
     async def run_pass(self) -> PassReport:
         """One pass now; `last_report` is this pass's report once it has ended. Under
         SERVICES=auto, what the pass learnt may switch services on or off (and sync commands)."""
-        report = await self.watch.run_pass()
+        started = time.perf_counter()
+        try:
+            report = await self.watch.run_pass()
+        except Exception:
+            metrics.record_pass("failed", time.perf_counter() - started)
+            raise
+        metrics.record_pass("led" if report.leader else "standing_by", time.perf_counter() - started)
+        for posted in (*report.sent, *report.reminded):
+            metrics.record_posted(posted.service, posted.stage)
+        for service, _ in report.notices:
+            metrics.record_posted(service, "sync_notice")
         self.last_report = report
         if report.leader:
             try:
@@ -272,6 +297,7 @@ class AlertsCog(commands.Cog):
             team=await load_team_state(store),
             auto_services=self.bot.settings.auto_services,
             credit_thresholds=await self.watch.credit_thresholds(),
+            blocked=await self.bot.delivery.blocked(),
         )
         embed.add_field(name="Status board", value=await self.board.status(), inline=False)
         embed.add_field(name="Weekly digest", value=await self.digest.status(), inline=False)

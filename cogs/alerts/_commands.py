@@ -92,6 +92,7 @@ class AlertsCommands(
     ) -> None:
         await settings.ALERT_CHANNEL.set(self.bot.store, channel.id if channel else None)
         await self._audit(interaction, "alerts_channel", f"channel:{channel.id}" if channel else None)
+        await self.bot.delivery.retry()  # a new channel, or this one fixed: the next pass tries it
         self.alerts.wake()
         if channel is not None:
             await reply(
@@ -313,6 +314,7 @@ class AlertsCommands(
             await reply(interaction, f"❌ The sample warning could not be posted: {exc}")
             return
         await self._audit(interaction, "alerts_test", None)
+        self.alerts.wake()  # the channel works: warnings held back for it go now
         await reply(interaction, f"✅ Posted a sample warning in <#{message.channel.id}>.")
 
     # -- the live status board and the weekly digest --------------------------------------------

@@ -14,6 +14,8 @@ import discord
 from discord.utils import format_dt
 
 from bot.credits import Threshold
+from bot.deliverability import Blocked
+from bot.delivery import Problem
 from bot.expiry import CREDIT_PREFIX, Alert, Kind, Plan, format_stages, stage_label, stage_text
 from bot.followup import How, PostedWarning, Reminder, Resolution
 from bot.models import AlertFailure, TrackedAccount, WarningKey
@@ -180,15 +182,20 @@ def status_embed(
     team: TeamState | None = None,
     auto_services: bool = False,
     credit_thresholds: Mapping[str, Mapping[str, Threshold]] | None = None,
+    blocked: Blocked | None = None,
 ) -> discord.Embed:
     """`/alerts status`: channel, mention, stages, what is due and next (as many upcoming warnings
-    as `plan` holds, then how many more), each service's last sync, and what went wrong."""
+    as `plan` holds, then how many more), each service's last sync, and what went wrong;
+    `blocked`: why no warning can be posted now (bot/deliverability.py)."""
     embed = discord.Embed(title="Expiry warnings", colour=COLOUR_INFO)
     if channel_id is None:
         channel_text = "⚠️ not set: no warning can be posted (`/alerts channel`)"
     else:
         channel_text = f"<#{channel_id}>" + (" (ALERT_CHANNEL_ID)" if channel_is_default else "")
     embed.add_field(name="Channel", value=channel_text)
+    if blocked is not None:
+        embed.colour = COLOUR_WARN
+        embed.add_field(name="⚠️ Warnings can't be posted", value=blocked_text(blocked), inline=False)
     embed.add_field(name="Mention", value=f"<@&{mention_role_id}>" if mention_role_id else "nobody")
     embed.add_field(
         name="Stages",
@@ -251,6 +258,21 @@ def status_embed(
         embed.add_field(name="Problems in the last pass", value=faults_text(faults), inline=False)
     embed.set_footer(text=f"Checked at {now:%Y-%m-%d %H:%M:%S} UTC")
     return embed
+
+
+def blocked_text(blocked: Blocked) -> str:
+    """Why no warning can be posted, since when, and when the bot tries again."""
+    if blocked.problem is Problem.UNCONFIGURED:
+        head = "No alert channel is set: pick one with `/alerts channel` (or set ALERT_CHANNEL_ID)."
+    else:
+        head = f"{safe(blocked.reason, 300)} (first found {format_dt(blocked.since, 'R')})."
+    lines = [head, "Meanwhile the due warnings wait, and nothing is read from useapi.net for them."]
+    if blocked.retry_at is not None:
+        sooner = blocked.sooner.replace("/alerts channel", "`/alerts channel`").replace(
+            "/alerts test", "`/alerts test`"
+        )
+        lines.append(f"Tried again {format_dt(blocked.retry_at, 'R')}, or at once {sooner}.")
+    return "\n".join(lines)
 
 
 def faults_text(faults: Sequence[PassFault], *, limit: int = 5) -> str:

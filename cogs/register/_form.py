@@ -18,6 +18,7 @@ import discord
 from discord import ui
 from discord.utils import format_dt
 
+from bot import metrics
 from bot.app import WardenBot
 from bot.delivery import DeliveryError
 from bot.events import ACCOUNT_REGISTERED
@@ -145,6 +146,7 @@ async def submit_registration(
     bot = warden(interaction)
     # Approval may have been revoked while the modal was open.
     if await refuse_unapproved(interaction, action="register", service=service.key):
+        metrics.record_registration(service.key, "refused")
         return
     if await refuse_retired(interaction, service):  # retired while the form was open
         return
@@ -158,6 +160,7 @@ async def submit_registration(
             now=now, actor_id=interaction.user.id, action="register", service=service.key,
             outcome=f"invalid_input:{exc.code}", detail=exc.audit,
         )  # fmt: skip
+        metrics.record_registration(service.key, "invalid_input")
         await reply(interaction, f"{exc}\nNothing was sent to useapi.net.")
         return
     except StoreError:
@@ -174,6 +177,7 @@ async def submit_registration(
     # deferral, so it is an in-memory check with no await between test and spend.
     wait = bot.register_throttle.take(interaction.user.id, now)
     if wait is not None:
+        metrics.record_registration(service.key, "throttled")
         seconds = max(1, math.ceil(wait.total_seconds()))
         await reply(
             interaction,
