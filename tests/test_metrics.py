@@ -286,7 +286,6 @@ async def test_a_running_bot_process_serves_metrics_and_stops_serving(tmp_path: 
             await scrape(port)
 
 
-
 def test_the_subscription_gauge_says_what_the_team_state_says() -> None:
     from dataclasses import replace
 
