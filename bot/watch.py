@@ -15,6 +15,9 @@ happened. Posting is injected (`send_warning`, `send_notice`, their types in bot
 warning is recorded as sent only once its sender returned; a `DeliveryError` is recorded with its
 reason (for /alerts status) and the warning is retried on the next pass.
 
+Live account details (Luma's sessionValid, Google Flow's cookie expiry) are read beside the passes,
+at a global rate (bot/details.py, `read_details`), and right before a stage warning by the pass.
+
 One account, one service or one warning never stops the pass for the others: each service's
 sync, each account's planning and details read, each warning, edit and reminder is its own step;
 an exception in one is logged once (not at every pass) with the service and account, kept in
@@ -26,18 +29,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from bot import settings
-from bot.account_diff import judge_details
 from bot.clock import Clock
 from bot.delivery import DeliveryError, NoticeSender, Posted, ReminderSender, WarningEditor, WarningSender
+from bot.details import DETAILS_INTERVAL as DETAILS_INTERVAL  # where tests have long found it
+from bot.details import DetailsReader, DetailsRound
 from bot.durations import DurationError, parse_duration
 from bot.expiry import (
     DEFAULT_STAGES,
@@ -53,6 +56,7 @@ from bot.expiry import (
     stages_for,
 )
 from bot.followup import (
+    OpenWarnings,
     PostedWarning,
     Reminder,
     lapsed_claims,
@@ -72,7 +76,7 @@ from bot.sync import (
     save_state,
     sync_service,
 )
-from bot.useapi import UseapiError, UseapiService
+from bot.useapi import UseapiService
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +86,9 @@ RECHECK_MAX_AGE = timedelta(seconds=60)
 # and at once after a sync, a registration or a removal. Claims lapse after hours and reminders
 # come daily, so a minute is nothing to them; reading every open warning every 30 s would be.
 FOLLOW_THROUGH_EVERY = timedelta(minutes=1)
-# Live account details (Luma's sessionValid, Google Flow's cookie expiry) are read at most this
-# often per account, a few accounts per pass, and again right before a stage warning.
-DETAILS_INTERVAL = timedelta(hours=4)
-DETAILS_PER_PASS = 3
-DETAILS_BEFORE_WARNING = 10  # accounts per pass re-read just before their stage warning
+# Accounts per pass whose live details are re-read, side by side, right before their stage
+# warning (unless read within RECHECK_MAX_AGE); the rest are read beside the passes.
+DETAILS_BEFORE_WARNING = 10
 
 # Follow-through, per pass: resolved warnings' messages edited, reminders posted, claims lapsed.
 EDITS_PER_PASS = 10
@@ -141,6 +143,11 @@ def plan_of_window(window: WatchWindow, stages: Mapping[str, Sequence[timedelta]
     )
 
 
+def _fresh(read_at: datetime | None, now: datetime) -> bool:
+    """Live details read this recently need no re-read before a warning."""
+    return read_at is not None and now - read_at < RECHECK_MAX_AGE
+
+
 class ExpiryWatch:
     """Runs the passes over one store and the switched-on services; one pass at a time."""
 
@@ -172,6 +179,9 @@ class ExpiryWatch:
         self.reminder_interval = reminder_interval  # REMINDER_INTERVAL; /alerts reminders overrides
         self.retention = retention
         self.lease = lease or Lease(store)
+        self.details = DetailsReader(store, services, clock)
+        # The last pass held the lease: details are read (`read_details`) by the leader only.
+        self.leading = False
         self._lock = asyncio.Lock()
         # The follow-through (resolutions, claim lapses, reminders) reads every open warning: it
         # runs when something may have changed, and otherwise once a FOLLOW_THROUGH_EVERY.
@@ -186,8 +196,23 @@ class ExpiryWatch:
         """One pass; passes never overlap. A database failure is raised, for the caller to log."""
         async with self._lock:
             report = PassReport(at=self.clock.now())
-            await self._run(report)
+            try:
+                await self._run(report)
+            finally:
+                self.leading = report.leader
+            report.faults.extend(PassFault("details", *fault) for fault in self.details.faults)
             return report
+
+    async def read_details(self) -> DetailsRound:
+        """One round of live details reads (bot/details.py), beside the passes; none while
+        another instance holds the scheduler lease. When a read changed what a pass plans, the
+        next pass follows the open warnings through; the caller wakes the scheduler."""
+        if not self.leading:
+            return DetailsRound()
+        done = await self.details.read_round()
+        if done.changed:
+            self.follow_up_soon()
+        return done
 
     async def _run(self, report: PassReport) -> None:
         self._faults_before, self._faults_now = self._faults_now, set()
@@ -254,17 +279,15 @@ class ExpiryWatch:
         due = [k for k in self.services if (await load_state(self.store, k)).is_due(self.clock.now())]
         await asyncio.gather(*(self._sync(key, report) for key in due))
         await self._sync_notices(report)
-        read = await self._read_stale_details(report)
         if not await self.lease.hold(self.clock.now()):
             report.leader = False  # another instance took over meanwhile: it goes on from here
             return
-        if due or read:
+        if due:
             await self._deliver(report)
         now = self.clock.now()
         if (
             self._follow_up_now
             or due
-            or read
             or self._followed_at is None
             or now - self._followed_at >= FOLLOW_THROUGH_EVERY
         ):
@@ -386,36 +409,6 @@ class ExpiryWatch:
             return False  # backing off: don't hammer useapi.net on every pass
         return (await self._sync(service_key, report)).ok
 
-    async def _read_stale_details(self, report: PassReport) -> int:
-        """Read, side by side, the live details of the accounts that waited longest
-        (DETAILS_INTERVAL); the number of accounts whose reason to warn, or expiry, changed."""
-        now = self.clock.now()
-        reads: list[Coroutine[Any, Any, bool]] = []
-        for service in self.services.values():
-            if service.reads_details:
-                stale = await self.store.details_due(
-                    service.key, before=now - DETAILS_INTERVAL, limit=DETAILS_PER_PASS
-                )
-                reads.extend(self._read_details(service, account, report) for account in stale)
-        return sum(await asyncio.gather(*reads))
-
-    async def _read_details(self, service: UseapiService, account: str, report: PassReport) -> bool:
-        """One details read, merged into the store; a failure changes nothing but the time.
-        True when it changed what the scheduler plans (the reason to warn, or the expiry)."""
-        now = self.clock.now()
-        try:
-            info = await service.account_details(account)
-            judge = functools.partial(judge_details, info, checked_at=now, noun=service.expiry_noun)
-            return await self.store.record_details(info.service, info.account, judge)
-        except UseapiError as exc:
-            log.info("%s %s: live details unavailable (%s)", service.key, account, exc.failure.value)
-        except StoreError:
-            raise
-        except Exception as exc:  # this account's read only; the others go on
-            self._fault(report, "details", service.key, account, exc)
-        await self.store.mark_details_checked(service.key, account, at=now)
-        return False
-
     async def _sync_notices(self, report: PassReport) -> None:
         for key in self.services:
             state = await load_state(self.store, key)
@@ -452,10 +445,13 @@ class ExpiryWatch:
             stage_accounts = [
                 (a.key.service, a.key.account)
                 for a in current.due
-                if a.kind is Kind.STAGE and self.services[a.key.service].reads_details
+                if a.kind is Kind.STAGE
+                and self.services[a.key.service].reads_details
+                and not _fresh(a.account.details_checked_at, now)
             ]
-            for service_key, account in stage_accounts[:DETAILS_BEFORE_WARNING]:
-                await self._read_details(self.services[service_key], account, report)
+            await asyncio.gather(
+                *(self.details.read_one(*where) for where in stage_accounts[:DETAILS_BEFORE_WARNING])
+            )
             now = self.clock.now()
             current, suppressed = after_recheck(current, await self.plan_window(now))
             # (an account that can't be planned was reported by the first plan of this pass)
@@ -525,14 +521,14 @@ class ExpiryWatch:
     # -- follow-through -------------------------------------------------------------------------
 
     async def _follow_through(self, report: PassReport) -> None:
-        """Resolve what no longer holds and edit its messages, lapse old claims, remind."""
+        """Resolve what no longer holds and edit its messages, lapse old claims, remind. The open
+        warnings, their accounts and reminders are read once (`Store.open_warnings`)."""
         now = self.clock.now()
-        open_warnings = await self.store.posted_warnings()
-        accounts = await self.store.accounts_of({(w.key.service, w.key.account) for w in open_warnings})
+        state = await self.store.open_warnings()
         resolved = []
-        for open_warning in open_warnings:  # one warning at a time: an odd one stops no other
+        for open_warning in state.warnings:  # one warning at a time: an odd one stops no other
             try:
-                resolved.extend(resolutions((open_warning,), accounts))
+                resolved.extend(resolutions((open_warning,), state.accounts))
             except Exception as exc:
                 key = open_warning.key
                 self._fault(report, "follow-through", key.service, key.account, exc)
@@ -548,8 +544,9 @@ class ExpiryWatch:
             return
         if not await self._edit_resolved(report):
             return  # the channel can't be written to: no claim edits or reminders this pass
-        still_open = [w for w in open_warnings if w.key not in set(report.resolved)]
-        for warning in lapsed_claims(still_open, now, self.claim_timeout):
+        gone = {w.key for w, _ in resolved}
+        still_open = {w.key: w for w in state.warnings if w.key not in gone}
+        for warning in lapsed_claims(still_open.values(), now, self.claim_timeout):
             assert warning.claim is not None
             if not await self.store.lapse_claim(warning.key, claimed_by=warning.claim.by, now=now):
                 continue  # claimed again meanwhile
@@ -558,10 +555,13 @@ class ExpiryWatch:
                 "%s %s: the claim by %s lapsed", warning.key.service, warning.key.account, warning.claim.by
             )
             fresh = await self.store.warning_by_message(warning.message_id)
-            if fresh is not None and not await self._edit(fresh, report):
+            if fresh is None:
+                continue
+            still_open[warning.key] = fresh  # its reminders count from the lapse
+            if not await self._edit(fresh, report):
                 return
         if self.send_reminder is not None:
-            await self._remind(report, now)
+            await self._remind(report, now, replace(state, warnings=list(still_open.values())))
 
     async def _edit(self, warning: PostedWarning, report: PassReport) -> bool:
         """Redraw one message; False when the channel itself refused (stop for this pass)."""
@@ -607,15 +607,9 @@ class ExpiryWatch:
             report.edited.append(warning.key)
         return True
 
-    async def _remind(self, report: PassReport, now: datetime) -> None:
+    async def _remind(self, report: PassReport, now: datetime, state: OpenWarnings) -> None:
         assert self.send_reminder is not None
-        accounts = {}
-        open_warnings = await self.store.posted_warnings()
-        for where in sorted({(w.key.service, w.key.account) for w in open_warnings}):
-            found = await self.store.get_account(*where)
-            if found is not None:
-                accounts[where] = found
-        counts = await self.store.reminder_counts()
+        accounts, open_warnings, counts = state.accounts, state.warnings, state.reminders
         intervals = await self.reminder_intervals()
         stages = await self.stages()
         per_account: dict[tuple[str, str], list[PostedWarning]] = {}
