@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import inspect
 import os
 import platform
 import shutil
@@ -227,11 +228,14 @@ async def warden(
         ua: Any = None
         if "useapi_base_url" not in overrides:
             ua = await stack.enter_async_context(UseapiDouble(token=USEAPI_TOKEN, **upstream_now))
+        # As the bot's own process runs it (bot.runner), where the code measured has it.
+        settle = {"settle_heap": True} if "settle_heap" in inspect.signature(WardenBot).parameters else {}
         bot = WardenBot(
             bench_settings(dd, ua, database, **overrides),
             clock=clock,
             guild_ready_timeout=0.1,
             alerts_autostart=autostart,
+            **settle,
         )
         task = await start(bot)
         try:
