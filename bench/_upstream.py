@@ -3,6 +3,8 @@
 Not a benchmark itself. `layout()` is the accounts a benchmark tracks; `serve()` (this file run
 as a script) serves them from the useapi.net double of tests/doubles/ until its standard input
 closes, so the double's own work (building a 25,000-account list) is not counted as the bot's.
+A line `renew N` on its standard input renews N more Luma or Kling accounts warned about (their
+deadline moves 30 days on, as a member renewing them on useapi.net would do); it answers `ok`.
 
 The deadlines sit on a 6-hour grid, each 3 to 5 hours past a multiple of 6 hours from `start`:
 every stage of the defaults (72h, 24h, 6h, expired) is a multiple of 6 hours, so no stage falls
@@ -100,11 +102,42 @@ def populate(ua: Any, entries: Iterator[Entry], start: dt.datetime) -> int:
     return count
 
 
+def renewable(entries: list[Entry], start: dt.datetime) -> Iterator[Entry]:
+    """Luma and Kling accounts inside the first stage at `start` (each has an open warning), in
+    turn, over and over."""
+    inside = [
+        e
+        for e in entries
+        if e.service in ("luma", "kling") and start < e.expires <= start + dt.timedelta(hours=72)
+    ]
+    while inside:
+        yield from inside
+
+
+def renew(ua: Any, entry: Entry, times: int) -> None:
+    expires = entry.expires + dt.timedelta(days=30 * times)
+    if entry.service == "luma":
+        ua.set_luma_account(entry.account, expires, error=entry.error)
+    else:
+        ua.kling.set_expiry(entry.account, expires)
+
+
 async def serve(mix: str, size: int, start: dt.datetime) -> None:
     async with UseapiDouble(token=_util.USEAPI_TOKEN) as ua:
-        count = populate(ua, layout(mix, size, start), start)
+        entries = list(layout(mix, size, start))
+        count = populate(ua, iter(entries), start)
         print(f"{ua.base_url} {count}", flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        turns = renewable(entries, start)
+        renewed: dict[str, int] = {}
+        loop = asyncio.get_running_loop()
+        while line := await loop.run_in_executor(None, sys.stdin.readline):
+            command, _, number = line.partition(" ")
+            if command == "renew":
+                for _ in range(int(number)):
+                    entry = next(turns)
+                    renewed[entry.account] = renewed.get(entry.account, 0) + 1
+                    renew(ua, entry, renewed[entry.account])
+            print("ok", flush=True)
 
 
 def main() -> None:

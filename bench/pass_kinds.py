@@ -11,9 +11,10 @@ the clock moving as it does for a running bot:
   follow-through  60 s after the last follow-through: the once-a-minute pass that resolves,
                   lapses claims and reminds (reads every open warning and its account)
   steady          30 s later: heartbeat, lease, the window, nothing due, no sync due
-  after a sync    30 s later with every service's sync due (SYNC_INTERVAL passed): each list
-                  read over loopback HTTP and applied, then the warning plan and the
-                  follow-through the sync triggers
+  after a sync    30 s later with every service's sync due (SYNC_INTERVAL passed), two
+                  accounts warned about renewed on useapi.net meanwhile: each list read over
+                  loopback HTTP and applied, then what the renewals change (the plan, the
+                  two warnings resolved and their messages edited)
 
 Nothing falls due meanwhile (the deadlines keep 3 hours clear of every stage, see _upstream.py),
 so each kind does the same work every cycle. Reported per kind: wall time and CPU time of the
@@ -60,6 +61,7 @@ from bot.settings import SYNC_STATE
 from tests.clock import FakeClock
 
 KINDS = ("follow-through", "steady", "after a sync")
+RENEWALS = 2  # accounts renewed on useapi.net before each sync
 WARMUP = 2
 TYPED = {"empty": "", "prefix": "luma0001", "substring": "0001", "no match": "zzz"}
 HERE = Path(__file__).resolve().parent
@@ -161,7 +163,7 @@ async def measure(mix: str, size: int, runs: int, ack_cycles: int) -> dict[str, 
                 useapi_base_url=url,
                 register_rate=None,
             ) as (bot, dd, _):
-                return await _measure(bot, dd, clock, services, runs, ack_cycles, watch_gc)
+                return await _measure(bot, dd, clock, services, runs, ack_cycles, watch_gc, upstream)
     finally:
         gc.callbacks.remove(watch_gc)
         assert upstream.stdin is not None
@@ -177,6 +179,7 @@ async def _measure(
     runs: int,
     ack_cycles: int,
     watch_gc: GcWatch,
+    upstream: asyncio.subprocess.Process,
 ) -> dict[str, Any]:
     cog: Any = bot.get_cog("AlertsCog")
     watch = cog.watch
@@ -213,6 +216,10 @@ async def _measure(
         elif kind == "steady":
             clock.advance(timedelta(seconds=30))
         else:
+            assert upstream.stdin is not None and upstream.stdout is not None
+            upstream.stdin.write(f"renew {RENEWALS}\n".encode())
+            await upstream.stdin.drain()
+            assert await upstream.stdout.readline() == b"ok\n"
             for key in services:
                 await SYNC_STATE.set(bot.store, None, key)
             clock.advance(timedelta(seconds=30))

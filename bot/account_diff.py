@@ -125,6 +125,7 @@ def diff_account_list(
     changed: list[str] = []
     returned: list[str] = []
     renewing: list[str] = []
+    reasons: list[str] = []
     cleared: list[ReasonCleared] = []
     seen: set[str] = set()
     writes: list[AccountWrite] = []
@@ -157,6 +158,8 @@ def diff_account_list(
         if old is not None and times.expires_at is not None and times.expires_at != old.expires_at:
             changed.append(info.account)
         reason = _reason(info.error, health, session_valid, times, fetched_at, noun)
+        if old is not None and reason != old.last_error:
+            reasons.append(info.account)
         if reason is None and old is not None and old.last_error is not None:
             cleared.append(ReasonCleared(info.account, How.CLEARED.value))
         writes.append(
@@ -206,6 +209,7 @@ def diff_account_list(
             tuple(held),
             len(present),
             tuple(renewing),
+            tuple(reasons),
         ),
     )
 

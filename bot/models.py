@@ -136,6 +136,14 @@ class SyncChanges:
     held: tuple[str, ...] = ()  # missing from the list, but not marked gone (see hold_gone)
     tracked: int = 0  # accounts tracked as present before the list, that it could drop
     self_renewing: tuple[str, ...] = ()  # first seen renewing their token by themselves (LTX)
+    reasons: tuple[str, ...] = ()  # tracked accounts whose reason a person is needed changed
+
+    @property
+    def plan_moved(self) -> bool:
+        """Whether what a pass plans or follows through may differ (the scheduler plans again
+        at once instead of at the next pass): an account added, gone or back, a deadline or a
+        reason changed."""
+        return bool(self.added or self.changed or self.gone or self.returned or self.self_renewing or self.reasons)
 
 
 class StoredAccount(NamedTuple):

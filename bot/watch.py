@@ -282,12 +282,14 @@ class ExpiryWatch:
         if not await self.lease.hold(self.clock.now()):
             report.leader = False  # another instance took over meanwhile: it goes on from here
             return
-        if due:
+        # What the lists changed is planned now (else at the next pass), and followed through.
+        moved = any(report.synced[key].changes.plan_moved for key in due)
+        if moved:
             await self._deliver(report)
         now = self.clock.now()
         if (
             self._follow_up_now
-            or due
+            or moved
             or self._followed_at is None
             or now - self._followed_at >= FOLLOW_THROUGH_EVERY
         ):
