@@ -5,33 +5,36 @@ For each size the useapi.net double, in a process of its own (`_upstream.py`, so
 list is not counted as the bot's work), lists the accounts: half Luma (reads live details), half
 Kling (does not); or, for the catalogue, every service with `--catalogue` accounts each. A real
 WardenBot (loop stopped, a FakeClock the benchmark moves) runs a first pass that syncs every list
-and posts what is due (about 11 % of the accounts are inside 72 h), then cycles of three passes,
-the clock moving as it does for a running bot:
+and posts what is due (about 11 % of the accounts are inside 72 h; with all services, every
+account's live details are then read once, as some deadlines come only from them). Then the
+clock moves 30 s (the scheduler's longest sleep) before each pass, as for a running bot, two
+accounts warned about are renewed on useapi.net every 5 minutes, and each pass is counted as
+the kind it turned out to be:
 
-  follow-through  60 s after the last follow-through: the once-a-minute pass that resolves,
-                  lapses claims and reminds (reads every open warning and its account)
-  steady          30 s later: heartbeat, lease, the window, nothing due, no sync due
-  after a sync    30 s later with every service's sync due (SYNC_INTERVAL passed), two
-                  accounts warned about renewed on useapi.net meanwhile: each list read over
-                  loopback HTTP and applied, then what the renewals change (the plan, the
-                  two warnings resolved and their messages edited)
+  follow-through  the once-a-minute pass that resolves, lapses claims and reminds (reads the
+                  open warnings and their accounts), besides planning the window
+  steady          heartbeat, lease, the window planned, nothing due, no sync due
+  after a sync    a list's SYNC_INTERVAL (15 min) passed: the lists due read over loopback
+                  HTTP and applied, then what they changed (the renewals: the plan again, the
+                  warnings resolved and their messages edited)
 
 Nothing falls due meanwhile (the deadlines keep 3 hours clear of every stage, see _upstream.py),
-so each kind does the same work every cycle. Reported per kind: wall time and CPU time of the
-bot's process (its work; the database thread included, the useapi.net double's excluded).
-Where the code reads live details off the pass (bot/details.py), one reader round runs after
+so each kind does the same work each time. Reported per kind: wall time and CPU time of the
+bot's process (its work: the database thread included, the useapi.net double's excluded), and
+for the passes after a sync, the syncs' share (first list requested to last list applied).
+Where the code reads live details beside the pass (bot/details.py), one reader round runs after
 each pass and is reported on its own.
 
-Then, while the same cycles run again, a member opens `/luma register` over and over (one
-interaction in flight, 2 ms apart): the acknowledgement latency (dispatch → callback, as
-ack_latency.py) of those dispatched during a pass, per kind. And the `/luma remove` autocomplete:
-dispatch → choices, for an empty field, a prefix, a substring and no match.
+Then, for `--acks` more passes, a member opens `/luma register` over and over (one interaction
+in flight, 2 ms apart): the acknowledgement latency (dispatch → callback, as ack_latency.py) of
+those dispatched during a pass, per kind. And the `/luma remove` autocomplete: dispatch →
+choices, for an empty field, a prefix, a substring and no match.
 
 `--compare REV` measures commit REV (written out with `git archive`) the same way, right
 before the working tree, size by size: before/after ratios are taken within one run.
 
     .venv/bin/python bench/pass_kinds.py [--sizes 1000,10000,50000] [--catalogue 100]
-                                         [--runs 10] [--compare REV]
+                                         [--runs 5] [--acks 40] [--compare REV]
 """
 
 from __future__ import annotations
@@ -57,12 +60,14 @@ from _upstream import MIXES
 from _util import median_range, table
 
 from bot.expiry import horizon
-from bot.settings import SYNC_STATE
 from tests.clock import FakeClock
 
 KINDS = ("follow-through", "steady", "after a sync")
-RENEWALS = 2  # accounts renewed on useapi.net before each sync
-WARMUP = 2
+STEP = timedelta(seconds=30)  # between passes: the scheduler's longest sleep (MAX_SLEEP)
+RENEW_EVERY = timedelta(minutes=5)  # then RENEWALS accounts warned about are renewed upstream
+RENEWALS = 2
+MAX_STEPS = 340  # 2 h 50 min: stages keep 3 hours clear (_upstream.py)
+WARMUP = 4  # passes
 TYPED = {"empty": "", "prefix": "luma0001", "substring": "0001", "no match": "zzz"}
 HERE = Path(__file__).resolve().parent
 
@@ -146,7 +151,7 @@ async def start_upstream(mix: str, size: int, start: datetime) -> tuple[asyncio.
     return proc, line.decode().split()[0]
 
 
-async def measure(mix: str, size: int, runs: int, ack_cycles: int) -> dict[str, Any]:
+async def measure(mix: str, size: int, runs: int, ack_passes: int) -> dict[str, Any]:
     start = datetime.now(UTC).replace(second=0, microsecond=0)
     services = MIXES[mix]
     upstream, url = await start_upstream(mix, size, start)
@@ -163,7 +168,7 @@ async def measure(mix: str, size: int, runs: int, ack_cycles: int) -> dict[str, 
                 useapi_base_url=url,
                 register_rate=None,
             ) as (bot, dd, _):
-                return await _measure(bot, dd, clock, services, runs, ack_cycles, watch_gc, upstream)
+                return await _measure(bot, dd, clock, services, runs, ack_passes, watch_gc, upstream)
     finally:
         gc.callbacks.remove(watch_gc)
         assert upstream.stdin is not None
@@ -177,7 +182,7 @@ async def _measure(
     clock: FakeClock,
     services: tuple[str, ...],
     runs: int,
-    ack_cycles: int,
+    ack_passes: int,
     watch_gc: GcWatch,
     upstream: asyncio.subprocess.Process,
 ) -> dict[str, Any]:
@@ -197,8 +202,8 @@ async def _measure(
         "cpu": defaultdict(list),
         "sync_wall": [],
         "sync_cpu": [],
+        "lists": [],
         "reader": defaultdict(list),
-        "misfits": 0,
     }
     if len(services) > 2:
         # Some services' deadlines come from live details only (Google Flow's cookies): read
@@ -209,38 +214,33 @@ async def _measure(
     syncs = SyncSpans(watch)
 
     timing = True
+    renewed_at = clock.now()
 
-    async def one(kind: str) -> tuple[str, float, float]:
-        if kind == "follow-through":
-            clock.advance(timedelta(seconds=60))
-        elif kind == "steady":
-            clock.advance(timedelta(seconds=30))
-        else:
+    async def one() -> tuple[str, float, float]:
+        """The next pass, STEP later; what kind it was, its wall and CPU time."""
+        nonlocal renewed_at
+        clock.advance(STEP)
+        if clock.now() - renewed_at >= RENEW_EVERY:
+            renewed_at = clock.now()
             assert upstream.stdin is not None and upstream.stdout is not None
             upstream.stdin.write(f"renew {RENEWALS}\n".encode())
             await upstream.stdin.drain()
             assert await upstream.stdout.readline() == b"ok\n"
-            for key in services:
-                await SYNC_STATE.set(bot.store, None, key)
-            clock.advance(timedelta(seconds=30))
         followed = watch._followed_at
         syncs.wall = syncs.cpu = 0.0
         t0, c0 = time.perf_counter(), time.process_time()
         report = await cog.run_pass()
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         assert report.error is None and report.leader, report
-        did = (
-            "after a sync"
-            if report.synced
-            else "follow-through"
-            if watch._followed_at != followed
-            else "steady"
-        )
-        if did != kind:
-            out["misfits"] += 1  # counted where it really belongs
-        if did == "after a sync" and timing:
-            out["sync_wall"].append(syncs.wall)
-            out["sync_cpu"].append(syncs.cpu)
+        assert not report.sent, report.sent  # nothing falls due (see _upstream.py)
+        if report.synced:
+            did = "after a sync"
+            if timing:
+                out["sync_wall"].append(syncs.wall)
+                out["sync_cpu"].append(syncs.cpu)
+                out["lists"].append(len(report.synced))
+        else:
+            did = "follow-through" if watch._followed_at != followed else "steady"
         return did, wall, cpu
 
     async def reader_round() -> None:
@@ -252,16 +252,19 @@ async def _measure(
         out["reader"]["cpu"].append(time.process_time() - c0)
         out["reader"]["reads"].append(done.read)
 
-    for cycle in range(WARMUP + runs):
-        if cycle == WARMUP:
+    steps = 0
+    for steps in range(1, MAX_STEPS + 1):
+        if steps == WARMUP + 1:
             watch_gc.on = True
-        timing = cycle >= WARMUP
-        for kind in KINDS:
-            did, wall, cpu = await one(kind)
-            if timing:
-                out["wall"][did].append(wall)
-                out["cpu"][did].append(cpu)
-            await reader_round()
+        timing = steps > WARMUP
+        did, wall, cpu = await one()
+        if timing:
+            out["wall"][did].append(wall)
+            out["cpu"][did].append(cpu)
+        await reader_round()
+        if timing and all(len(out["wall"][kind]) >= runs for kind in KINDS):
+            break
+    out["steps"] = steps
     watch_gc.on = False
     out["gc"] = watch_gc.pauses
     now = clock.now()
@@ -290,13 +293,12 @@ async def _measure(
     driver = asyncio.create_task(member_opens_forms())
     try:
         await asyncio.sleep(0.5)
-        for _ in range(ack_cycles):
-            for kind in KINDS:
-                began = time.monotonic()
-                did, _, _ = await one(kind)
-                passes.append((began, time.monotonic(), did))
-                await reader_round()
-                await asyncio.sleep(0.05)
+        for _ in range(ack_passes):
+            began = time.monotonic()
+            did, _, _ = await one()
+            passes.append((began, time.monotonic(), did))
+            await reader_round()
+            await asyncio.sleep(0.05)
     finally:
         stop.set()
         await driver
@@ -370,6 +372,12 @@ def report(label: str, results: dict[str, dict[str, Any]]) -> None:
         f"window, {any_result['open']:,} open warnings after the first pass ({any_result['first_sent']:,} "
         f"posted in {any_result['first']:.1f} s)\n"
     )
+    for name in names:
+        r = results[name]
+        counts = ", ".join(f"{len(r['wall'].get(kind, []))} {kind}" for kind in KINDS)
+        lists = statistics.median(r["lists"]) if r["lists"] else 0
+        print(f"{name}: {r['steps']} passes timed ({counts}); lists read per pass after a sync: {lists:g}")
+    print()
     rows = []
     for kind in KINDS:
         row = [kind]
@@ -450,11 +458,11 @@ def report(label: str, results: dict[str, dict[str, Any]]) -> None:
         full = [p for g, p in pauses if g == 2]
         rows.append(
             [name, len(pauses), len(full), f"{max(full) * 1000:.1f}" if full else "-",
-             f"{max((p for _, p in pauses), default=0) * 1000:.1f}", results[name]["misfits"]]
+             f"{max((p for _, p in pauses), default=0) * 1000:.1f}"]
         )  # fmt: skip
     print()
     print(table(["code", "collections in the timed passes", "full (gen 2)", "longest full ms",
-                 "longest any ms", "passes of another kind"], rows))  # fmt: skip
+                 "longest any ms"], rows))  # fmt: skip
 
 
 def main() -> None:
@@ -470,8 +478,10 @@ def main() -> None:
         default=100,
         help="accounts per service with all switched on (0: skip; ≤ 1000)",
     )
-    parser.add_argument("--runs", type=int, default=10, help="timed cycles per size (3-200)")
-    parser.add_argument("--acks", type=int, default=5, help="cycles with acknowledgements measured (0-100)")
+    parser.add_argument(
+        "--runs", type=int, default=5, help="passes of each kind at least, after a sync the rarest (3-50)"
+    )
+    parser.add_argument("--acks", type=int, default=40, help="passes with acknowledgements measured (0-300)")
     parser.add_argument("--compare", metavar="REV", help="also measure this commit, before the working tree")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -479,14 +489,14 @@ def main() -> None:
         child(json.loads(args.child))
         return
     sizes = [max(10, min(int(s), 60000)) for s in args.sizes.split(",") if s.strip()]
-    runs = max(3, min(args.runs, 200))
-    acks = max(0, min(args.acks, 100))
+    runs = max(3, min(args.runs, 50))
+    acks = max(0, min(args.acks, 300))
     catalogue = max(0, min(args.catalogue, 1000))
     configs = [("two", size, f"{size:,} accounts (Luma and Kling)") for size in sizes]
     if catalogue:
         configs.append(("all", catalogue, f"all {len(MIXES['all'])} services, {catalogue} accounts each"))
     print(_util.machine())
-    print(f"{runs} timed cycles per size after {WARMUP} warm-up; median (min-max) in ms")
+    print(f"at least {runs} passes of each kind after {WARMUP} warm-up passes; median (min-max) in ms")
     with contextlib.ExitStack() as stack:
         codes: list[tuple[str, dict[str, str]]] = []
         if args.compare:

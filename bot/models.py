@@ -143,7 +143,9 @@ class SyncChanges:
         """Whether what a pass plans or follows through may differ (the scheduler plans again
         at once instead of at the next pass): an account added, gone or back, a deadline or a
         reason changed."""
-        return bool(self.added or self.changed or self.gone or self.returned or self.self_renewing or self.reasons)
+        return bool(
+            self.added or self.changed or self.gone or self.returned or self.self_renewing or self.reasons
+        )
 
 
 class StoredAccount(NamedTuple):

@@ -74,6 +74,7 @@ from bot.sync import (
     load_state,
     notice_needed,
     save_state,
+    spread,
     sync_service,
 )
 from bot.useapi import UseapiService
@@ -278,6 +279,10 @@ class ExpiryWatch:
         # warning falling due meanwhile) by one USEAPI_TIMEOUT at most, not one per service.
         due = [k for k in self.services if (await load_state(self.store, k)).is_due(self.clock.now())]
         await asyncio.gather(*(self._sync(key, report) for key in due))
+        if len(due) > 1:  # their next reads fall in different passes
+            read = {key: await load_state(self.store, key) for key in due}
+            for key, state in spread(read, self.sync_interval).items():
+                await save_state(self.store, key, state)
         await self._sync_notices(report)
         if not await self.lease.hold(self.clock.now()):
             report.leader = False  # another instance took over meanwhile: it goes on from here
