@@ -76,8 +76,9 @@ def number(value: Any) -> float | None:
 
 
 def whole(value: Any) -> int | None:
+    """A number as a count; None beyond SQLite's 64-bit INTEGER (no count, and not storable)."""
     found = number(value)
-    return None if found is None else int(found)
+    return None if found is None or abs(found) >= 2**63 else int(found)
 
 
 def instant(value: Any, field: str) -> datetime | None:
