@@ -139,13 +139,18 @@ class SyncChanges:
     reasons: tuple[str, ...] = ()  # tracked accounts whose reason a person is needed changed
 
     @property
-    def plan_moved(self) -> bool:
-        """Whether what a pass plans or follows through may differ (the scheduler plans again
-        at once instead of at the next pass): an account added, gone or back, a deadline or a
-        reason changed."""
-        return bool(
-            self.added or self.changed or self.gone or self.returned or self.self_renewing or self.reasons
+    def moved(self) -> tuple[str, ...]:
+        """The accounts a pass may plan or follow through differently: added, gone or back, a
+        deadline or a reason changed (the scheduler plans them again at once)."""
+        return tuple(
+            dict.fromkeys(
+                (*self.added, *self.changed, *self.gone, *self.returned, *self.self_renewing, *self.reasons)
+            )
         )
+
+    @property
+    def plan_moved(self) -> bool:
+        return bool(self.moved)
 
 
 class StoredAccount(NamedTuple):

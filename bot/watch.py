@@ -77,6 +77,7 @@ from bot.sync import (
     spread,
     sync_service,
 )
+from bot.tables.alert_log import WINDOW_OF_AT_MOST
 from bot.useapi import UseapiService
 
 log = logging.getLogger(__name__)
@@ -287,20 +288,23 @@ class ExpiryWatch:
         if not await self.lease.hold(self.clock.now()):
             report.leader = False  # another instance took over meanwhile: it goes on from here
             return
-        # What the lists changed is planned now (else at the next pass), and followed through.
-        moved = any(report.synced[key].changes.plan_moved for key in due)
+        # The accounts the lists changed are planned and followed through now, not at the next pass.
+        moved = sorted({(key, name) for key in due for name in report.synced[key].changes.moved})
+        only = moved if len(moved) <= WINDOW_OF_AT_MOST else None  # else: everything
         if moved:
-            await self._deliver(report)
+            await self._deliver(report, only=only)
         now = self.clock.now()
         if (
             self._follow_up_now
-            or moved
+            or (moved and only is None)
             or self._followed_at is None
             or now - self._followed_at >= FOLLOW_THROUGH_EVERY
         ):
             self._follow_up_now = False
             self._followed_at = now
             await self._follow_through(report)
+        elif moved:
+            await self._follow_through(report, only=only)
         await self._prune(report)
 
     def follow_up_soon(self) -> None:
@@ -342,12 +346,13 @@ class ExpiryWatch:
                     out[key] = self.reminder_interval
         return out
 
-    async def plan_window(self, now: datetime) -> Plan:
+    async def plan_window(self, now: datetime, *, only: Sequence[tuple[str, str]] | None = None) -> Plan:
         """What a pass acts on: the accounts that can have something due now (the store selects
-        them in SQL, see `Store.watch_window`), and when the next stage falls due."""
+        them in SQL, see `Store.watch_window`), and when the next stage falls due; or, `only`
+        these (service, account) pairs, what is due for them (no next due moment of the others)."""
         stages = await self.stages()
         horizons = {key: horizon(stages, key, now) for key in self.services}
-        return plan_of_window(await self.store.watch_window(horizons, now=now), stages, now)
+        return plan_of_window(await self.store.watch_window(horizons, now=now, accounts=only), stages, now)
 
     async def plan_for_status(self, now: datetime, *, upcoming_limit: int) -> Plan:
         """What `/alerts status` shows, without planning every account: what is due now (the
@@ -438,9 +443,10 @@ class ExpiryWatch:
 
     # -- warning --------------------------------------------------------------------------------
 
-    async def _deliver(self, report: PassReport) -> None:
+    async def _deliver(self, report: PassReport, *, only: Sequence[tuple[str, str]] | None = None) -> None:
+        """Post what is due; `only` these (service, account) pairs (what a sync just changed)."""
         now = self.clock.now()
-        current = await self.plan_window(now)
+        current = await self.plan_window(now, only=only)
         for unplanned, error in current.unplanned:
             self._fault(report, "planning", unplanned.service, unplanned.account, error)
         rechecked: dict[str, bool] = {}
@@ -460,7 +466,7 @@ class ExpiryWatch:
                 *(self.details.read_one(*where) for where in stage_accounts[:DETAILS_BEFORE_WARNING])
             )
             now = self.clock.now()
-            current, suppressed = after_recheck(current, await self.plan_window(now))
+            current, suppressed = after_recheck(current, await self.plan_window(now, only=only))
             # (an account that can't be planned was reported by the first plan of this pass)
             for suppressed_key in suppressed:
                 log.info(
@@ -474,8 +480,11 @@ class ExpiryWatch:
             await self.store.record_alerts_skipped(current.skipped, now=now)
             report.skipped.extend(current.skipped)
         await self._send_alerts(current.due, report, rechecked)
-        await self.store.forget_alert_failures(a.key for a in current.due)
-        report.next_due = current.next_due
+        if only is None:
+            await self.store.forget_alert_failures(a.key for a in current.due)
+            report.next_due = current.next_due
+        elif current.next_due is not None:  # the others' next due moment stands
+            report.next_due = min(filter(None, (report.next_due, current.next_due)))
 
     async def _send_alerts(
         self, alerts: tuple[Alert, ...], report: PassReport, rechecked: dict[str, bool]
@@ -527,11 +536,15 @@ class ExpiryWatch:
 
     # -- follow-through -------------------------------------------------------------------------
 
-    async def _follow_through(self, report: PassReport) -> None:
+    async def _follow_through(
+        self, report: PassReport, *, only: Sequence[tuple[str, str]] | None = None
+    ) -> None:
         """Resolve what no longer holds and edit its messages, lapse old claims, remind. The open
-        warnings, their accounts and reminders are read once (`Store.open_warnings`)."""
+        warnings, their accounts and reminders are read once (`Store.open_warnings`). `only`
+        these (service, account) pairs: resolve theirs and edit, no claims or reminders (what
+        a sync just changed; the rest waits for the once-a-minute follow-through)."""
         now = self.clock.now()
-        state = await self.store.open_warnings()
+        state = await self.store.open_warnings(only)
         resolved = []
         for open_warning in state.warnings:  # one warning at a time: an odd one stops no other
             try:
@@ -549,7 +562,7 @@ class ExpiryWatch:
                 )  # fmt: skip
         if self.edit_warning is None or report.channel_problem is not None:
             return
-        if not await self._edit_resolved(report):
+        if not await self._edit_resolved(report) or only is not None:
             return  # the channel can't be written to: no claim edits or reminders this pass
         gone = {w.key for w, _ in resolved}
         still_open = {w.key: w for w in state.warnings if w.key not in gone}

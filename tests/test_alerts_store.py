@@ -243,3 +243,38 @@ async def test_open_warnings_are_the_posted_ones_with_their_accounts_and_reminde
     }
     # Reminders about the open warnings' expiries only: b's older expiry's reminder is not read.
     assert state.reminders == {("luma", "b@x.com", b_exp.epoch): (2, NOW - timedelta(hours=8))}
+    # Some accounts' only (what a sync changed): the same, narrowed to them.
+    some = await store.open_warnings([("luma", "b@x.com"), ("luma", "nobody@x.com")])
+    assert some.warnings == [state.warnings[1]] and list(some.accounts) == [("luma", "b@x.com")]
+    assert some.reminders == state.reminders
+
+
+@pytest.mark.parametrize("microseconds", [0, 999_999])
+async def test_the_window_of_some_accounts_plans_them_as_the_whole_window_does(
+    store: Store, microseconds: int
+) -> None:
+    """What a pass plans again after a sync changed a few accounts: those accounts whole, with
+    their recorded warnings; what is due for them is what planning the window finds."""
+    now = NOW + timedelta(microseconds=microseconds)
+    await seed_every_kind(store, now)
+    horizons = {service: horizon(STAGES, service, now) for service in ("luma", "ltx")}
+    everything = await store.list_accounts()
+    some = {(a.service, a.account) for a in everything[::7]}
+    full = await store.watch_window(horizons, now=now)
+    narrowed = await store.watch_window(horizons, now=now, accounts=sorted(some))
+    assert sorted(narrowed.accounts, key=lambda a: (a.service, a.account)) == sorted(
+        (a for a in everything if (a.service, a.account) in some and a.service != "other"),
+        key=lambda a: (a.service, a.account),
+    )
+    assert narrowed.recorded >= {k for k in full.recorded if (k.service, k.account) in some}
+    assert narrowed.later_expiries == {}
+    due = plan(narrowed.accounts, STAGES, narrowed.recorded, now).due
+    assert due == tuple(
+        a
+        for a in plan(full.accounts, STAGES, full.recorded, now).due
+        if (a.key.service, a.key.account) in some
+    )
+    assert len(due) > 3
+    assert await store.watch_window(horizons, now=now, accounts=[]) == WatchWindow([], set(), {})
+    with pytest.raises(ValueError, match="at most"):
+        await store.watch_window(horizons, now=now, accounts=[("luma", f"{n}@x.com") for n in range(501)])

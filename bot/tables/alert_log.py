@@ -4,7 +4,7 @@ message, claims, resolution, reminders), what failed to post, and the scheduler'
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -33,6 +33,23 @@ from bot.tables.rows import ACCOUNT_COLUMNS, account_from_row, timestamp
 log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
+
+# The accounts of the window (see watch_window); 'gone' and 'expired' are bot.expiry's GONE and
+# EXPIRED stage names.
+_WINDOW_SELECT = """WHERE CASE
+                WHEN a.gone_at IS NOT NULL THEN NOT EXISTS (
+                    SELECT 1 FROM alert_warnings g WHERE g.service = a.service
+                    AND g.account = a.account AND g.epoch = a.gone_at AND g.stage = 'gone')
+                WHEN a.last_error <> '' THEN 1
+                WHEN a.expires_at IS NULL OR a.expires_at > c.until THEN 0
+                WHEN a.expires_at <= ? THEN NOT EXISTS (
+                    SELECT 1 FROM alert_warnings x WHERE x.service = a.service
+                    AND x.account = a.account AND x.epoch = a.expires_at AND x.stage = 'expired')
+                ELSE 1
+            END"""
+# The most (service, account) pairs a subset read takes (watch_window, open_warnings), well inside
+# SQLite's limit on bound values; a caller with more reads everything instead.
+WINDOW_OF_AT_MOST = 500
 
 _RESOLVE_REASON_WARNINGS = (
     "UPDATE alert_warnings SET resolved_at = ?, resolution = ?, resolved_by = ? "
@@ -84,7 +101,13 @@ async def resolve_cleared_reasons(
 class AlertLogTable(Database):
     """The once-per-stage record, and everything that follows a warning."""
 
-    async def watch_window(self, horizons: dict[str, datetime], *, now: datetime) -> WatchWindow:
+    async def watch_window(
+        self,
+        horizons: dict[str, datetime],
+        *,
+        now: datetime,
+        accounts: Collection[tuple[str, str]] | None = None,
+    ) -> WatchWindow:
         """What one scheduler pass plans (tests/window_model.py states the same selection in Python).
 
         `horizons` maps each service to watch to its horizon (`bot.expiry.horizon`). Selected:
@@ -93,27 +116,45 @@ class AlertLogTable(Database):
         With them come their recorded warnings (for their current expiry and disappearance)
         from the same statement, so a registration landing meanwhile can't pair an old expiry
         with the keys of a new one; and per service the earliest expiry past the horizon.
+
+        With `accounts` ((service, account) pairs, at most WINDOW_OF_AT_MOST): those of the
+        services in `horizons`, selected or not (planning a few whole costs nothing), with their
+        recorded warnings, and no earliest expiries: what a sync changed, planned again in its pass.
         """
-        if not horizons:
+        if not horizons or (accounts is not None and not accounts):
             return WatchWindow([], set(), {})
         values = ", ".join("(?, ?)" for _ in horizons)
         bounds = [v for service, until in horizons.items() for v in (service, to_epoch(until))]
         columns = ", ".join(f"a.{name.strip()}" for name in ACCOUNT_COLUMNS.split(","))
-        # The candidates come from three index searches (migration 007): expiring up to the
-        # horizon, gone, or with a reason; the CASE then keeps those with something to plan. So
-        # a pass reads the accounts inside the warning window, not every account.
-        # 'gone' and 'expired' are bot.expiry's GONE and EXPIRED stage names.
-        rows = await self.db.execute_fetchall(
-            f"""
-            WITH horizon (service, until) AS (VALUES {values}),
-            candidate (id, until) AS (
+        if accounts is None:
+            # Three index searches (migration 007): expiring up to the horizon, gone, or with a
+            # reason; the CASE below keeps those with something to plan. So a pass reads the
+            # accounts inside the warning window, not every account.
+            candidates = """
                 SELECT a.rowid, h.until FROM horizon h JOIN accounts a
                     ON a.service = h.service AND a.expires_at <= h.until
                 UNION SELECT a.rowid, h.until FROM horizon h JOIN accounts a
                     ON a.service = h.service AND a.gone_at IS NOT NULL
                 UNION SELECT a.rowid, h.until FROM horizon h JOIN accounts a
                     ON a.service = h.service AND a.last_error <> ''
-            )
+            """
+            wanted: list[str] = []
+            select, now_bound = _WINDOW_SELECT, [to_epoch(now)]
+        else:
+            if len(accounts) > WINDOW_OF_AT_MOST:
+                raise ValueError(f"at most {WINDOW_OF_AT_MOST} accounts, not {len(accounts)}")
+            pairs = ", ".join("(?, ?)" for _ in accounts)
+            candidates = f"""
+                SELECT a.rowid, h.until FROM (VALUES {pairs}) x
+                JOIN accounts a ON a.service = x.column1 AND a.account = x.column2
+                JOIN horizon h ON h.service = a.service
+            """  # noqa: S608 - placeholders only
+            wanted = [value for pair in accounts for value in pair]
+            select, now_bound = "", []  # a few accounts: each is planned whole
+        rows = await self.db.execute_fetchall(
+            f"""
+            WITH horizon (service, until) AS (VALUES {values}),
+            candidate (id, until) AS ({candidates})
             SELECT {columns}, w.epoch AS recorded_epoch, w.stage AS recorded_stage
             FROM candidate c
             CROSS JOIN accounts a ON a.rowid = c.id  -- CROSS: the candidates drive the join
@@ -121,29 +162,21 @@ class AlertLogTable(Database):
                 ON w.service = a.service AND w.account = a.account
                 AND (w.epoch = COALESCE(a.expires_at, 0) OR w.epoch = a.gone_at)
                 AND {_RECORDED}
-            WHERE CASE
-                WHEN a.gone_at IS NOT NULL THEN NOT EXISTS (
-                    SELECT 1 FROM alert_warnings g WHERE g.service = a.service
-                    AND g.account = a.account AND g.epoch = a.gone_at AND g.stage = 'gone')
-                WHEN a.last_error <> '' THEN 1
-                WHEN a.expires_at IS NULL OR a.expires_at > c.until THEN 0
-                WHEN a.expires_at <= ? THEN NOT EXISTS (
-                    SELECT 1 FROM alert_warnings x WHERE x.service = a.service
-                    AND x.account = a.account AND x.epoch = a.expires_at AND x.stage = 'expired')
-                ELSE 1
-            END
+            {select}
             ORDER BY a.service, a.account
             """,  # noqa: S608 - constant fragments and placeholders only
-            (*bounds, to_epoch(now)),
+            (*bounds, *wanted, *now_bound),
         )
-        accounts: dict[tuple[str, str], TrackedAccount] = {}
+        found: dict[tuple[str, str], TrackedAccount] = {}
         recorded: set[WarningKey] = set()
         for row in rows:
             service, account = row["service"], row["account"]
-            if (service, account) not in accounts:
-                accounts[service, account] = account_from_row(row)
+            if (service, account) not in found:
+                found[service, account] = account_from_row(row)
             if row["recorded_stage"] is not None:
                 recorded.add(WarningKey(service, account, int(row["recorded_epoch"]), row["recorded_stage"]))
+        if accounts is not None:
+            return WatchWindow(list(found.values()), recorded, {})
         # Per service, the earliest expiry past the horizon of an account not gone: the first
         # entry of an index search (a MIN over the filtered range would read all of it).
         later = await self.db.execute_fetchall(
@@ -161,7 +194,7 @@ class AlertLogTable(Database):
             expiry = from_epoch(earliest)
             if expiry is not None:  # None: no account of the service expires past the horizon
                 later_expiries[service] = expiry
-        return WatchWindow(list(accounts.values()), recorded, later_expiries)
+        return WatchWindow(list(found.values()), recorded, later_expiries)
 
     async def soonest_past(
         self, service: str, after: datetime, *, limit: int, stage: str
@@ -306,11 +339,19 @@ class AlertLogTable(Database):
         )
         return [_posted(r) for r in rows]
 
-    async def open_warnings(self) -> OpenWarnings:
+    async def open_warnings(self, accounts: Collection[tuple[str, str]] | None = None) -> OpenWarnings:
         """What a follow-through reads, in one statement: the open warnings with a message, the
-        tracked ones of their accounts, and each warning's reminder count and last reminder.
+        tracked ones of their accounts, and each warning's reminder count and last reminder;
+        with `accounts` ((service, account) pairs, at most WINDOW_OF_AT_MOST), theirs only.
         Rows are read by position (a follow-through reads about a thousand at 10,000 accounts)."""
+        if accounts is not None and len(accounts) > WINDOW_OF_AT_MOST:
+            raise ValueError(f"at most {WINDOW_OF_AT_MOST} accounts, not {len(accounts)}")
         columns = ", ".join(f"a.{name.strip()}" for name in ACCOUNT_COLUMNS.split(","))
+        source, wanted = "alert_warnings w", []
+        if accounts is not None:  # CROSS: these pairs drive the join (a primary key search each)
+            pairs = ", ".join("(?, ?)" for _ in accounts)
+            source = f"(VALUES {pairs}) x CROSS JOIN alert_warnings w ON w.service = x.column1 AND w.account = x.column2"
+            wanted = [value for pair in accounts for value in pair]
         # Reminders about the same expiry (a search of the primary key, not of every reminder
         # ever posted); 'remind:%' is bot.followup's REMINDER_PREFIX.
         reminders_of_w = (
@@ -325,15 +366,16 @@ class AlertLogTable(Database):
                 (SELECT COUNT(*) FROM alert_warnings r WHERE {reminders_of_w}),
                 (SELECT MAX(r.recorded_at) FROM alert_warnings r WHERE {reminders_of_w}),
                 {columns}
-            FROM alert_warnings w
+            FROM {source}
             LEFT JOIN accounts a ON a.service = w.service AND a.account = w.account
             WHERE w.status = 'sent' AND w.message_id IS NOT NULL AND w.stage NOT LIKE 'remind:%'
                 AND w.resolved_at IS NULL
             ORDER BY w.recorded_at, w.service, w.account, w.stage
-            """  # noqa: S608 - constant fragments only
+            """,  # noqa: S608 - constant fragments and placeholders only
+            wanted,
         )
         warnings: list[PostedWarning] = []
-        accounts: dict[tuple[str, str], TrackedAccount] = {}
+        found: dict[tuple[str, str], TrackedAccount] = {}
         reminders: dict[tuple[str, str, int], tuple[int, datetime]] = {}
         for row in rows:
             (service, account, epoch, stage, message_id, channel_id, recorded_at, claimed_by,
@@ -353,11 +395,11 @@ class AlertLogTable(Database):
                     edit_attempts=edit_attempts,
                 )
             )
-            if row[15] is not None and (service, account) not in accounts:
-                accounts[service, account] = account_from_row(tuple(row)[15:])
+            if row[15] is not None and (service, account) not in found:
+                found[service, account] = account_from_row(tuple(row)[15:])
             if count:
                 reminders[service, account, key.epoch] = (int(count), timestamp(last))
-        return OpenWarnings(warnings, accounts, reminders)
+        return OpenWarnings(warnings, found, reminders)
 
     async def warning_by_message(self, message_id: int) -> PostedWarning | None:
         async with self.db.execute(
