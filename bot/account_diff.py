@@ -3,8 +3,8 @@
 Decide, then apply (python-discord's syncers: `_get_diff` apart from `_sync`): the accounts table
 (bot/tables/accounts.py) reads what it holds (`StoredAccount`), hands it to one of these pure
 functions and writes what comes back, in one transaction. The callers bind the answer to the
-function: bot/sync.py a service's list, bot/registration.py a registration, bot/watch.py a live
-details read.
+function: bot/sync.py a service's list, bot/registration.py a registration, bot/details.py a
+live details read.
 
 - `diff_account_list`: which accounts to insert or update (and with what), which to mark gone
   (or hold, when `hold_gone` says the read is suspicious), which reasons a person was needed

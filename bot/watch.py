@@ -7,8 +7,14 @@ next stage falls due):
    list (useapi.net may have refreshed the session itself), so a refreshed expiry re-plans
    instead of warning;
 3. reads each service's account list when its sync is due (SYNC_INTERVAL, or backoff after a
-   failure), tells the channel once after repeated failures and once on recovery, and posts
-   what the fresh lists revealed (errors, disappearances, new accounts close to expiry).
+   failure; lists read together are then spread over the interval), tells the channel once
+   after repeated failures and once on recovery, and plans and follows through at once the
+   accounts the fresh lists changed (errors, disappearances, renewals, new accounts);
+4. follows the open warnings through (resolutions, claims, reminders) once a minute, and at
+   once after a registration, a removal or a live details read that changed something.
+
+What a pass reads grows with the accounts inside the warning window (Store.watch_window) and
+the open warnings, not with every account (bench/pass_kinds.py measures each kind of pass).
 
 Decisions live in bot.expiry and bot.sync; this module runs them in order and records what
 happened. Posting is injected (`send_warning`, `send_notice`, their types in bot/delivery.py): a

@@ -128,7 +128,7 @@ class AlertLogTable(Database):
         columns = ", ".join(f"a.{name.strip()}" for name in ACCOUNT_COLUMNS.split(","))
         if accounts is None:
             # Three index searches (migration 007): expiring up to the horizon, gone, or with a
-            # reason; the CASE below keeps those with something to plan. So a pass reads the
+            # reason; _WINDOW_SELECT keeps those with something to plan. So a pass reads the
             # accounts inside the warning window, not every account.
             candidates = """
                 SELECT a.rowid, h.until FROM horizon h JOIN accounts a

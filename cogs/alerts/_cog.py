@@ -83,10 +83,10 @@ class AlertsCog(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ClaimButton, TakeOverButton)
-        tasks_ = [loop.get_task() for loop in (self.scheduler, self.details_reader)]
+        loops = [loop.get_task() for loop in (self.scheduler, self.details_reader)]
         self.scheduler.cancel()
         self.details_reader.cancel()
-        running = {t for t in tasks_ if t is not None and not t.done()}
+        running = {t for t in loops if t is not None and not t.done()}
         if running:
             await asyncio.wait(running, timeout=5)
         try:
