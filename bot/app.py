@@ -50,13 +50,26 @@ def point_discord_at(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
+# The garbage collector's thresholds once started (the defaults are 700, 10, 10): a young
+# collection every 10,000 net allocations, a middle one every 20 of those, a full one after 100
+# middle ones. A pass at 10,000 accounts makes tens of thousands of short-lived objects; with the
+# defaults they outlived two young collections and a full one ran nearly every pass (50-130 ms
+# at 50,000 accounts, bench/README.md).
+GC_THRESHOLDS = (10_000, 20, 100)
+
+
 def settle_heap() -> None:
     """Once started: collect, then freeze what is alive (modules, classes, discord.py's state)
-    into the permanent generation. A full collection then walks only what the bot made since,
-    instead of pausing every task for 50-270 ms under load (bench/README.md, pass_kinds.py)."""
+    into the permanent generation, so a full collection walks only what the bot made since; and
+    collect less often (GC_THRESHOLDS)."""
     gc.collect()
     gc.freeze()
-    log.info("start-up heap frozen: %d objects left out of garbage collections", gc.get_freeze_count())
+    gc.set_threshold(*GC_THRESHOLDS)
+    log.info(
+        "start-up heap frozen: %d objects left out of garbage collections; thresholds %s",
+        gc.get_freeze_count(),
+        gc.get_threshold(),
+    )
 
 
 class WardenTree(app_commands.CommandTree["WardenBot"]):
