@@ -7,9 +7,10 @@ a global budget whatever the number of services: a round reads at most READS_PER
 accounts side by side (the longest waiting first; never read first, the services taking turns)
 and the alerts cog runs a round every ROUND_EVERY while accounts are due (2,160 reads an hour:
 every account of 8,640 every 4 hours; useapi.net's cap is 100 accounts a service), else every
-IDLE_CHECK, or when woken (a registration, a sync, this instance taking the scheduler lease). A read that changes
-what the scheduler plans (the reason a person is needed, or the deadline) is reported, and the
-caller wakes the scheduler (`ExpiryWatch.read_details`).
+IDLE_CHECK, or when woken (a registration, a sync, this instance taking the scheduler lease).
+Only the instance holding the scheduler lease reads. A read that changes what the scheduler
+plans (the reason a person is needed, or the deadline) is reported, and the caller wakes the
+scheduler (`ExpiryWatch.read_details`, the one entry point of the rounds).
 
 Right before a stage warning the pass re-reads that account itself (`read_one`, from
 `ExpiryWatch._deliver`), so a revoked session is warned about as revoked, not as "expires in 6h".

@@ -4,11 +4,11 @@ channel, and the state `/alerts status` shows (the `/alerts` commands are _comma
 The loop runs a pass of `bot.watch.ExpiryWatch` at least every 30 s, right when the next stage
 falls due, and at once when woken (settings changed, an account was registered, a live details
 read changed something). A second loop reads live account details beside the passes, at the
-global rate bot/details.py sets. The pass itself
-(sync, re-check, what to warn about, the bookkeeping) is in bot/watch.py and knows nothing of
-Discord; this cog hands it the ways to post (a warning, a reminder, an edit, a sync notice). What
-the posts look like is in _embeds.py; the buttons under each warning are cogs/register/_renew.py
-(Renew) and _claim.py (I'm on it); every post and edit goes through cogs/_alert_channel.py.
+global rate bot/details.py sets. The pass itself (sync, re-check, what to warn about, the
+bookkeeping) is in bot/watch.py and knows nothing of Discord; this cog hands it the ways to post
+(a warning, a reminder, an edit, a sync notice). What the posts look like is in _embeds.py; the
+buttons under each warning are cogs/register/_renew.py (Renew) and _claim.py (I'm on it); every
+post and edit goes through cogs/_alert_channel.py.
 """
 
 from __future__ import annotations
