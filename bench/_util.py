@@ -1,7 +1,9 @@
 """Shared pieces of the benchmarks: the doubles and a real WardenBot, statistics, tables, the machine.
 
 Not a benchmark itself; the scripts beside it import it. Importing it puts the repository root on
-sys.path, so `bench/<name>.py` runs from anywhere with the project's virtualenv.
+sys.path, so `bench/<name>.py` runs from anywhere with the project's virtualenv. With BENCH_CODE
+set to another checkout (`export_tree`), that checkout's bot/, cogs/ and tests/ are measured
+instead, by these same scripts: how `--compare REV` measures an older commit in the same run.
 """
 
 from __future__ import annotations
@@ -9,21 +11,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import inspect
 import os
 import platform
 import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# The code measured: this checkout, or the one BENCH_CODE names (see export_tree).
+CODE = Path(os.environ.get("BENCH_CODE") or ROOT).resolve()
+if str(CODE) not in sys.path:
+    sys.path.insert(0, str(CODE))
 
 import discord  # noqa: E402
 
@@ -35,7 +42,7 @@ from tests.doubles.discord_double import DiscordDouble, _Interaction  # noqa: E4
 from tests.doubles.useapi_double import UseapiDouble  # noqa: E402
 from tests.harness import DISCORD_TOKEN, USEAPI_TOKEN  # noqa: E402
 
-__all__ = ["DISCORD_TOKEN", "ROOT", "USEAPI_TOKEN"]
+__all__ = ["CODE", "DISCORD_TOKEN", "ROOT", "USEAPI_TOKEN"]
 
 # discord.py warns about voice libraries at start; the bot never joins voice (as bot/__main__.py).
 discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
@@ -104,6 +111,8 @@ def machine() -> str:
 
 def revision() -> str:
     """The commit measured, with '+changes' when bot/ or cogs/ differ from it."""
+    if os.environ.get("BENCH_REV"):  # an exported tree (export_tree) has no .git
+        return os.environ["BENCH_REV"]
     git = shutil.which("git")
     if git is None:
         return "unknown"
@@ -119,14 +128,53 @@ def revision() -> str:
     return head + ("+changes" if dirty else "")
 
 
+@contextlib.contextmanager
+def export_tree(rev: str) -> Iterator[tuple[Path, str]]:
+    """Commit `rev` of this repository written out to a temporary directory (`git archive`), and
+    its short hash: run a benchmark with BENCH_CODE=<that path> and BENCH_REV=<hash> to measure
+    it beside the working tree, same machine, same minute."""
+    git = shutil.which("git")
+    if git is None:
+        raise SystemExit("--compare needs git")
+    short = subprocess.run(  # noqa: S603 - git by full path, fixed arguments
+        [git, "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    with tempfile.TemporaryDirectory(prefix="bench-tree-") as tmp:
+        archive = Path(tmp) / "tree.tar"
+        with archive.open("wb") as out:
+            subprocess.run([git, "archive", short], cwd=ROOT, stdout=out, check=True)  # noqa: S603
+        target = Path(tmp) / "tree"
+        with tarfile.open(archive) as tar:
+            tar.extractall(target, filter="data")
+        yield target, short
+
+
+def code_env(tree: Path | None, rev: str | None) -> dict[str, str]:
+    """The environment of a child benchmark process measuring `tree` (None: this checkout)."""
+    env = dict(os.environ)
+    env.pop("BENCH_CODE", None)
+    env.pop("BENCH_REV", None)
+    if tree is not None and rev is not None:
+        env["BENCH_CODE"], env["BENCH_REV"] = str(tree), rev
+    return env
+
+
+def rss_mib(pid: int | str = "self") -> float:
+    """VmRSS of a process, MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 # -- the bot against the doubles -----------------------------------------------------------------
 
 
-def bench_settings(dd: DiscordDouble, ua: UseapiDouble, database: Path, **overrides: Any) -> Settings:
+def bench_settings(dd: DiscordDouble, ua: UseapiDouble | None, database: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "discord_token": DISCORD_TOKEN,
         "useapi_token": USEAPI_TOKEN,
-        "useapi_base_url": ua.base_url,
+        "useapi_base_url": ua.base_url if ua is not None else None,
         "discord_api_base": dd.api_base,
         "discord_gateway_url": dd.gateway_url,
         "database_path": database,
@@ -169,19 +217,25 @@ async def stop(client: discord.Client, task: asyncio.Task[None]) -> None:
 async def warden(
     database: Path, *, clock: Clock | None = None, autostart: bool = True, **overrides: Any
 ) -> AsyncIterator[tuple[WardenBot, DiscordDouble, UseapiDouble]]:
-    """A real WardenBot, ready, against fresh doubles; logging as in production (INFO)."""
+    """A real WardenBot, ready, against fresh doubles; logging as in production (INFO).
+    With `useapi_base_url` among the overrides, no useapi.net double is started here (one runs
+    in another process, `_upstream.py`) and the third item is None."""
     production_logging()
     # useapi.net's own notion of now (Luma's live sessionValid) follows the bot's clock.
     upstream_now = {"now": clock.now} if clock is not None else {}
-    async with (
-        DiscordDouble(token=DISCORD_TOKEN) as dd,
-        UseapiDouble(token=USEAPI_TOKEN, **upstream_now) as ua,
-    ):
+    async with contextlib.AsyncExitStack() as stack:
+        dd = await stack.enter_async_context(DiscordDouble(token=DISCORD_TOKEN))
+        ua: Any = None
+        if "useapi_base_url" not in overrides:
+            ua = await stack.enter_async_context(UseapiDouble(token=USEAPI_TOKEN, **upstream_now))
+        # As the bot's own process runs it (bot.runner), where the code measured has it.
+        settle = {"settle_heap": True} if "settle_heap" in inspect.signature(WardenBot).parameters else {}
         bot = WardenBot(
             bench_settings(dd, ua, database, **overrides),
             clock=clock,
             guild_ready_timeout=0.1,
             alerts_autostart=autostart,
+            **settle,
         )
         task = await start(bot)
         try:

@@ -7,13 +7,19 @@ has handled `--registrations` registrations (form opened, submitted, deferred, u
 recorded, notice posted), idle again. VmHWM is the peak. The same for a bare discord.py bot
 (the `BareBot` of ack_latency.py) for scale. SIGTERM at the end; the exit status is shown.
 
-    .venv/bin/python bench/memory.py [--registrations 1000]
+Then the same with `--accounts` accounts tracked (half Luma, half Kling, listed by the useapi.net
+double as bench/_upstream.py lays them out, about 11 % inside 72 h): idle once the first pass
+has read both lists and posted its warnings. `--compare REV` measures commit REV's bot that way
+too, in the same run (`_util.export_tree`).
+
+    .venv/bin/python bench/memory.py [--registrations 1000] [--accounts 10000] [--compare REV]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import statistics
@@ -24,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import _util
-from _util import DISCORD_TOKEN, ROOT, USEAPI_TOKEN, table
+from _upstream import layout, populate
+from _util import CODE, DISCORD_TOKEN, USEAPI_TOKEN, table
 
 from bot.services import KNOWN_SERVICES
 from tests.doubles.discord_double import DiscordDouble
@@ -73,13 +80,15 @@ async def drain(stream: asyncio.StreamReader) -> None:
         pass
 
 
-async def measure(kind: str, registrations: int) -> dict[str, Any]:
+async def measure(kind: str, registrations: int, accounts: int = 0, code: Path = CODE) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         async with DiscordDouble(token=DISCORD_TOKEN) as dd, UseapiDouble(token=USEAPI_TOKEN) as ua:
             ua.add_luma_session(SESSION, "memory@example.com", expires=datetime.now(UTC) + timedelta(days=20))
+            start = datetime.now(UTC).replace(microsecond=0)
+            populate(ua, layout("two", accounts, start), start)
             env = {
                 "PATH": os.environ.get("PATH", ""),
-                "PYTHONPATH": str(ROOT),
+                "PYTHONPATH": str(code),
                 "DISCORD_TOKEN": DISCORD_TOKEN,
                 "USEAPI_TOKEN": USEAPI_TOKEN,
                 "DISCORD_API_BASE": dd.api_base,
@@ -93,8 +102,12 @@ async def measure(kind: str, registrations: int) -> dict[str, Any]:
                 # Every service switched on: the largest bot a team can run.
                 "SERVICES": ",".join(KNOWN_SERVICES),
             }
+            if accounts:  # both services the accounts are in; Luma reads live details
+                env["SERVICES"] = "luma,kling"
             if kind == "warden":
                 argv = [sys.executable, "-m", "bot"]
+                if accounts:
+                    ready_line = "sync kling: ok"  # the first pass read both lists
                 ready_line = "bot.app: ready as"
             else:
                 argv = [sys.executable, str(Path(__file__).with_name("_bare.py"))]
@@ -104,8 +117,10 @@ async def measure(kind: str, registrations: int) -> dict[str, Any]:
             )
             assert proc.stdout is not None
             try:
-                await wait_for_line(proc.stdout, ready_line, within=30)
+                await wait_for_line(proc.stdout, ready_line, within=120)
                 drainer = asyncio.create_task(drain(proc.stdout))
+                if accounts:  # until the first pass has posted its warnings
+                    await settle(dd)
                 idle, _ = await idle_rss(proc.pid)
                 if kind == "warden":
                     cb = await ack(
@@ -121,6 +136,14 @@ async def measure(kind: str, registrations: int) -> dict[str, Any]:
                 code = await asyncio.wait_for(proc.wait(), 20)
             await drainer
             return {"idle": idle, "busy": busy, "peak": peak, "exit": code, "notices": stored}
+
+
+async def settle(dd: DiscordDouble, quiet: float = 2.0) -> None:
+    """Until nothing was posted to the alert channel for `quiet` seconds."""
+    count = -1
+    while count != len(dd.channel_messages.get(dd.alert_channel_id, [])):
+        count = len(dd.channel_messages.get(dd.alert_channel_id, []))
+        await asyncio.sleep(quiet)
 
 
 async def ack(dd: DiscordDouble, payload: dict[str, Any]) -> Any:
@@ -146,8 +169,11 @@ def main() -> None:
     parser.add_argument(
         "--registrations", type=int, default=1000, help="work between the two readings (0-5000)"
     )
+    parser.add_argument("--accounts", type=int, default=10000, help="accounts tracked (0: skip; ≤ 60000)")
+    parser.add_argument("--compare", metavar="REV", help="also measure this commit's bot with the accounts")
     args = parser.parse_args()
     registrations = max(0, min(args.registrations, 5000))
+    accounts = max(0, min(args.accounts, 60000))
     print(_util.machine())
     print(f"resident set size in MiB; 'after work' = idle again after {registrations} registrations\n")
     rows = []
@@ -157,6 +183,23 @@ def main() -> None:
         after = f"{r['busy']:.1f}" if kind == "warden" else "-"
         rows.append([label, f"{r['idle']:.1f}", after, f"{r['peak']:.1f}", r["exit"]])
     print(table(["process", "idle after READY", "after work", "peak (VmHWM)", "exit status"], rows))
+    if not accounts:
+        return
+    with contextlib.ExitStack() as stack:
+        codes = [(_util.revision(), CODE)]
+        if args.compare:
+            tree, rev = stack.enter_context(_util.export_tree(args.compare))
+            codes.insert(0, (f"{rev} (before)", tree))
+        rows = []
+        for name, code in codes:
+            r = asyncio.run(measure("warden", 0, accounts, code))
+            rows.append(
+                [name, f"{accounts:,}", r["notices"], f"{r['idle']:.1f}", f"{r['peak']:.1f}", r["exit"]]
+            )
+    print(
+        f"\nSession Warden with {accounts:,} accounts tracked (Luma and Kling), idle after its first pass\n"
+    )
+    print(table(["commit", "accounts", "warnings posted", "idle", "peak (VmHWM)", "exit status"], rows))
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 Decide, then apply (python-discord's syncers: `_get_diff` apart from `_sync`): the accounts table
 (bot/tables/accounts.py) reads what it holds (`StoredAccount`), hands it to one of these pure
 functions and writes what comes back, in one transaction. The callers bind the answer to the
-function: bot/sync.py a service's list, bot/registration.py a registration, bot/watch.py a live
-details read.
+function: bot/sync.py a service's list, bot/registration.py a registration, bot/details.py a
+live details read.
 
 - `diff_account_list`: which accounts to insert or update (and with what), which to mark gone
   (or hold, when `hold_gone` says the read is suspicious), which reasons a person was needed
@@ -159,6 +159,7 @@ def diff_account_list(
     changed: list[str] = []
     returned: list[str] = []
     renewing: list[str] = []
+    reasons: list[str] = []
     cleared: list[ReasonCleared] = []
     seen: set[str] = set()
     writes: list[AccountWrite] = []
@@ -193,6 +194,8 @@ def diff_account_list(
             changed.append(info.account)
         refusal = old.call_refusal if old is not None else None  # only a details read says
         reason = _reason(info.error, health, session_valid, times, fetched_at, noun, refusal)
+        if old is not None and reason != old.last_error:
+            reasons.append(info.account)
         if reason is None and old is not None and old.last_error is not None:
             cleared.append(ReasonCleared(info.account, How.CLEARED.value))
         credits.extend(credit_writes(service, info.account, info.credits, at=fetched_at))
@@ -243,6 +246,7 @@ def diff_account_list(
             tuple(held),
             len(present),
             tuple(renewing),
+            tuple(reasons),
         ),
         credits=tuple(credits),
     )

@@ -83,6 +83,18 @@ class PostedWarning:
         return self.resolved_at is None
 
 
+@dataclass(frozen=True)
+class OpenWarnings:
+    """What a follow-through reads (`Store.open_warnings`): the open warnings with a message
+    (their `embed` left out: only an edit needs it, and reads it then), the tracked ones of
+    their accounts, and the reminders posted about each warning's expiry."""
+
+    warnings: list[PostedWarning]
+    accounts: dict[tuple[str, str], TrackedAccount]
+    # (service, account, epoch): how many reminders were posted, and the last one's time
+    reminders: dict[tuple[str, str, int], tuple[int, datetime]]
+
+
 def is_reminder(stage: str) -> bool:
     return stage.startswith(REMINDER_PREFIX)
 

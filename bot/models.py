@@ -148,6 +148,21 @@ class SyncChanges:
     held: tuple[str, ...] = ()  # missing from the list, but not marked gone (see hold_gone)
     tracked: int = 0  # accounts tracked as present before the list, that it could drop
     self_renewing: tuple[str, ...] = ()  # first seen renewing their token by themselves (LTX)
+    reasons: tuple[str, ...] = ()  # tracked accounts whose reason a person is needed changed
+
+    @property
+    def moved(self) -> tuple[str, ...]:
+        """The accounts a pass may plan or follow through differently: added, gone or back, a
+        deadline or a reason changed (the scheduler plans them again at once)."""
+        return tuple(
+            dict.fromkeys(
+                (*self.added, *self.changed, *self.gone, *self.returned, *self.self_renewing, *self.reasons)
+            )
+        )
+
+    @property
+    def plan_moved(self) -> bool:
+        return bool(self.moved)
 
 
 class StoredAccount(NamedTuple):

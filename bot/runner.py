@@ -148,7 +148,7 @@ async def run_until_signalled(settings: Settings) -> int:
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    bot = WardenBot(settings)
+    bot = WardenBot(settings, settle_heap=True)
     try:
         async with bot:
             await bot.open_resources()

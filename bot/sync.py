@@ -243,6 +243,30 @@ def advance(state: SyncState, result: SyncResult, interval: timedelta) -> SyncSt
     )
 
 
+def spread(states: Mapping[str, SyncState], interval: timedelta) -> dict[str, SyncState]:
+    """Lists read in the same pass (all of them at start, or after an outage) are next read at
+    even steps over `interval`, in key order, so later passes read one list each instead of
+    all at once (with 13 services, a pass reading every list cost 50-70 ms). Only a regular
+    next read moves, and only sooner: not a re-read after a held disappearance, not a backoff.
+    Returns the states that change."""
+    regular = sorted(
+        key
+        for key, state in states.items()
+        if state.failures == 0
+        and state.held_gone == 0
+        and state.last_success_at is not None
+        and state.next_at == state.last_success_at + interval
+    )
+    if len(regular) < 2:
+        return {}
+    out = {}
+    for index, key in enumerate(regular):
+        state = states[key]
+        assert state.last_success_at is not None
+        out[key] = replace(state, next_at=state.last_success_at + interval * (index + 1) / len(regular))
+    return out
+
+
 def notice_needed(state: SyncState) -> Notice | None:
     """What to tell the channel now: failures after N in a row, recovery after that was said."""
     if state.failures >= FAILURES_BEFORE_NOTICE and not state.notified:

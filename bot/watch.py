@@ -7,8 +7,14 @@ next stage falls due):
    list (useapi.net may have refreshed the session itself), so a refreshed expiry re-plans
    instead of warning;
 3. reads each service's account list when its sync is due (SYNC_INTERVAL, or backoff after a
-   failure), tells the channel once after repeated failures and once on recovery, and posts
-   what the fresh lists revealed (errors, disappearances, new accounts close to expiry).
+   failure; lists read together are then spread over the interval), tells the channel once
+   after repeated failures and once on recovery, and plans and follows through at once the
+   accounts the fresh lists changed (errors, disappearances, renewals, new accounts);
+4. follows the open warnings through (resolutions, claims, reminders) once a minute, and at
+   once after a registration, a removal or a live details read that changed something.
+
+What a pass reads grows with the accounts inside the warning window (Store.watch_window) and
+the open warnings, not with every account (bench/pass_kinds.py measures each kind of pass).
 
 With the warnings of step 2 go the credit warnings (`/alerts credits`, bot.credits): each pass
 judges the stored figures below a threshold, and those that were, and posts each new crossing
@@ -28,6 +34,9 @@ lists the due warnings as failed, with the reason); the regular syncs and detail
 and the due warnings are posted once it can. (One channel today: per-service channels would ask
 `can_deliver(service)` per warning.)
 
+Live account details (Luma's sessionValid, Google Flow's cookie expiry) are read beside the passes,
+at a global rate (bot/details.py, `read_details`), and right before a stage warning by the pass.
+
 One account, one service or one warning never stops the pass for the others: each service's
 sync, each account's planning and details read, each warning, edit and reminder is its own step;
 an exception in one is logged once (not at every pass) with the service and account, kept in
@@ -39,16 +48,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from bot import settings
-from bot.account_diff import judge_details
 from bot.clock import Clock, from_epoch
 from bot.credits import Threshold, decode_thresholds, judge_credits
 from bot.delivery import (
@@ -61,6 +68,8 @@ from bot.delivery import (
     WarningSender,
     always_deliverable,
 )
+from bot.details import DETAILS_INTERVAL as DETAILS_INTERVAL  # where tests have long found it
+from bot.details import DetailsReader, DetailsRound
 from bot.durations import DurationError, parse_duration
 from bot.expiry import (
     CREDIT_PREFIX,
@@ -77,6 +86,7 @@ from bot.expiry import (
     stages_for,
 )
 from bot.followup import (
+    OpenWarnings,
     PostedWarning,
     Reminder,
     lapsed_claims,
@@ -94,10 +104,12 @@ from bot.sync import (
     load_state,
     notice_needed,
     save_state,
+    spread,
     sync_service,
 )
+from bot.tables.alert_log import WINDOW_OF_AT_MOST
 from bot.team_watch import TeamReport, TeamWarningSender, TeamWatch
-from bot.useapi import UseapiError, UseapiService
+from bot.useapi import UseapiService
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +119,9 @@ RECHECK_MAX_AGE = timedelta(seconds=60)
 # and at once after a sync, a registration or a removal. Claims lapse after hours and reminders
 # come daily, so a minute is nothing to them; reading every open warning every 30 s would be.
 FOLLOW_THROUGH_EVERY = timedelta(minutes=1)
-# Live account details (Luma's sessionValid, Google Flow's cookie expiry) are read at most this
-# often per account, a few accounts per pass, and again right before a stage warning.
-DETAILS_INTERVAL = timedelta(hours=4)
-DETAILS_PER_PASS = 3
-DETAILS_BEFORE_WARNING = 10  # accounts per pass re-read just before their stage warning
+# Accounts per pass whose live details are re-read, side by side, right before their stage
+# warning (unless read within RECHECK_MAX_AGE); the rest are read beside the passes.
+DETAILS_BEFORE_WARNING = 10
 
 # Follow-through, per pass: resolved warnings' messages edited, reminders posted, claims lapsed.
 EDITS_PER_PASS = 10
@@ -167,6 +177,11 @@ def plan_of_window(window: WatchWindow, stages: Mapping[str, Sequence[timedelta]
     )
 
 
+def _fresh(read_at: datetime | None, now: datetime) -> bool:
+    """Live details read this recently need no re-read before a warning."""
+    return read_at is not None and now - read_at < RECHECK_MAX_AGE
+
+
 class ExpiryWatch:
     """Runs the passes over one store and the switched-on services; one pass at a time."""
 
@@ -205,6 +220,9 @@ class ExpiryWatch:
         self.team = team
         self.send_team_warning = send_team_warning
         self.can_deliver = can_deliver  # asked before anything is read or posted for a warning
+        self.details = DetailsReader(store, services, clock)
+        # The last pass held the lease: details are read (`read_details`) by the leader only.
+        self.leading = False
         self._lock = asyncio.Lock()
         # The follow-through (resolutions, claim lapses, reminders) reads every open warning: it
         # runs when something may have changed, and otherwise once a FOLLOW_THROUGH_EVERY.
@@ -219,8 +237,23 @@ class ExpiryWatch:
         """One pass; passes never overlap. A database failure is raised, for the caller to log."""
         async with self._lock:
             report = PassReport(at=self.clock.now())
-            await self._run(report)
+            try:
+                await self._run(report)
+            finally:
+                self.leading = report.leader
+            report.faults.extend(PassFault("details", *fault) for fault in self.details.faults)
             return report
+
+    async def read_details(self) -> DetailsRound:
+        """One round of live details reads (bot/details.py), beside the passes; none while
+        another instance holds the scheduler lease. When a read changed what a pass plans, the
+        next pass follows the open warnings through; the caller wakes the scheduler."""
+        if not self.leading:
+            return DetailsRound()
+        done = await self.details.read_round()
+        if done.changed:
+            self.follow_up_soon()
+        return done
 
     async def _run(self, report: PassReport) -> None:
         self._faults_before, self._faults_now = self._faults_now, set()
@@ -289,24 +322,33 @@ class ExpiryWatch:
             await self.team.load(fresh=True)
         await asyncio.gather(*(self._sync(key, report) for key in due), self._read_team_account(report))
         await self._team_step(report)
+        if len(due) > 1:  # their next reads fall in different passes
+            read = {key: await load_state(self.store, key) for key in due}
+            for key, state in spread(read, self.sync_interval).items():
+                await save_state(self.store, key, state)
         await self._sync_notices(report)
-        read = await self._read_stale_details(report)
         if not await self.lease.hold(self.clock.now()):
             report.leader = False  # another instance took over meanwhile: it goes on from here
             return
-        if due or read:
-            await self._deliver(report)
+        # The accounts the lists changed are planned and followed through now, not at the next pass.
+        moved = sorted({(key, name) for key in due for name in report.synced[key].changes.moved})
+        only = moved if len(moved) <= WINDOW_OF_AT_MOST else None  # else: everything
+        if moved:
+            await self._deliver(report, only=only)
+        elif due:  # no account moved, but a list's credit figures may cross a threshold now
+            await self._deliver_credits(report)
         now = self.clock.now()
         if (
             self._follow_up_now
-            or due
-            or read
+            or (moved and only is None)
             or self._followed_at is None
             or now - self._followed_at >= FOLLOW_THROUGH_EVERY
         ):
             self._follow_up_now = False
             self._followed_at = now
             await self._follow_through(report)
+        elif moved:
+            await self._follow_through(report, only=only)
         await self._prune(report)
 
     async def _read_team_account(self, report: PassReport) -> None:
@@ -390,12 +432,13 @@ class ExpiryWatch:
                 out[key] = found
         return out
 
-    async def plan_window(self, now: datetime) -> Plan:
+    async def plan_window(self, now: datetime, *, only: Sequence[tuple[str, str]] | None = None) -> Plan:
         """What a pass acts on: the accounts that can have something due now (the store selects
-        them in SQL, see `Store.watch_window`), and when the next stage falls due."""
+        them in SQL, see `Store.watch_window`), and when the next stage falls due; or, `only`
+        these (service, account) pairs, what is due for them (no next due moment of the others)."""
         stages = await self.stages()
         horizons = {key: horizon(stages, key, now) for key in self.services}
-        return plan_of_window(await self.store.watch_window(horizons, now=now), stages, now)
+        return plan_of_window(await self.store.watch_window(horizons, now=now, accounts=only), stages, now)
 
     async def plan_for_status(self, now: datetime, *, upcoming_limit: int) -> Plan:
         """What `/alerts status` shows, without planning every account: what is due now (the
@@ -466,37 +509,6 @@ class ExpiryWatch:
             return False  # backing off: don't hammer useapi.net on every pass
         return (await self._sync(service_key, report)).ok
 
-    async def _read_stale_details(self, report: PassReport) -> int:
-        """Read, side by side, the live details of the accounts that waited longest
-        (DETAILS_INTERVAL); the number of accounts whose reason to warn, or expiry, changed."""
-        now = self.clock.now()
-        reads: list[Coroutine[Any, Any, bool]] = []
-        for service in self.services.values():
-            if service.reads_details:
-                stale = await self.store.details_due(
-                    service.key, before=now - DETAILS_INTERVAL, limit=DETAILS_PER_PASS
-                )
-                reads.extend(self._read_details(service, account, report) for account in stale)
-        return sum(await asyncio.gather(*reads))
-
-    async def _read_details(self, service: UseapiService, account: str, report: PassReport) -> bool:
-        """One details read, merged into the store; a failure changes nothing but the time.
-        True when it changed what the scheduler plans (the reason to warn, or the expiry)."""
-        now = self.clock.now()
-        try:
-            # 596 (session broken) and 412 (out of credits) come back as the account's state.
-            info = await service.read_details(account)
-            judge = functools.partial(judge_details, info, checked_at=now, noun=service.expiry_noun)
-            return await self.store.record_details(info.service, info.account, judge)
-        except UseapiError as exc:
-            log.info("%s %s: live details unavailable (%s)", service.key, account, exc.failure.value)
-        except StoreError:
-            raise
-        except Exception as exc:  # this account's read only; the others go on
-            self._fault(report, "details", service.key, account, exc)
-        await self.store.mark_details_checked(service.key, account, at=now)
-        return False
-
     async def _sync_notices(self, report: PassReport) -> None:
         if report.channel_problem is not None or await self.can_deliver() is not None:
             return  # kept pending: said once the channel can be posted to
@@ -523,9 +535,10 @@ class ExpiryWatch:
 
     # -- warning --------------------------------------------------------------------------------
 
-    async def _deliver(self, report: PassReport) -> None:
+    async def _deliver(self, report: PassReport, *, only: Sequence[tuple[str, str]] | None = None) -> None:
+        """Post what is due; `only` these (service, account) pairs (what a sync just changed)."""
         now = self.clock.now()
-        current = await self.plan_window(now)
+        current = await self.plan_window(now, only=only)
         for unplanned, error in current.unplanned:
             self._fault(report, "planning", unplanned.service, unplanned.account, error)
         # Decided before anything is read for a warning: while none can be posted, re-reading
@@ -547,12 +560,15 @@ class ExpiryWatch:
             stage_accounts = [
                 (a.key.service, a.key.account)
                 for a in current.due
-                if a.kind is Kind.STAGE and self.services[a.key.service].reads_details
+                if a.kind is Kind.STAGE
+                and self.services[a.key.service].reads_details
+                and not _fresh(a.account.details_checked_at, now)
             ]
-            for service_key, account in stage_accounts[:DETAILS_BEFORE_WARNING]:
-                await self._read_details(self.services[service_key], account, report)
+            await asyncio.gather(
+                *(self.details.read_one(*where) for where in stage_accounts[:DETAILS_BEFORE_WARNING])
+            )
             now = self.clock.now()
-            current, suppressed = after_recheck(current, await self.plan_window(now))
+            current, suppressed = after_recheck(current, await self.plan_window(now, only=only))
             # (an account that can't be planned was reported by the first plan of this pass)
             for suppressed_key in suppressed:
                 log.info(
@@ -568,9 +584,21 @@ class ExpiryWatch:
         credit_alerts, next_reset = await self._credit_alerts(report)
         due = (*current.due, *credit_alerts)
         await self._send_alerts(due, report, rechecked)
-        await self.store.forget_alert_failures(a.key for a in due)
         soonest = [moment for moment in (current.next_due, next_reset) if moment is not None]
-        report.next_due = min(soonest) if soonest else None
+        if only is None:
+            await self.store.forget_alert_failures(a.key for a in due)
+            report.next_due = min(soonest) if soonest else None
+        elif soonest:  # the other accounts' next due moment stands
+            report.next_due = min(filter(None, (report.next_due, *soonest)))
+
+    async def _deliver_credits(self, report: PassReport) -> None:
+        """The credit step alone, after syncs that moved no account (their figures may have)."""
+        if await self.can_deliver() is not None:
+            return  # the pass's first delivery said why, and holds what is due
+        alerts, next_reset = await self._credit_alerts(report)
+        await self._send_alerts(tuple(alerts), report, {})
+        if next_reset is not None:
+            report.next_due = min(filter(None, (report.next_due, next_reset)))
 
     async def _credit_alerts(self, report: PassReport) -> tuple[list[Alert], datetime | None]:
         """The credit step: judge the stored figures against the thresholds, record the
@@ -670,15 +698,19 @@ class ExpiryWatch:
 
     # -- follow-through -------------------------------------------------------------------------
 
-    async def _follow_through(self, report: PassReport) -> None:
-        """Resolve what no longer holds and edit its messages, lapse old claims, remind."""
+    async def _follow_through(
+        self, report: PassReport, *, only: Sequence[tuple[str, str]] | None = None
+    ) -> None:
+        """Resolve what no longer holds and edit its messages, lapse old claims, remind. The open
+        warnings, their accounts and reminders are read once (`Store.open_warnings`). `only`
+        these (service, account) pairs: resolve theirs and edit, no claims or reminders (what
+        a sync just changed; the rest waits for the once-a-minute follow-through)."""
         now = self.clock.now()
-        open_warnings = await self.store.posted_warnings()
-        accounts = await self.store.accounts_of({(w.key.service, w.key.account) for w in open_warnings})
+        state = await self.store.open_warnings(only)
         resolved = []
-        for open_warning in open_warnings:  # one warning at a time: an odd one stops no other
+        for open_warning in state.warnings:  # one warning at a time: an odd one stops no other
             try:
-                resolved.extend(resolutions((open_warning,), accounts))
+                resolved.extend(resolutions((open_warning,), state.accounts))
             except Exception as exc:
                 key = open_warning.key
                 self._fault(report, "follow-through", key.service, key.account, exc)
@@ -692,10 +724,11 @@ class ExpiryWatch:
                 )  # fmt: skip
         if self.edit_warning is None or report.channel_problem is not None:
             return
-        if not await self._edit_resolved(report):
+        if not await self._edit_resolved(report) or only is not None:
             return  # the channel can't be written to: no claim edits or reminders this pass
-        still_open = [w for w in open_warnings if w.key not in set(report.resolved)]
-        for warning in lapsed_claims(still_open, now, self.claim_timeout):
+        gone = {w.key for w, _ in resolved}
+        still_open = {w.key: w for w in state.warnings if w.key not in gone}
+        for warning in lapsed_claims(still_open.values(), now, self.claim_timeout):
             assert warning.claim is not None
             if not await self.store.lapse_claim(warning.key, claimed_by=warning.claim.by, now=now):
                 continue  # claimed again meanwhile
@@ -704,10 +737,13 @@ class ExpiryWatch:
                 "%s %s: the claim by %s lapsed", warning.key.service, warning.key.account, warning.claim.by
             )
             fresh = await self.store.warning_by_message(warning.message_id)
-            if fresh is not None and not await self._edit(fresh, report):
+            if fresh is None:
+                continue
+            still_open[warning.key] = fresh  # its reminders count from the lapse
+            if not await self._edit(fresh, report):
                 return
         if self.send_reminder is not None:
-            await self._remind(report, now)
+            await self._remind(report, now, replace(state, warnings=list(still_open.values())))
 
     async def _edit(self, warning: PostedWarning, report: PassReport) -> bool:
         """Redraw one message; False when the channel itself refused (stop for this pass)."""
@@ -753,15 +789,9 @@ class ExpiryWatch:
             report.edited.append(warning.key)
         return True
 
-    async def _remind(self, report: PassReport, now: datetime) -> None:
+    async def _remind(self, report: PassReport, now: datetime, state: OpenWarnings) -> None:
         assert self.send_reminder is not None
-        accounts = {}
-        open_warnings = await self.store.posted_warnings()
-        for where in sorted({(w.key.service, w.key.account) for w in open_warnings}):
-            found = await self.store.get_account(*where)
-            if found is not None:
-                accounts[where] = found
-        counts = await self.store.reminder_counts()
+        accounts, open_warnings, counts = state.accounts, state.warnings, state.reminders
         intervals = await self.reminder_intervals()
         stages = await self.stages()
         per_account: dict[tuple[str, str], list[PostedWarning]] = {}

@@ -20,6 +20,7 @@ from tests.clock import FakeClock
 from tests.doubles.discord_double import CallbackResult
 from tests.doubles.useapi_double import UseapiDouble
 from tests.harness import USEAPI_TOKEN, Rig, running_rig
+from tests.passes import pass_with_details
 
 EPHEMERAL = 64
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -103,7 +104,8 @@ def clock(rig: Rig) -> FakeClock:
 
 
 async def run_pass(rig: Rig) -> Any:
-    report = await rig.bot.get_cog("AlertsCog").run_pass()  # type: ignore[union-attr]
+    """A pass and the live details reads beside it (tests/passes.py)."""
+    report = await pass_with_details(rig.bot.get_cog("AlertsCog"))
     assert report.error is None
     return report
 

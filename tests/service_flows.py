@@ -24,6 +24,7 @@ from tests.clock import FakeClock
 from tests.conftest import services_marked
 from tests.doubles.discord_double import CallbackResult
 from tests.harness import USEAPI_TOKEN, Rig, running_rig
+from tests.passes import pass_with_details
 
 EPHEMERAL = 64
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -48,8 +49,9 @@ def clock(rig: Rig) -> FakeClock:
 
 
 async def run_pass(rig: Rig) -> PassReport:
+    """A pass and the live details reads beside it (tests/passes.py)."""
     cog: Any = rig.bot.get_cog("AlertsCog")  # type: ignore[union-attr]
-    report: PassReport = await cog.run_pass()
+    report = await pass_with_details(cog)
     assert report.error is None
     return report
 

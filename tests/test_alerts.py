@@ -29,6 +29,7 @@ from cogs.register import renew_view
 from tests.clock import FakeClock
 from tests.conftest import services_marked
 from tests.harness import DISCORD_TOKEN, Rig, modal_inputs, running_rig
+from tests.passes import pass_with_details
 
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -60,7 +61,8 @@ def cog(rig: Rig, bot: WardenBot | None = None) -> AlertsCog:
 
 
 async def run_pass(rig: Rig, bot: WardenBot | None = None) -> PassReport:
-    report = await cog(rig, bot).run_pass()
+    """A pass and the live details reads beside it (tests/passes.py)."""
+    report = await pass_with_details(cog(rig, bot))
     assert report.error is None
     return report
 

@@ -4,6 +4,7 @@ and the window of accounts a scheduler pass reads."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from bot.expiry import (
     horizon,
     plan,
 )
+from bot.followup import How, Resolution
 from bot.models import WatchWindow
 from bot.store import Store, StoreError, migrations
 from tests.window_model import select_window
@@ -205,3 +207,74 @@ async def test_the_window_edges_in_sql(store: Store) -> None:
     )  # type: ignore[arg-type]
     assert (await read({}))[0] == ["edge@x.com", "unknown-error@x.com"]
     assert await store.watch_window({}, now=NOW) == WatchWindow([], set(), {})
+
+
+async def test_open_warnings_are_the_posted_ones_with_their_accounts_and_reminders(store: Store) -> None:
+    """What a follow-through reads in one statement is what reading the posted warnings, each
+    one's account and every reminder gave, less the embeds."""
+    rows = [("luma", "a@x.com", NOW + timedelta(hours=5)), ("luma", "b@x.com", NOW - timedelta(hours=2))]
+    await store.db.executemany(
+        "INSERT INTO accounts (service, account, expires_at, first_seen_at) VALUES (?, ?, ?, ?)",
+        [(s, a, to_epoch(e), to_epoch(NOW)) for s, a, e in rows],
+    )
+    await store.db.commit()
+    a6h = WarningKey("luma", "a@x.com", to_epoch(NOW + timedelta(hours=5)), "6h")  # type: ignore[arg-type]
+    b_exp = WarningKey("luma", "b@x.com", to_epoch(NOW - timedelta(hours=2)), EXPIRED)  # type: ignore[arg-type]
+    b_old = WarningKey("luma", "b@x.com", to_epoch(NOW - timedelta(days=40)), EXPIRED)  # type: ignore[arg-type]
+    gone = WarningKey("luma", "removed@x.com", 1_800_000_000, "24h")
+    for n, key in enumerate((a6h, b_exp, b_old, gone), start=1):
+        await store.record_alert_sent(
+            key, now=NOW - timedelta(days=3 - n / 2), message_id=n, embed='{"t": 1}'
+        )
+    for n, about in ((1, b_exp), (2, b_exp), (1, b_old)):
+        await store.record_alert_sent(
+            about._replace(stage=f"remind:{n}"), now=NOW - timedelta(hours=10 - n), message_id=100 + n
+        )
+    await store.resolve_warnings([(b_old, Resolution(How.REFRESHED))], now=NOW)
+    await store.claim_warning(1, 7, now=NOW)
+
+    state = await store.open_warnings()
+    posted = await store.posted_warnings()
+    assert [w.key for w in state.warnings] == [w.key for w in posted] == [a6h, b_exp, gone]
+    assert state.warnings == [replace(w, embed=None) for w in posted]
+    assert state.warnings[0].claim is not None and state.warnings[0].claim.by == 7
+    assert state.accounts == {
+        (a.service, a.account): a for a in await store.list_accounts() if a.account != "removed@x.com"
+    }
+    # Reminders about the open warnings' expiries only: b's older expiry's reminder is not read.
+    assert state.reminders == {("luma", "b@x.com", b_exp.epoch): (2, NOW - timedelta(hours=8))}
+    # Some accounts' only (what a sync changed): the same, narrowed to them.
+    some = await store.open_warnings([("luma", "b@x.com"), ("luma", "nobody@x.com")])
+    assert some.warnings == [state.warnings[1]] and list(some.accounts) == [("luma", "b@x.com")]
+    assert some.reminders == state.reminders
+
+
+@pytest.mark.parametrize("microseconds", [0, 999_999])
+async def test_the_window_of_some_accounts_plans_them_as_the_whole_window_does(
+    store: Store, microseconds: int
+) -> None:
+    """What a pass plans again after a sync changed a few accounts: those accounts whole, with
+    their recorded warnings; what is due for them is what planning the window finds."""
+    now = NOW + timedelta(microseconds=microseconds)
+    await seed_every_kind(store, now)
+    horizons = {service: horizon(STAGES, service, now) for service in ("luma", "ltx")}
+    everything = await store.list_accounts()
+    some = {(a.service, a.account) for a in everything[::7]}
+    full = await store.watch_window(horizons, now=now)
+    narrowed = await store.watch_window(horizons, now=now, accounts=sorted(some))
+    assert sorted(narrowed.accounts, key=lambda a: (a.service, a.account)) == sorted(
+        (a for a in everything if (a.service, a.account) in some and a.service != "other"),
+        key=lambda a: (a.service, a.account),
+    )
+    assert narrowed.recorded >= {k for k in full.recorded if (k.service, k.account) in some}
+    assert narrowed.later_expiries == {}
+    due = plan(narrowed.accounts, STAGES, narrowed.recorded, now).due
+    assert due == tuple(
+        a
+        for a in plan(full.accounts, STAGES, full.recorded, now).due
+        if (a.key.service, a.key.account) in some
+    )
+    assert len(due) > 3
+    assert await store.watch_window(horizons, now=now, accounts=[]) == WatchWindow([], set(), {})
+    with pytest.raises(ValueError, match="at most"):
+        await store.watch_window(horizons, now=now, accounts=[("luma", f"{n}@x.com") for n in range(501)])

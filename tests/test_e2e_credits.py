@@ -26,7 +26,7 @@ from tests.catalogue import manual_rig
 from tests.clock import FakeClock
 from tests.conftest import services_marked
 from tests.harness import Rig, running_rig
-from tests.test_alerts import EPHEMERAL, SESSION, START, H, clock, grant, run_pass, warnings
+from tests.test_alerts import EPHEMERAL, SESSION, START, H, clock, cog, grant, run_pass, warnings
 
 EMAIL = "studio@example.com"
 BROKEN = {"error": f"Account {EMAIL} in error state: refresh token rejected", "code": 596}
@@ -70,7 +70,11 @@ def calls(rig: Rig) -> int:
 
 
 async def after_details_interval(rig: Rig) -> None:
+    """The live details are due again: a round of the reader beside the passes (bot/details.py)
+    reads them, as the running bot's would, then a pass judges the figures."""
     clock(rig).advance(DETAILS_INTERVAL + LATER)
+    await run_pass(rig)
+    await cog(rig).watch.read_details()
     await run_pass(rig)
 
 

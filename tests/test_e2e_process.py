@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import signal
 import sqlite3
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import GC_THRESHOLDS
 from bot.settings import HEARTBEAT
 from bot.store import Store
 from tests.doubles.discord_double import DiscordDouble
@@ -339,3 +341,27 @@ async def test_an_unreachable_gateway_at_boot_is_retried_not_a_crash(
     # The login and the command sync happened once, not once per attempt.
     app, guild = dd.application_id, dd.guild_id
     assert len(dd.requests_to("PUT", f"/applications/{app}/guilds/{guild}/commands")) == 1
+
+
+async def test_the_bots_own_process_freezes_its_start_up_heap_once_ready(
+    doubles: tuple[DiscordDouble, UseapiDouble], tmp_path: Path
+) -> None:
+    """bot.runner's bot moves what start-up left alive out of the garbage collector's full
+    collections (gc.freeze), once, after READY: they walk only what it made since; and it
+    collects less often (bot.app.GC_THRESHOLDS)."""
+    dd, ua = doubles
+    env = bot_env(dd, ua, tmp_path / "warden.sqlite3", discord_token=DISCORD_TOKEN, useapi_token=USEAPI_TOKEN)
+    proc = await start_bot_process(env, tmp_path)
+    err = StderrLines(proc)
+    try:
+        (line,) = await err.wait_for("start-up heap frozen", timeout=30)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 15)
+        log = await err.finish()
+    assert proc.returncode == 0, log
+    frozen = re.search(r"heap frozen: (\d+) objects", line)
+    assert frozen is not None and int(frozen.group(1)) > 10_000, line  # modules, classes, discord.py
+    assert line.endswith(f"thresholds {GC_THRESHOLDS}"), line
+    assert log.index("ready as") < log.index("start-up heap frozen")
+    assert len(err.matching("start-up heap frozen")) == 1

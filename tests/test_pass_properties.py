@@ -240,6 +240,7 @@ def test_any_list_of_account_objects_is_read_stored_and_passed_without_a_failure
 # whole list at SQLite's INTEGER.
 @example({"a@example.com": {"maxJobs": -146635690047389054424205762756608}})
 @example({"a@example.com": {"maxJobs": "9" * 400, "concurrency": 10**30}})
+@example({"a@example.com": {"maxJobs": 2**63}})  # once stopped ACE Music's sync (OverflowError)
 def test_every_service_reads_the_same_odd_list(entries: dict[str, Any]) -> None:
     for key in sorted(REGISTRY):
         check(key, entries)

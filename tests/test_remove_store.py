@@ -92,3 +92,25 @@ async def test_audit_entries_page_both_ways_and_filter(store: Store) -> None:
     assert [e.id for e in await store.audit_entries(limit=10, member_id=1)] == [7, 6, 4, 2]
     assert [e.id for e in await store.audit_entries(limit=10, service="luma", member_id=1)] == [6, 4, 2]
     assert [e.id for e in await store.audit_entries(limit=10, since=NOW + timedelta(minutes=5))] == [7, 6]
+
+
+async def test_the_autocomplete_names_come_from_sql_prefix_first_whatever_the_case(store: Store) -> None:
+    names = ["Studio@x.com", "studio2@x.com", "my.studio@x.com", "other@x.com", "s" * 101 + "@x.com"]
+    await listed(store, *names)
+    await apply_account_list(
+        store, "kling", [AccountInfo("kling", "studio@kling.com")], fetched_at=NOW, now=NOW
+    )
+
+    async def names_for(typed: str, limit: int = 25) -> list[str]:
+        return await store.account_names("ltx", typed, limit=limit, longest=100)
+
+    # Those starting with what was typed first (any case), then those holding it; other
+    # services' accounts and names longer than Discord allows never.
+    # services' accounts and names longer than Discord allows never. Each group in name order,
+    # whatever the case ("2" sorts before "@").
+    assert await names_for("STUDIO") == ["studio2@x.com", "Studio@x.com", "my.studio@x.com"]
+    assert await names_for("studio", limit=2) == ["studio2@x.com", "Studio@x.com"]
+    assert await names_for("udio") == ["my.studio@x.com", "studio2@x.com", "Studio@x.com"]
+    assert await names_for("") == ["my.studio@x.com", "other@x.com", "studio2@x.com", "Studio@x.com"]
+    assert await names_for("nobody") == []
+    assert await names_for("%") == [] and await names_for("_") == []  # not patterns

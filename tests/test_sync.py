@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,6 +33,7 @@ from bot.sync import (
     load_state,
     notice_needed,
     save_state,
+    spread,
     sync_service,
 )
 from bot.useapi import AccountInfo, UseapiService
@@ -152,9 +153,13 @@ async def test_sync_records_and_clears_upstream_errors(
     acc = await store.get_account("luma", "a@x.com")
     assert acc is not None and acc.last_error == "Session refresh failed"
     upstream.luma = {"a@x.com": luma_entry("a@x.com", NOW + timedelta(days=3))}
-    await sync_service(services["luma"], store, NOW + timedelta(minutes=15))
+    result = await sync_service(services["luma"], store, NOW + timedelta(minutes=15))
     acc = await store.get_account("luma", "a@x.com")
     assert acc is not None and acc.last_error is None
+    # A reason that changed is a change a pass plans at once, like a moved deadline.
+    assert result.changes.reasons == ("a@x.com",) and result.changes.plan_moved
+    again = await sync_service(services["luma"], store, NOW + timedelta(minutes=30))
+    assert again.changes == SyncChanges(tracked=1) and not again.changes.plan_moved
 
 
 async def test_accounts_missing_upstream_are_marked_gone_and_cleared_when_back(
@@ -478,3 +483,25 @@ async def test_state_is_persisted_and_unreadable_state_starts_afresh(store: Stor
     assert await load_state(store, "luma") == SyncState()
     await store.set_setting("sync:luma", json.dumps({"failures": "many"}))
     assert await load_state(store, "luma") == SyncState()
+
+
+def test_lists_read_in_one_pass_are_next_read_at_even_steps_over_the_interval() -> None:
+    regular = advance(SyncState(), SyncResult("luma", NOW, ok=True), INTERVAL)
+    states = {
+        "luma": regular,
+        "kling": regular,
+        "dreamina": regular,
+        "held": advance(SyncState(), held(NOW), INTERVAL),  # re-read in a minute: stays so
+        "failing": advance(SyncState(), failed(NOW), INTERVAL),  # a backoff: stays so
+    }
+    moved = spread(states, INTERVAL)
+    assert {key: state.next_at for key, state in moved.items()} == {
+        "dreamina": NOW + INTERVAL / 3,
+        "kling": NOW + INTERVAL * 2 / 3,
+        "luma": NOW + INTERVAL,
+    }
+    assert all(moved[key] == replace(regular, next_at=moved[key].next_at) for key in moved)
+    assert spread({"luma": regular, "held": states["held"]}, INTERVAL) == {}  # one list: as it is
+    # Read alone from then on, each keeps its step: nothing to spread.
+    later = advance(moved["dreamina"], SyncResult("dreamina", NOW + INTERVAL / 3, ok=True), INTERVAL)
+    assert spread({"dreamina": later}, INTERVAL) == {}

@@ -9,7 +9,7 @@ by the caller to the answer) and writes what that returned, in one transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -357,15 +357,62 @@ class AccountsTable(Database):
 
         return await self._transaction(work)
 
-    async def details_due(self, service: str, *, before: datetime, limit: int) -> list[str]:
-        """Tracked, present accounts whose details were last read before `before` (never first)."""
-        rows = await self.db.execute_fetchall(
-            "SELECT account FROM accounts WHERE service = ? AND gone_at IS NULL "
-            "AND (details_checked_at IS NULL OR details_checked_at < ?) "
-            "ORDER BY details_checked_at IS NOT NULL, details_checked_at, account LIMIT ?",
-            (service, to_epoch(before), limit),
+    async def details_due(
+        self, services: Sequence[str], *, before: datetime, limit: int
+    ) -> list[tuple[str, str]]:
+        """Tracked, present accounts of `services` whose live details were last read before
+        `before`, the `limit` that waited longest: never read first (the services taking turns),
+        then the oldest read. Two index searches per service (migration 008), whatever the
+        number of accounts."""
+        if not services or limit <= 0:
+            return []
+        never = (
+            "SELECT * FROM (SELECT service, account, NULL FROM accounts WHERE service = ? "
+            "AND gone_at IS NULL AND details_checked_at IS NULL ORDER BY account LIMIT ?)"
         )
-        return [r[0] for r in rows]
+        stale = (
+            "SELECT * FROM (SELECT service, account, details_checked_at FROM accounts WHERE service = ? "
+            "AND gone_at IS NULL AND details_checked_at < ? ORDER BY details_checked_at, account LIMIT ?)"
+        )
+        params: list[Any] = []
+        for service in services:
+            params += [service, limit, service, to_epoch(before), limit]
+        rows = await self.db.execute_fetchall(
+            " UNION ALL ".join(f"{never} UNION ALL {stale}" for _ in services), params
+        )
+        turn: dict[str, int] = {}
+        ranked = []
+        for service, account, checked_at in rows:
+            if checked_at is None:
+                turn[service] = turn.get(service, 0) + 1
+                ranked.append(((0, turn[service], service, account), (service, account)))
+            else:
+                ranked.append(((1, checked_at, service, account), (service, account)))
+        ranked.sort()
+        return [pair for _, pair in ranked[:limit]]
+
+    async def account_names(self, service: str, typed: str, *, limit: int, longest: int) -> list[str]:
+        """Up to `limit` tracked accounts of `service` whose name holds `typed`, whatever its
+        case (ASCII): those starting with it first, each group in name order; none longer than
+        `longest`. The prefix is an index search; the rest reads the service's names only
+        when the prefix found too few (the /… remove autocomplete, at every keystroke)."""
+        found: list[str] = []
+        if typed:
+            rows = await self.db.execute_fetchall(
+                "SELECT account FROM accounts WHERE service = ? AND account >= ? COLLATE NOCASE "
+                "AND account < ? COLLATE NOCASE AND length(account) <= ? "
+                "ORDER BY account COLLATE NOCASE LIMIT ?",
+                (service, typed, typed + "\U0010ffff", longest, limit),
+            )
+            found = [r[0] for r in rows]
+        if len(found) < limit:
+            rows = await self.db.execute_fetchall(
+                "SELECT account FROM accounts WHERE service = ? AND instr(lower(account), lower(?)) > ? "
+                "AND length(account) <= ? ORDER BY account COLLATE NOCASE LIMIT ?",
+                (service, typed, 1 if typed else 0, longest, limit - len(found)),
+            )
+            found += [r[0] for r in rows]
+        return found
 
     async def mark_details_checked(self, service: str, account: str, *, at: datetime) -> None:
         """A details read that failed still waits its interval: a broken route is not hammered."""

@@ -4,7 +4,7 @@ message, claims, resolution, reminders), what failed to post, and the scheduler'
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -16,6 +16,7 @@ from bot.followup import (
     Claim,
     How,
     LapsedClaim,
+    OpenWarnings,
     PostedWarning,
     Resolution,
 )
@@ -27,11 +28,28 @@ from bot.models import (
     WatchWindow,
 )
 from bot.tables.base import Database
-from bot.tables.rows import ACCOUNT_COLUMNS, account_from_row
+from bot.tables.rows import ACCOUNT_COLUMNS, account_from_row, timestamp
 
 log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
+
+# The accounts of the window (see watch_window); 'gone' and 'expired' are bot.expiry's GONE and
+# EXPIRED stage names.
+_WINDOW_SELECT = """WHERE CASE
+                WHEN a.gone_at IS NOT NULL THEN NOT EXISTS (
+                    SELECT 1 FROM alert_warnings g WHERE g.service = a.service
+                    AND g.account = a.account AND g.epoch = a.gone_at AND g.stage = 'gone')
+                WHEN a.last_error <> '' THEN 1
+                WHEN a.expires_at IS NULL OR a.expires_at > c.until THEN 0
+                WHEN a.expires_at <= ? THEN NOT EXISTS (
+                    SELECT 1 FROM alert_warnings x WHERE x.service = a.service
+                    AND x.account = a.account AND x.epoch = a.expires_at AND x.stage = 'expired')
+                ELSE 1
+            END"""
+# The most (service, account) pairs a subset read takes (watch_window, open_warnings), well inside
+# SQLite's limit on bound values; a caller with more reads everything instead.
+WINDOW_OF_AT_MOST = 500
 
 _RESOLVE_REASON_WARNINGS = (
     "UPDATE alert_warnings SET resolved_at = ?, resolution = ?, resolved_by = ? "
@@ -83,7 +101,13 @@ async def resolve_cleared_reasons(
 class AlertLogTable(Database):
     """The once-per-stage record, and everything that follows a warning."""
 
-    async def watch_window(self, horizons: dict[str, datetime], *, now: datetime) -> WatchWindow:
+    async def watch_window(
+        self,
+        horizons: dict[str, datetime],
+        *,
+        now: datetime,
+        accounts: Collection[tuple[str, str]] | None = None,
+    ) -> WatchWindow:
         """What one scheduler pass plans (tests/window_model.py states the same selection in Python).
 
         `horizons` maps each service to watch to its horizon (`bot.expiry.horizon`). Selected:
@@ -92,51 +116,75 @@ class AlertLogTable(Database):
         With them come their recorded warnings (for their current expiry and disappearance)
         from the same statement, so a registration landing meanwhile can't pair an old expiry
         with the keys of a new one; and per service the earliest expiry past the horizon.
+
+        With `accounts` ((service, account) pairs, at most WINDOW_OF_AT_MOST): those of the
+        services in `horizons`, selected or not (planning a few whole costs nothing), with their
+        recorded warnings, and no earliest expiries: what a sync changed, planned again in its pass.
         """
-        if not horizons:
+        if not horizons or (accounts is not None and not accounts):
             return WatchWindow([], set(), {})
         values = ", ".join("(?, ?)" for _ in horizons)
         bounds = [v for service, until in horizons.items() for v in (service, to_epoch(until))]
         columns = ", ".join(f"a.{name.strip()}" for name in ACCOUNT_COLUMNS.split(","))
-        # 'gone' and 'expired' are bot.expiry's GONE and EXPIRED stage names.
+        if accounts is None:
+            # Three index searches (migration 008): expiring up to the horizon, gone, or with a
+            # reason; _WINDOW_SELECT keeps those with something to plan. So a pass reads the
+            # accounts inside the warning window, not every account.
+            candidates = """
+                SELECT a.rowid, h.until FROM horizon h JOIN accounts a
+                    ON a.service = h.service AND a.expires_at <= h.until
+                UNION SELECT a.rowid, h.until FROM horizon h JOIN accounts a
+                    ON a.service = h.service AND a.gone_at IS NOT NULL
+                UNION SELECT a.rowid, h.until FROM horizon h JOIN accounts a
+                    ON a.service = h.service AND a.last_error <> ''
+            """
+            wanted: list[str] = []
+            select, now_bound = _WINDOW_SELECT, [to_epoch(now)]
+        else:
+            if len(accounts) > WINDOW_OF_AT_MOST:
+                raise ValueError(f"at most {WINDOW_OF_AT_MOST} accounts, not {len(accounts)}")
+            pairs = ", ".join("(?, ?)" for _ in accounts)
+            candidates = f"""
+                SELECT a.rowid, h.until FROM (VALUES {pairs}) x
+                JOIN accounts a ON a.service = x.column1 AND a.account = x.column2
+                JOIN horizon h ON h.service = a.service
+            """  # noqa: S608 - placeholders only
+            wanted = [value for pair in accounts for value in pair]
+            select, now_bound = "", []  # a few accounts: each is planned whole
         rows = await self.db.execute_fetchall(
             f"""
-            WITH horizon (service, until) AS (VALUES {values})
+            WITH horizon (service, until) AS (VALUES {values}),
+            candidate (id, until) AS ({candidates})
             SELECT {columns}, w.epoch AS recorded_epoch, w.stage AS recorded_stage
-            FROM accounts a
-            JOIN horizon h ON h.service = a.service
+            FROM candidate c
+            CROSS JOIN accounts a ON a.rowid = c.id  -- CROSS: the candidates drive the join
             LEFT JOIN alert_warnings w
                 ON w.service = a.service AND w.account = a.account
                 AND (w.epoch = COALESCE(a.expires_at, 0) OR w.epoch = a.gone_at)
                 AND {_RECORDED}
-            WHERE CASE
-                WHEN a.gone_at IS NOT NULL THEN NOT EXISTS (
-                    SELECT 1 FROM alert_warnings g WHERE g.service = a.service
-                    AND g.account = a.account AND g.epoch = a.gone_at AND g.stage = 'gone')
-                WHEN a.last_error <> '' THEN 1
-                WHEN a.expires_at IS NULL OR a.expires_at > h.until THEN 0
-                WHEN a.expires_at <= ? THEN NOT EXISTS (
-                    SELECT 1 FROM alert_warnings x WHERE x.service = a.service
-                    AND x.account = a.account AND x.epoch = a.expires_at AND x.stage = 'expired')
-                ELSE 1
-            END
+            {select}
             ORDER BY a.service, a.account
             """,  # noqa: S608 - constant fragments and placeholders only
-            (*bounds, to_epoch(now)),
+            (*bounds, *wanted, *now_bound),
         )
-        accounts: dict[tuple[str, str], TrackedAccount] = {}
+        found: dict[tuple[str, str], TrackedAccount] = {}
         recorded: set[WarningKey] = set()
         for row in rows:
             service, account = row["service"], row["account"]
-            if (service, account) not in accounts:
-                accounts[service, account] = account_from_row(row)
+            if (service, account) not in found:
+                found[service, account] = account_from_row(row)
             if row["recorded_stage"] is not None:
                 recorded.add(WarningKey(service, account, int(row["recorded_epoch"]), row["recorded_stage"]))
+        if accounts is not None:
+            return WatchWindow(list(found.values()), recorded, {})
+        # Per service, the earliest expiry past the horizon of an account not gone: the first
+        # entry of an index search (a MIN over the filtered range would read all of it).
         later = await self.db.execute_fetchall(
             f"""
             WITH horizon (service, until) AS (VALUES {values})
-            SELECT h.service, (SELECT MIN(a.expires_at) FROM accounts a WHERE a.service = h.service
-                               AND a.gone_at IS NULL AND a.expires_at > h.until)
+            SELECT h.service, (SELECT a.expires_at FROM accounts a WHERE a.service = h.service
+                               AND a.expires_at > h.until AND a.gone_at IS NULL
+                               ORDER BY a.expires_at LIMIT 1)
             FROM horizon h
             """,  # noqa: S608 - constant fragments and placeholders only
             bounds,
@@ -146,7 +194,7 @@ class AlertLogTable(Database):
             expiry = from_epoch(earliest)
             if expiry is not None:  # None: no account of the service expires past the horizon
                 later_expiries[service] = expiry
-        return WatchWindow(list(accounts.values()), recorded, later_expiries)
+        return WatchWindow(list(found.values()), recorded, later_expiries)
 
     async def soonest_past(
         self, service: str, after: datetime, *, limit: int, stage: str
@@ -307,6 +355,68 @@ class AlertLogTable(Database):
         )
         return [_posted(r) for r in rows]
 
+    async def open_warnings(self, accounts: Collection[tuple[str, str]] | None = None) -> OpenWarnings:
+        """What a follow-through reads, in one statement: the open warnings with a message, the
+        tracked ones of their accounts, and each warning's reminder count and last reminder;
+        with `accounts` ((service, account) pairs, at most WINDOW_OF_AT_MOST), theirs only.
+        Rows are read by position (a follow-through reads about a thousand at 10,000 accounts)."""
+        if accounts is not None and len(accounts) > WINDOW_OF_AT_MOST:
+            raise ValueError(f"at most {WINDOW_OF_AT_MOST} accounts, not {len(accounts)}")
+        columns = ", ".join(f"a.{name.strip()}" for name in ACCOUNT_COLUMNS.split(","))
+        source, wanted = "alert_warnings w", []
+        if accounts is not None:  # CROSS: these pairs drive the join (a primary key search each)
+            pairs = ", ".join("(?, ?)" for _ in accounts)
+            source = f"(VALUES {pairs}) x CROSS JOIN alert_warnings w ON w.service = x.column1 AND w.account = x.column2"
+            wanted = [value for pair in accounts for value in pair]
+        # Reminders about the same expiry (a search of the primary key, not of every reminder
+        # ever posted); 'remind:%' is bot.followup's REMINDER_PREFIX.
+        reminders_of_w = (
+            "r.service = w.service AND r.account = w.account AND r.epoch = w.epoch "
+            "AND r.stage LIKE 'remind:%' AND r.status = 'sent'"
+        )
+        rows = await self.db.execute_fetchall(
+            f"""
+            SELECT w.service, w.account, w.epoch, w.stage, w.message_id, w.channel_id,
+                w.recorded_at, w.claimed_by, w.claimed_at, w.took_over_from, w.claim_lapsed_by,
+                w.claim_lapsed_at, w.edit_attempts,
+                (SELECT COUNT(*) FROM alert_warnings r WHERE {reminders_of_w}),
+                (SELECT MAX(r.recorded_at) FROM alert_warnings r WHERE {reminders_of_w}),
+                {columns}
+            FROM {source}
+            LEFT JOIN accounts a ON a.service = w.service AND a.account = w.account
+            WHERE w.status = 'sent' AND w.message_id IS NOT NULL AND w.stage NOT LIKE 'remind:%'
+                AND w.resolved_at IS NULL
+            ORDER BY w.recorded_at, w.service, w.account, w.stage
+            """,  # noqa: S608 - constant fragments and placeholders only
+            wanted,
+        )
+        warnings: list[PostedWarning] = []
+        found: dict[tuple[str, str], TrackedAccount] = {}
+        reminders: dict[tuple[str, str, int], tuple[int, datetime]] = {}
+        for row in rows:
+            (service, account, epoch, stage, message_id, channel_id, recorded_at, claimed_by,
+             claimed_at, took_over_from, lapsed_by, lapsed_at, edit_attempts, count, last) = tuple(row)[:15]  # fmt: skip
+            key = WarningKey(service, account, int(epoch), stage)
+            warnings.append(
+                PostedWarning(
+                    key=key,
+                    message_id=int(message_id),
+                    channel_id=channel_id,
+                    recorded_at=timestamp(recorded_at),
+                    embed=None,
+                    claim=None
+                    if claimed_by is None
+                    else Claim(claimed_by, timestamp(claimed_at), took_over_from),
+                    lapsed=None if lapsed_by is None else LapsedClaim(lapsed_by, timestamp(lapsed_at)),
+                    edit_attempts=edit_attempts,
+                )
+            )
+            if row[15] is not None and (service, account) not in found:
+                found[service, account] = account_from_row(tuple(row)[15:])
+            if count:
+                reminders[service, account, key.epoch] = (int(count), timestamp(last))
+        return OpenWarnings(warnings, found, reminders)
+
     async def warning_by_message(self, message_id: int) -> PostedWarning | None:
         async with self.db.execute(
             f"SELECT {_POSTED_COLUMNS} FROM alert_warnings WHERE message_id = ? AND status = 'sent' "  # noqa: S608
@@ -431,14 +541,6 @@ class AlertLogTable(Database):
             (to_epoch(now), *key, claimed_by),
         )
         return changed > 0
-
-    async def reminder_counts(self) -> dict[tuple[str, str, int], tuple[int, datetime]]:
-        """Per (service, account, epoch): how many reminders were posted, and the last one's time."""
-        rows = await self.db.execute_fetchall(
-            "SELECT service, account, epoch, COUNT(*), MAX(recorded_at) FROM alert_warnings "
-            "WHERE stage LIKE 'remind:%' AND status = 'sent' GROUP BY service, account, epoch"
-        )
-        return {(r[0], r[1], int(r[2])): (int(r[3]), from_epoch(r[4])) for r in rows}  # type: ignore[misc]
 
     async def prune(self, *, before: datetime, limit: int) -> tuple[int, int]:
         """Delete up to `limit` audit entries and up to `limit` warning records older than

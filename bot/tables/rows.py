@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime
+from typing import Any
 
 import aiosqlite
 
 from bot.clock import from_epoch
 from bot.models import TrackedAccount, notes_from_text, notes_to_text
 
-__all__ = ["ACCOUNT_COLUMNS", "account_from_row", "as_int", "notes_from_text", "notes_to_text"]
+__all__ = ["ACCOUNT_COLUMNS", "account_from_row", "as_int", "notes_from_text", "notes_to_text", "timestamp"]
 
 ACCOUNT_COLUMNS = (
     "service, account, expires_at, refresh_expires_at, concurrency, credits_usage, credits_limit, "
@@ -31,14 +32,19 @@ def _at(epoch: int | None) -> datetime | None:
 _UNKNOWN = datetime.fromtimestamp(0, tz=UTC)
 
 
-def account_from_row(row: aiosqlite.Row) -> TrackedAccount:
+def timestamp(epoch: int | None) -> datetime:
+    """A time the bot wrote itself into a NOT NULL column (never unknown), as `_at` reads it."""
+    return _at(epoch) or _UNKNOWN
+
+
+def account_from_row(row: aiosqlite.Row | tuple[Any, ...]) -> TrackedAccount:
     """A row whose first columns are ACCOUNT_COLUMNS, in that order (read by position: the
     scheduler converts about a thousand a pass at 10,000 accounts)."""
     (service, account, expires_at, refresh_expires_at, concurrency, credits_usage, credits_limit,
      max_jobs, registered_by, registered_at, last_error, upstream_updated_at, first_seen_at,
      synced_at, gone_at, upstream_error, health, session_valid, self_renewing_expires_at,
      next_refresh_at, self_renewing, details_checked_at, unreadable) = tuple(row)[:_COUNT]  # fmt: skip
-    first_seen = _at(first_seen_at) or _UNKNOWN  # NOT NULL, written by the bot: never unknown
+    first_seen = timestamp(first_seen_at)  # NOT NULL, written by the bot
     return TrackedAccount(
         service,
         account,

@@ -2,11 +2,13 @@
 channel, and the state `/alerts status` shows (the `/alerts` commands are _commands.py).
 
 The loop runs a pass of `bot.watch.ExpiryWatch` at least every 30 s, right when the next stage
-falls due, and at once when woken (settings changed, an account was registered). The pass itself
-(sync, re-check, what to warn about, the bookkeeping) is in bot/watch.py and knows nothing of
-Discord; this cog hands it the ways to post (a warning, a reminder, an edit, a sync notice). What
-the posts look like is in _embeds.py; the buttons under each warning are cogs/register/_renew.py
-(Renew) and _claim.py (I'm on it); every post and edit goes through cogs/_alert_channel.py.
+falls due, and at once when woken (settings changed, an account was registered, a live details
+read changed something). A second loop reads live account details beside the passes, at the
+global rate bot/details.py sets. The pass itself (sync, re-check, what to warn about, the
+bookkeeping) is in bot/watch.py and knows nothing of Discord; this cog hands it the ways to post
+(a warning, a reminder, an edit, a sync notice). What the posts look like is in _embeds.py; the
+buttons under each warning are cogs/register/_renew.py (Renew) and _claim.py (I'm on it); every
+post and edit goes through cogs/_alert_channel.py.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from discord.ext import commands, tasks
 from bot import metrics, settings
 from bot.app import WardenBot
 from bot.delivery import Posted, Problem
+from bot.details import IDLE_CHECK, ROUND_EVERY, DetailsRound
 from bot.events import ON_ACCOUNT_REGISTERED, ON_ACCOUNT_REMOVED
 from bot.expiry import Alert, Kind, next_wake
 from bot.followup import How, PostedWarning, Reminder, Resolution
@@ -82,18 +85,23 @@ class AlertsCog(commands.Cog):
         self._after_pass_errors: dict[str, str] = {}
         self.last_report: PassReport | None = None  # the last pass that ended
         self._wake = asyncio.Event()
+        self._wake_reader = asyncio.Event()
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ClaimButton, TakeOverButton)
-        if self.bot.alerts_autostart:  # tests that drive run_pass by hand switch the loop off
+        # Tests that drive run_pass (and watch.read_details) by hand switch both loops off.
+        if self.bot.alerts_autostart:
             self.scheduler.start()
+            self.details_reader.start()
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ClaimButton, TakeOverButton)
-        task = self.scheduler.get_task()
+        loops = [loop.get_task() for loop in (self.scheduler, self.details_reader)]
         self.scheduler.cancel()
-        if task is not None and not task.done():
-            await asyncio.wait({task}, timeout=5)
+        self.details_reader.cancel()
+        running = {t for t in loops if t is not None and not t.done()}
+        if running:
+            await asyncio.wait(running, timeout=5)
         try:
             await self.lease.release()
         except (StoreError, ValueError) as exc:  # ValueError: the database is closed already
@@ -113,6 +121,7 @@ class AlertsCog(commands.Cog):
         expiry may be inside a stage already: plan again now, not at the next tick."""
         self.watch.follow_up_soon()  # its open warnings are resolved by the renewal
         self.wake()
+        self._wake_reader.set()  # a new account's live details are due at once
 
     @commands.Cog.listener(ON_ACCOUNT_REMOVED)
     async def on_account_removed(self, service_key: str, account: str, actor_id: int | None) -> None:
@@ -143,7 +152,10 @@ class AlertsCog(commands.Cog):
     @tasks.loop(seconds=0)  # the body sleeps: until the next due moment, at most MAX_SLEEP
     async def scheduler(self) -> None:
         self._wake.clear()  # a wake() during the pass below means: run another one at once
+        leading = self.watch.leading
         report = await self.run_pass_safely()
+        if report.leader and (report.synced or not leading):
+            self._wake_reader.set()  # accounts may be new, or this instance just took over
         # Sleep until the next warning falls due (a hair later, so the pass finds it due), and at
         # most MAX_SLEEP: failed posts are retried and syncs started on that beat.
         delay = next_wake(report.next_due, self.bot.clock.now(), longest=MAX_SLEEP) + WAKE_PAD
@@ -154,6 +166,28 @@ class AlertsCog(commands.Cog):
 
     @scheduler.before_loop
     async def _before_scheduler(self) -> None:
+        await self.bot.wait_until_ready()
+
+    @tasks.loop(seconds=0)  # the body sleeps: ROUND_EVERY while accounts are due, else longer
+    async def details_reader(self) -> None:
+        self._wake_reader.clear()
+        try:
+            done = await self.watch.read_details()
+        except Exception:  # the database failing: the loop must not die; the pass says it too
+            log.exception("live details round failed")
+            done = DetailsRound()
+        if done.changed:
+            self.wake()  # a reason or a deadline changed: plan it now
+        if done.read:  # the global budget: at most one round per ROUND_EVERY
+            await asyncio.sleep(ROUND_EVERY.total_seconds())
+            return
+        try:
+            await asyncio.wait_for(self._wake_reader.wait(), IDLE_CHECK.total_seconds())
+        except TimeoutError:
+            pass
+
+    @details_reader.before_loop
+    async def _before_details_reader(self) -> None:
         await self.bot.wait_until_ready()
 
     async def run_pass_safely(self) -> PassReport:
