@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import NamedTuple
 
+from bot.escalation import Escalation
 from bot.expiry import Alert
 from bot.followup import PostedWarning, Reminder
 from bot.sync import Notice, SyncState
@@ -29,12 +30,21 @@ class DeliveryError(Exception):
     and the log. The one error every Discord answer about the alert channel becomes."""
 
     def __init__(
-        self, reason: str, *, channel_wide: bool, message_gone: bool = False, unconfigured: bool = False
+        self,
+        reason: str,
+        *,
+        channel_wide: bool,
+        message_gone: bool = False,
+        unconfigured: bool = False,
+        refused: str | None = None,
     ) -> None:
         super().__init__(reason)
         self.channel_wide = channel_wide  # later posts this pass would fail the same way
         self.message_gone = message_gone  # the message (or its channel) no longer exists
         self.unconfigured = unconfigured  # no alert channel is set at all
+        # The channel itself refused: "deleted" (404) or "forbidden" (403); a service's own
+        # channel then falls back to the team's (bot/routing.py).
+        self.refused = refused
 
 
 # Posts one warning; the flag is False when upstream could not be re-read just before. Returns
@@ -46,3 +56,5 @@ NoticeSender = Callable[[str, Notice, SyncState], Awaitable[None]]
 WarningEditor = Callable[[PostedWarning], Awaitable[None]]
 # Posts a reminder as a reply to its warning; raises DeliveryError.
 ReminderSender = Callable[[Reminder], Awaitable[Posted]]
+# Posts an escalation as a reply to its warning, pinging the escalation role; raises DeliveryError.
+EscalationSender = Callable[[Escalation], Awaitable[Posted]]

@@ -34,11 +34,20 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from bot import settings
+from bot import quiet, settings
 from bot.account_diff import judge_details
 from bot.clock import Clock
-from bot.delivery import DeliveryError, NoticeSender, Posted, ReminderSender, WarningEditor, WarningSender
+from bot.delivery import (
+    DeliveryError,
+    EscalationSender,
+    NoticeSender,
+    Posted,
+    ReminderSender,
+    WarningEditor,
+    WarningSender,
+)
 from bot.durations import DurationError, parse_duration
+from bot.escalation import escalations_due, parse_after
 from bot.expiry import (
     DEFAULT_STAGES,
     Alert,
@@ -98,7 +107,7 @@ PRUNE_EVERY = timedelta(hours=1)  # once a batch comes back short: nothing more 
 class PassFault(NamedTuple):
     """A step of a pass that raised; the pass went on without it."""
 
-    step: str  # "sync", "planning", "details", "warning", "notice", "follow-through", "edit", "reminder"
+    step: str  # "sync", "planning", "details", "warning", "notice", "follow-through", "edit", "reminder", "escalation"
     service: str
     account: str | None
     error: str  # "TypeError: …", for the status and the log
@@ -123,6 +132,10 @@ class PassReport:
     edit_failed: list[tuple[WarningKey, str]] = field(default_factory=list)
     lapsed: list[WarningKey] = field(default_factory=list)
     reminded: list[WarningKey] = field(default_factory=list)
+    escalated: list[WarningKey] = field(default_factory=list)
+    # Stage warnings due but held for the end of quiet hours (not recorded: planned again).
+    held: list[WarningKey] = field(default_factory=list)
+    held_until: datetime | None = None
     pruned: tuple[int, int] = (0, 0)  # audit entries, warning records
     error: str | None = None
     faults: list[PassFault] = field(default_factory=list)  # steps that raised; the rest went on
@@ -155,6 +168,7 @@ class ExpiryWatch:
         send_notice: NoticeSender,
         edit_warning: WarningEditor | None = None,
         send_reminder: ReminderSender | None = None,
+        send_escalation: EscalationSender | None = None,
         claim_timeout: timedelta = timedelta(hours=2),
         reminder_interval: timedelta | None = timedelta(hours=24),
         retention: timedelta = timedelta(days=180),
@@ -168,6 +182,7 @@ class ExpiryWatch:
         self.send_notice = send_notice
         self.edit_warning = edit_warning
         self.send_reminder = send_reminder
+        self.send_escalation = send_escalation
         self.claim_timeout = claim_timeout
         self.reminder_interval = reminder_interval  # REMINDER_INTERVAL; /alerts reminders overrides
         self.retention = retention
@@ -440,7 +455,8 @@ class ExpiryWatch:
 
     async def _deliver(self, report: PassReport) -> None:
         now = self.clock.now()
-        current = await self.plan_window(now)
+        quiet_hours = await quiet.load(self.store)
+        current = self._hold(await self.plan_window(now), quiet_hours, now, report)
         for unplanned, error in current.unplanned:
             self._fault(report, "planning", unplanned.service, unplanned.account, error)
         rechecked: dict[str, bool] = {}
@@ -457,7 +473,9 @@ class ExpiryWatch:
             for service_key, account in stage_accounts[:DETAILS_BEFORE_WARNING]:
                 await self._read_details(self.services[service_key], account, report)
             now = self.clock.now()
-            current, suppressed = after_recheck(current, await self.plan_window(now))
+            current, suppressed = after_recheck(
+                current, self._hold(await self.plan_window(now), quiet_hours, now, report)
+            )
             # (an account that can't be planned was reported by the first plan of this pass)
             for suppressed_key in suppressed:
                 log.info(
@@ -473,23 +491,41 @@ class ExpiryWatch:
         await self._send_alerts(current.due, report, rechecked)
         await self.store.forget_alert_failures(a.key for a in current.due)
         report.next_due = current.next_due
+        if report.held_until is not None and (report.next_due is None or report.held_until < report.next_due):
+            report.next_due = report.held_until  # wake when the quiet hours end
+
+    def _hold(
+        self, current: Plan, quiet_hours: quiet.QuietHours | None, now: datetime, report: PassReport
+    ) -> Plan:
+        """Take out of `current` the stage warnings that wait for the end of quiet hours
+        (bot/quiet.py): not posted, not recorded, planned again by every pass until then."""
+        held = {a.key for a in current.due if quiet.should_hold(a, quiet_hours, now)}
+        report.held = sorted(held)
+        report.held_until = quiet_hours.end_of_quiet(now) if held and quiet_hours else None
+        if not held:
+            return current
+        return replace(current, due=tuple(a for a in current.due if a.key not in held))
 
     async def _send_alerts(
         self, alerts: tuple[Alert, ...], report: PassReport, rechecked: dict[str, bool]
     ) -> None:
-        channel_problem = report.channel_problem
+        # A service may have a channel of its own (bot/routing.py): a channel refusing stops
+        # the rest of that service's warnings this pass, not the other services'.
+        blocked: dict[str, str] = {}
         for alert in alerts:
             now = self.clock.now()
             if not await self.lease.hold(now):
                 report.leader = False
                 return  # another instance took over (this one stalled): it posts from here on
+            channel_problem = blocked.get(alert.key.service)
             if channel_problem is None:
                 try:
                     sent = await self.send_warning(alert, rechecked.get(alert.key.service, True))
                 except DeliveryError as exc:
                     reason = str(exc)
                     if exc.channel_wide:
-                        channel_problem = report.channel_problem = reason
+                        blocked[alert.key.service] = reason
+                        report.channel_problem = report.channel_problem or reason
                 except Exception as exc:  # this warning only: recorded as failed, retried next pass
                     self._fault(report, "warning", alert.key.service, alert.key.account, exc)
                     reason = f"the bot failed to draw or post it ({type(exc).__name__})"
@@ -560,8 +596,13 @@ class ExpiryWatch:
             fresh = await self.store.warning_by_message(warning.message_id)
             if fresh is not None and not await self._edit(fresh, report):
                 return
+        quiet_hours = await quiet.load(self.store)
+        if quiet_hours is not None and quiet_hours.is_quiet(now):
+            return  # reminders and escalations wait for the end of quiet hours
         if self.send_reminder is not None:
             await self._remind(report, now)
+        if self.send_escalation is not None:
+            await self._escalate(report, now)
 
     async def _edit(self, warning: PostedWarning, report: PassReport) -> bool:
         """Redraw one message; False when the channel itself refused (stop for this pass)."""
@@ -655,12 +696,71 @@ class ExpiryWatch:
                 "reminded about %s %s (%s)", reminder.key.service, reminder.key.account, reminder.key.stage
             )
 
+    async def escalation(self) -> tuple[int, timedelta] | None:
+        """The escalation role and delay `/alerts escalate` set, or None (off, or unreadable)."""
+        role = await settings.ESCALATE_ROLE.get(self.store)
+        raw = await settings.ESCALATE_AFTER.get(self.store)
+        if role is None or not raw:
+            return None
+        try:
+            return role, parse_after(raw)
+        except DurationError:
+            log.warning("stored escalation delay %r is unreadable; no escalation", raw)
+            return None
+
+    async def _escalate(self, report: PassReport, now: datetime) -> None:
+        """Ping the escalation role, once, about each last-word warning nobody took in time."""
+        assert self.send_escalation is not None
+        chosen = await self.escalation()
+        if chosen is None:
+            return
+        _, after = chosen
+        open_warnings = await self.store.posted_warnings()
+        accounts = await self.store.accounts_of({(w.key.service, w.key.account) for w in open_warnings})
+        try:
+            due = escalations_due(
+                open_warnings, accounts, await self.store.escalated(), after, await self.stages(), now
+            )
+        except Exception as exc:  # the escalations of this pass only; the rest went on
+            self._fault(report, "escalation", "*", None, exc)
+            return
+        for escalation in due[:REMINDERS_PER_PASS]:
+            about = escalation.about.key
+            if not await self.lease.hold(self.clock.now()):
+                return  # another instance took over: it escalates from here on
+            try:
+                posted = await self.send_escalation(escalation)
+            except DeliveryError as exc:
+                log.warning(
+                    "could not post the escalation for %s %s: %s (will retry)",
+                    about.service,
+                    about.account,
+                    exc,
+                )
+                if exc.channel_wide:
+                    return
+                continue
+            except Exception as exc:  # this escalation only; tried again at the next pass
+                self._fault(report, "escalation", about.service, about.account, exc)
+                continue
+            await self.store.record_escalation(
+                escalation.key,
+                now=self.clock.now(),
+                message_id=posted.message_id,
+                channel_id=posted.channel_id,
+            )
+            report.escalated.append(about)
+            log.info(
+                "escalated the %s warning for %s %s", stage_text(about.stage), about.service, about.account
+            )
+
     async def _prune(self, report: PassReport) -> None:
         """Old audit entries and warning records go, a batch at a time, then once an hour."""
         now = self.clock.now()
         if self._next_prune is not None and now < self._next_prune:
             return
         audit, warnings = await self.store.prune(before=now - self.retention, limit=PRUNE_BATCH)
+        await self.store.prune_escalations(before=now - self.retention)
         report.pruned = (audit, warnings)
         if audit or warnings:
             log.info(

@@ -16,7 +16,7 @@ ACCOUNT_COLUMNS = (
     "service, account, expires_at, refresh_expires_at, concurrency, credits_usage, credits_limit, "
     "max_jobs, registered_by, registered_at, last_error, upstream_updated_at, first_seen_at, "
     "synced_at, gone_at, upstream_error, health, session_valid, self_renewing_expires_at, "
-    "next_refresh_at, self_renewing, details_checked_at, unreadable"
+    "next_refresh_at, self_renewing, details_checked_at, unreadable, owner_id, owner_since"
 )
 _COUNT = len(ACCOUNT_COLUMNS.split(","))
 
@@ -37,7 +37,8 @@ def account_from_row(row: aiosqlite.Row) -> TrackedAccount:
     (service, account, expires_at, refresh_expires_at, concurrency, credits_usage, credits_limit,
      max_jobs, registered_by, registered_at, last_error, upstream_updated_at, first_seen_at,
      synced_at, gone_at, upstream_error, health, session_valid, self_renewing_expires_at,
-     next_refresh_at, self_renewing, details_checked_at, unreadable) = tuple(row)[:_COUNT]  # fmt: skip
+     next_refresh_at, self_renewing, details_checked_at, unreadable, owner_id,
+     owner_since) = tuple(row)[:_COUNT]  # fmt: skip
     first_seen = _at(first_seen_at) or _UNKNOWN  # NOT NULL, written by the bot: never unknown
     return TrackedAccount(
         service,
@@ -63,6 +64,8 @@ def account_from_row(row: aiosqlite.Row) -> TrackedAccount:
         bool(self_renewing),
         _at(details_checked_at),
         notes_from_text(unreadable),
+        owner_id,
+        _at(owner_since),
     )
 
 
