@@ -34,6 +34,7 @@ EXTENSIONS = (
     "cogs.accounts",
     "cogs.access",
     "cogs.alerts",
+    "cogs.notify",
 )
 
 
@@ -237,6 +238,8 @@ class WardenBot(commands.Bot):
         if self.shutting_down:
             return "Session Warden is restarting. Try again in a minute."
         if interaction.guild_id is None:
+            if interaction.type in (discord.InteractionType.component, discord.InteractionType.modal_submit):
+                return None  # the buttons under a warning sent to its owner (/notify me), and their form
             return "Session Warden works only inside its server, not in direct messages."
         if self.settings.guild_id and interaction.guild_id != self.settings.guild_id:
             return "Session Warden is not set up for this server."

@@ -91,9 +91,14 @@ async def claim(
     lapses = format_dt(now + bot.settings.claim_timeout, "R")
     took = f" from <@{take_over_from}>" if outcome == "took_over" else ""
     done = f"✅ You took {what} over{took}." if took else f"✅ You're on {what}; the team sees it."
+    # Nobody owned it (configured outside the bot): who takes it on owns it (bot/owners.py).
+    adopted = await bot.store.adopt_account(
+        warning.key.service, warning.key.account, interaction.user.id, now=now
+    )
+    owns = " Nobody owned this account, so you do now: its warnings ping you." if adopted else ""
     await reply(
         interaction,
-        f"{done} Renew it with the Renew button; the claim lapses {lapses} if it isn't renewed by then.",
+        f"{done} Renew it with the Renew button; the claim lapses {lapses} if it isn't renewed by then.{owns}",
     )
     try:
         await redraw(bot, warning)
