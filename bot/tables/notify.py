@@ -65,11 +65,13 @@ class NotifyTable(Database):
 
         async def work(conn: aiosqlite.Connection) -> str | None:
             async with conn.execute(
-                "UPDATE member_notify SET note = NULL WHERE user_id = ? AND note IS NOT NULL RETURNING note",
-                (user_id,),
+                "SELECT note FROM member_notify WHERE user_id = ? AND note IS NOT NULL", (user_id,)
             ) as cur:
                 row = await cur.fetchone()
-            return None if row is None else str(row[0])
+            if row is None:
+                return None
+            await conn.execute("UPDATE member_notify SET note = NULL WHERE user_id = ?", (user_id,))
+            return str(row[0])
 
         return await self._transaction(work)
 
