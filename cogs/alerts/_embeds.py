@@ -188,10 +188,12 @@ def status_embed(
     )
     embed.add_field(
         name="Stages",
-        value="\n".join(
-            f"{label(k)}: {format_stages(v).replace(',', ', ')}, expired" for k, v in stages.items()
-        )
-        or "no service is switched on",
+        value=_clip(
+            "\n".join(
+                f"{label(k)}: {format_stages(v).replace(',', ', ')}, expired" for k, v in stages.items()
+            )
+            or "no service is switched on"
+        ),
         inline=False,
     )
 
@@ -237,6 +239,23 @@ def status_embed(
     if faults:
         embed.add_field(name="Problems in the last pass", value=faults_text(faults), inline=False)
     embed.set_footer(text=f"Checked at {now:%Y-%m-%d %H:%M:%S} UTC")
+    return _fit(embed)
+
+
+EMBED_LIMIT = 6000  # Discord's limit on all of an embed's text together
+
+
+def _fit(embed: discord.Embed) -> discord.Embed:
+    """Shorten the longest fields until the whole embed is within Discord's limit (a status
+    with every field at its longest: many services, each with its own channel, syncs and faults)."""
+    while len(embed) > EMBED_LIMIT:
+        index = max(range(len(embed.fields)), key=lambda i: len(embed.fields[i].value or ""))
+        field = embed.fields[index]
+        value = field.value or ""
+        keep = max(len(value) - (len(embed) - EMBED_LIMIT) - 2, 1)
+        embed.set_field_at(
+            index, name=field.name or "", value=value[:keep].rstrip() + "\n…", inline=bool(field.inline)
+        )
     return embed
 
 
