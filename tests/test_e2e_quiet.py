@@ -17,8 +17,8 @@ from bot.models import WarningKey
 from tests.clock import FakeClock
 from tests.doubles.discord_double import pinged
 from tests.harness import Rig, running_rig
-from tests.test_alerts import EMAIL, START, H, clock, key, run_pass, warnings
-from tests.test_e2e_owners import answer
+from tests.test_alerts import EMAIL, SESSION, START, H, clock, grant, key, run_pass, warnings
+from tests.test_e2e_owners import answer, register
 
 BERLIN_NIGHT = {"from": "22:00", "to": "07:00", "timezone": "Europe/Berlin"}
 # START is 23 November 2026, 12:00 UTC (13:00 in Berlin, CET): tonight is quiet from 21:00 UTC
@@ -198,3 +198,27 @@ async def test_quiet_hours_are_validated_shown_and_switched_off(rig: Rig) -> Non
     zone["focused"] = True
     callback = await rig.discord.wait_for_callback(await rig.discord.dispatch_interaction(payload))
     assert [c["value"] for c in callback.data["choices"]] == ["Europe/Berlin"]
+
+
+async def test_inside_quiet_hours_an_early_stage_due_at_once_goes_to_the_channel_silently_not_by_dm(
+    rig: Rig,
+) -> None:
+    member = rig.discord.member_ids[0]
+    expires = datetime(2026, 11, 24, 5, tzinfo=UTC)  # 06:00 in Berlin, before the night ends
+    rig.useapi.add_luma_session(SESSION, EMAIL, expires=expires)
+    await rig.start_bot()
+    admin = rig.discord.admin_id
+    # Only stages shorter than the night let an early one fall due with its deadline inside it.
+    await rig.slash("alerts", "stages", user=admin, service="luma", stages="8h,2h")
+    await grant(rig, member)
+    await register(rig, member)
+    await set_quiet(rig)
+    await answer(rig, "notify", "me", user=member, dm="on")
+    assert (await run_pass(rig)).sent == []
+
+    clock(rig).set(expires - 8 * H + timedelta(seconds=20))  # 22:00 in Berlin: quiet
+    assert (await run_pass(rig)).sent == [key("luma", EMAIL, expires, "8h")]
+    assert rig.discord.dm_messages(member) == []  # a DM would notify in the night
+    (posted,) = warnings(rig)
+    assert posted["embeds"][0]["title"] == "Luma session expires within 8h"
+    assert not posted["content"] and pinged(posted) == (set(), set(), False)

@@ -155,18 +155,20 @@ class AlertsCog(commands.Cog):
         """A warning where its service's posts go (bot/routing.py), naming and pinging its
         account's owner beside the role; an early stage goes to an owner who asked for it
         (`/notify me`) by direct message instead, and to the channel if Discord refuses that.
-        Inside quiet hours only expiry and act-now warnings ping (bot/quiet.py)."""
+        Inside quiet hours only expiry and act-now warnings ping (bot/quiet.py), and no direct
+        message is sent (one posted at once then goes to the channel, without a ping)."""
         owner = owner_of(alert.account)
         embed = warning_embed(alert, rechecked=rechecked, owner=owner)
+        ping = quiet.may_ping(alert, await quiet.load(self.bot.store), self.bot.clock.now())
         if (
-            owner is not None
+            ping  # a direct message notifies: inside quiet hours an early stage goes to the channel, silently
+            and owner is not None
             and is_early(alert, await self.watch.stages())
             and await self.bot.store.wants_dm(owner)
         ):
             direct = await self._send_direct(owner, alert, embed)
             if direct is not None:
                 return direct
-        ping = quiet.may_ping(alert, await quiet.load(self.bot.store), self.bot.clock.now())
         # The nonce makes a repeat of this very warning (see WarningKey.nonce) return the first post.
         message = await self.post(
             service=alert.key.service,
