@@ -13,14 +13,12 @@ from datetime import datetime, timedelta
 import discord
 from discord.utils import format_dt
 
-from bot import quiet
+from bot import quiet, routing
 from bot.durations import format_duration
 from bot.escalation import Escalation
 from bot.expiry import Alert, Kind, Plan, format_stages, stage_label, stage_text
 from bot.followup import How, PostedWarning, Reminder, Resolution
 from bot.models import AlertFailure, TrackedAccount, WarningKey
-from bot.quiet import QuietHours
-from bot.routing import Route, Via
 from bot.services import REGISTRY
 from bot.sync import Notice, SyncState
 from bot.watch import PassFault
@@ -119,9 +117,7 @@ def escalation_embed(escalation: Escalation, *, owner: int | None) -> discord.Em
     if acc.expires_at:
         embed.add_field(name="Expires", value=when(acc.expires_at), inline=False)
     embed.add_field(name="Owner", value=f"<@{owner}>" if owner else NO_OWNER, inline=False)
-    embed.set_footer(
-        text=f"Renew with the button below or /{acc.service} register; or press I'm on it on the warning."
-    )
+    embed.set_footer(text="Renew with the button below, or press I'm on it on the warning.")
     return embed
 
 
@@ -161,8 +157,8 @@ def status_embed(
     last_error: str | None,
     open_warnings: Sequence[PostedWarning] = (),
     faults: Sequence[PassFault] = (),
-    routes: Mapping[str, Route] | None = None,
-    quiet_hours: QuietHours | None = None,
+    routes: Mapping[str, routing.Route] | None = None,
+    quiet_hours: quiet.QuietHours | None = None,
     escalation: tuple[int, timedelta] | None = None,
 ) -> discord.Embed:
     """`/alerts status`: channel, mention, where each service's warnings go, quiet hours,
@@ -259,19 +255,19 @@ def _fit(embed: discord.Embed) -> discord.Embed:
     return embed
 
 
-def routing_text(routes: Mapping[str, Route], team_channel: int | None) -> str:
+def routing_text(routes: Mapping[str, routing.Route], team_channel: int | None) -> str:
     """`/alerts status`: where each switched-on service's warnings go, and why."""
     lines = []
     for service, route in routes.items():
         own = f"<#{route.own_channel_id}>" if route.own_channel_id else ""
         team = f"<#{team_channel}>" if team_channel else "no channel"
-        if route.via is Via.SERVICE and route.broken is not None:
+        if route.via is routing.Via.SERVICE and route.broken is not None:
             line = f"{own}, ⚠️ which refused the last post (missing permission): tried first, then {team}"
-        elif route.via is Via.SERVICE:
+        elif route.via is routing.Via.SERVICE:
             line = f"{own} (its own)"
-        elif route.via is Via.FALLBACK:
+        elif route.via is routing.Via.FALLBACK:
             line = f"{team}: ⚠️ its own channel {own} was deleted (`/alerts channel` picks another)"
-        elif route.via is Via.TEAM:
+        elif route.via is routing.Via.TEAM:
             line = f"{team} (the team's)"
         else:
             line = "⚠️ nowhere: no channel is set"
@@ -279,7 +275,7 @@ def routing_text(routes: Mapping[str, Route], team_channel: int | None) -> str:
     return _clip("\n".join(lines) or "no service is switched on")
 
 
-def quiet_text(quiet_hours: QuietHours | None, now: datetime) -> str:
+def quiet_text(quiet_hours: quiet.QuietHours | None, now: datetime) -> str:
     """`/alerts status` and `/alerts quiet`: the quiet hours and whether they are on now."""
     if quiet_hours is None:
         return "none (`/alerts quiet` sets them)"
