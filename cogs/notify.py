@@ -20,6 +20,7 @@ from discord.utils import format_dt
 
 from bot.app import WardenBot
 from bot.owners import owner_of
+from bot.store import StoreError
 from cogs._format import label, safe
 from cogs.common import reply
 
@@ -91,7 +92,11 @@ class NotifyCog(
         if interaction.response.type is discord.InteractionResponseType.modal:
             return
         store = self.bot.store
-        note = await store.take_note(interaction.user.id)
+        try:
+            note = await store.take_note(interaction.user.id)
+        except StoreError as exc:  # the command itself was answered; the note waits for the next one
+            log.warning("could not read the note owed to a member: %s", exc)
+            return
         if note is None:
             return
         try:
