@@ -154,14 +154,24 @@ async def test_on_the_day_the_clocks_change_the_quiet_hours_end_at_seven_local_t
     assert (await run_pass(rig)).sent == [held]
 
 
-async def test_reminders_wait_for_the_end_of_the_quiet_hours(rig: Rig) -> None:
+async def test_reminders_and_escalations_wait_for_the_end_of_the_quiet_hours(rig: Rig) -> None:
     expires = datetime(2026, 11, 23, 21, 30, tzinfo=UTC)  # 22:30 in Berlin
     rig.useapi.set_luma_account(EMAIL, expires)
     await rig.start_bot()
     await set_quiet(rig)
+    escalation_role = rig.discord.admin_role_id
+    await answer(rig, "alerts", "escalate", user=rig.discord.admin_id, role=escalation_role, after="2h")
     await run_pass(rig)
     clock(rig).set(expires + timedelta(seconds=5))
     assert (await run_pass(rig)).sent == [key("luma", EMAIL, expires, "expired")]
+    # Nobody took it for two hours, in the night: the escalation waits for the morning.
+    clock(rig).set(expires + 2 * H + timedelta(seconds=10))
+    assert (await run_pass(rig)).escalated == []
+    clock(rig).set(MORNING - timedelta(seconds=30))
+    assert (await run_pass(rig)).escalated == []
+    clock(rig).set(MORNING + timedelta(seconds=30))
+    assert (await run_pass(rig)).escalated == [key("luma", EMAIL, expires, "expired")]
+    assert pinged(last(rig)) == (set(), {escalation_role}, False)
     # REMINDER_INTERVAL (24h) later it is 22:30 in Berlin again: quiet, so the reminder waits.
     clock(rig).set(expires + 24 * H + timedelta(seconds=10))
     assert (await run_pass(rig)).reminded == []
