@@ -17,7 +17,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot import metrics, metrics_server, settings
+from bot import metrics, metrics_server, routing, settings
 from bot.approvals import ApprovalCache
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -38,6 +38,7 @@ EXTENSIONS = (
     "cogs.accounts",
     "cogs.access",
     "cogs.alerts",
+    "cogs.notify",
 )
 
 
@@ -184,9 +185,13 @@ class WardenBot(commands.Bot):
         await self.team.load()  # what an earlier run learnt (a retired service) holds from the start
         explicit = () if self.settings.auto_services else self.settings.services
         self.services = {key: self.all_services[key] for key in explicit}
-        self.delivery = Deliverability(self.store, self.clock, lambda service: self.alert_channel_id())
+        self.delivery = Deliverability(self.store, self.clock, self._delivery_channel)
         if self.settings.metrics_port:
             await self._serve_metrics(self.settings.metrics_port)
+
+    async def _delivery_channel(self, service: str | None) -> int | None:
+        """Where a warning about `service` would be posted now (bot/routing.py)."""
+        return await routing.delivery_channel(self.store, service, await self.alert_channel_id())
 
     async def _serve_metrics(self, port: int) -> None:
         """METRICS_PORT: served from now on, while Discord is still being reached too. A port
@@ -350,6 +355,8 @@ class WardenBot(commands.Bot):
         if self.shutting_down:
             return "Session Warden is restarting. Try again in a minute."
         if interaction.guild_id is None:
+            if interaction.type in (discord.InteractionType.component, discord.InteractionType.modal_submit):
+                return None  # the buttons under a warning sent to its owner (/notify me), and their form
             return "Session Warden works only inside its server, not in direct messages."
         if self.settings.guild_id and interaction.guild_id != self.settings.guild_id:
             return "Session Warden is not set up for this server."

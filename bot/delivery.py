@@ -14,6 +14,7 @@ import enum
 from collections.abc import Awaitable, Callable
 from typing import NamedTuple, Protocol
 
+from bot.escalation import Escalation
 from bot.expiry import Alert
 from bot.followup import PostedWarning, Reminder
 from bot.sync import Notice, SyncState
@@ -73,6 +74,16 @@ class DeliveryError(Exception):
         return self.problem is Problem.FORBIDDEN
 
     @property
+    def refused(self) -> str | None:
+        """The channel itself refused: "deleted" (404) or "forbidden" (403); a service's own
+        channel then falls back to the team's (bot/routing.py)."""
+        if self.problem is Problem.CHANNEL_GONE:
+            return "deleted"
+        if self.problem is Problem.FORBIDDEN:
+            return "forbidden"
+        return None
+
+    @property
     def channel_gone(self) -> bool:
         """The channel itself no longer exists (404)."""
         return self.problem is Problem.CHANNEL_GONE
@@ -100,3 +111,5 @@ NoticeSender = Callable[[str, Notice, SyncState], Awaitable[None]]
 WarningEditor = Callable[[PostedWarning], Awaitable[None]]
 # Posts a reminder as a reply to its warning; raises DeliveryError.
 ReminderSender = Callable[[Reminder], Awaitable[Posted]]
+# Posts an escalation as a reply to its warning, pinging the escalation role; raises DeliveryError.
+EscalationSender = Callable[[Escalation], Awaitable[Posted]]

@@ -115,6 +115,10 @@ class TrackedAccount:
     # Fields of useapi.net's latest answer about the account read as unknown (migration 006):
     # with no deadline, "deadline unknown (useapi.net sent an implausible date)".
     unreadable: tuple[FieldNote, ...] = ()
+    # The owner an admin chose (`/alerts owner`), or the member who claimed a warning about an
+    # account nobody owned, and since when (migration 007); bot.owners.owner_of reads them.
+    owner_id: int | None = None
+    owner_since: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,18 @@ TEAM_ACCOUNT = Setting[str]("team_account", _text, str)
 # What the bot last learned about posting to the alert channel (bot.deliverability.Blocked, as
 # JSON): a 403, a 404 or Discord out of reach, and when it is tried again; `check` shows it.
 DELIVERY_PROBLEM = Setting[str]("delivery_problem", _text, str)
+# `/alerts channel [channel] service`: a service's own channel (unset: the team's channel above).
+SERVICE_CHANNEL = Setting[int]("alert_channel_id:{service}", _snowflake, str)
+# A service's own channel that Discord refused (bot/routing.py): "<channel id>:deleted" or
+# "<channel id>:forbidden", written when the team's channel was told so (once per channel).
+SERVICE_CHANNEL_BROKEN = Setting[str]("alert_channel_broken:{service}", _text, str)
+# `/alerts quiet`: the team's quiet hours as "22:00-07:00 Europe/Berlin" (unset: none; bot.quiet
+# parses them, an unreadable value counts as none, with a log line).
+QUIET_HOURS = Setting[str]("quiet_hours", _text, str)
+# `/alerts escalate`: the second role pinged about a last-word warning nobody took, and after
+# how long, as typed ("2h"); unset: no escalation (bot/escalation.py).
+ESCALATE_ROLE = Setting[int]("escalate_role_id", _snowflake, str)
+ESCALATE_AFTER = Setting[str]("escalate_after", _text, str)
 # A hash of the application commands last synced to Discord, so a restart with the same
 # commands doesn't spend Discord's daily command-update allowance.
 SYNCED_COMMANDS = Setting[str]("synced_commands_hash", _text, str)
@@ -115,4 +127,9 @@ ALL: tuple[Setting[int] | Setting[str], ...] = (
     BOARD,
     DIGEST_SCHEDULE,
     DIGEST_RECORD,
+    SERVICE_CHANNEL,
+    SERVICE_CHANNEL_BROKEN,
+    QUIET_HOURS,
+    ESCALATE_ROLE,
+    ESCALATE_AFTER,
 )

@@ -3,7 +3,8 @@
 The schema lives in numbered files under bot/migrations/ and is applied in order, tracked by
 `PRAGMA user_version`, so upgrading is just starting the bot. Each table's SQL lives in one
 module under bot/tables/: accounts, approvals, audit, the alert log, the scheduler lease, the
-credit figures; the connection, migrations, transactions and settings in bot/tables/base.py.
+credit figures, owners, `/notify me`, escalations; the connection, migrations, transactions and
+settings in bot/tables/base.py.
 """
 
 from __future__ import annotations
@@ -14,10 +15,16 @@ from bot.tables.approvals import ApprovalsTable
 from bot.tables.audit import AuditTable
 from bot.tables.base import StoreError, migrations
 from bot.tables.credits import CreditsTable
+from bot.tables.escalations import EscalationsTable
 from bot.tables.lease import LeaseTable
+from bot.tables.notify import NotifyTable
+from bot.tables.owners import OwnersTable
 
 __all__ = ["Store", "StoreError", "migrations"]
 
 
-class Store(AccountsTable, ApprovalsTable, AuditTable, AlertLogTable, LeaseTable, CreditsTable):
+class Store(
+    AccountsTable, ApprovalsTable, AuditTable, AlertLogTable, LeaseTable, CreditsTable,
+    OwnersTable, NotifyTable, EscalationsTable,
+):  # fmt: skip
     """One connection to the database, with every table's queries."""

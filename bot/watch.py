@@ -31,8 +31,9 @@ alert channel, the channel deleted or forbidden, Discord unreachable). While it 
 reads nothing from useapi.net for a warning (no re-check, no details read before a stage
 warning), posts no warning, notice, edit or reminder, and records no failed attempt (the report
 lists the due warnings as failed, with the reason); the regular syncs and details reads go on,
-and the due warnings are posted once it can. (One channel today: per-service channels would ask
-`can_deliver(service)` per warning.)
+and the due warnings are posted once it can. It is asked per service too (`can_deliver(service)`):
+a service with a channel of its own that works posts while the team's channel can't, and the
+other way round.
 
 Live account details (Luma's sessionValid, Google Flow's cookie expiry) are read beside the passes,
 at a global rate (bot/details.py, `read_details`), and right before a stage warning by the pass.
@@ -55,12 +56,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from bot import settings
+from bot import quiet, settings
 from bot.clock import Clock, from_epoch
 from bot.credits import Threshold, decode_thresholds, judge_credits
 from bot.delivery import (
     DeliveryCheck,
     DeliveryError,
+    EscalationSender,
     NoticeSender,
     Posted,
     ReminderSender,
@@ -71,6 +73,7 @@ from bot.delivery import (
 from bot.details import DETAILS_INTERVAL as DETAILS_INTERVAL  # where tests have long found it
 from bot.details import DetailsReader, DetailsRound
 from bot.durations import DurationError, parse_duration
+from bot.escalation import escalations_due, parse_after
 from bot.expiry import (
     CREDIT_PREFIX,
     DEFAULT_STAGES,
@@ -133,7 +136,9 @@ PRUNE_EVERY = timedelta(hours=1)  # once a batch comes back short: nothing more 
 class PassFault(NamedTuple):
     """A step of a pass that raised; the pass went on without it."""
 
-    step: str  # "sync", "planning", "details", "credits", "warning", "notice", "follow-through", "edit", "reminder"
+    # "sync", "planning", "details", "credits", "warning", "notice", "follow-through", "edit",
+    # "reminder", "escalation"
+    step: str
     service: str
     account: str | None
     error: str  # "TypeError: …", for the status and the log
@@ -158,6 +163,10 @@ class PassReport:
     edit_failed: list[tuple[WarningKey, str]] = field(default_factory=list)
     lapsed: list[WarningKey] = field(default_factory=list)
     reminded: list[WarningKey] = field(default_factory=list)
+    escalated: list[WarningKey] = field(default_factory=list)
+    # Stage warnings due but held for the end of quiet hours (not recorded: planned again).
+    held: list[WarningKey] = field(default_factory=list)
+    held_until: datetime | None = None
     pruned: tuple[int, int] = (0, 0)  # audit entries, warning records
     error: str | None = None
     faults: list[PassFault] = field(default_factory=list)  # steps that raised; the rest went on
@@ -196,6 +205,7 @@ class ExpiryWatch:
         send_notice: NoticeSender,
         edit_warning: WarningEditor | None = None,
         send_reminder: ReminderSender | None = None,
+        send_escalation: EscalationSender | None = None,
         claim_timeout: timedelta = timedelta(hours=2),
         reminder_interval: timedelta | None = timedelta(hours=24),
         retention: timedelta = timedelta(days=180),
@@ -212,6 +222,7 @@ class ExpiryWatch:
         self.send_notice = send_notice
         self.edit_warning = edit_warning
         self.send_reminder = send_reminder
+        self.send_escalation = send_escalation
         self.claim_timeout = claim_timeout
         self.reminder_interval = reminder_interval  # REMINDER_INTERVAL; /alerts reminders overrides
         self.retention = retention
@@ -538,19 +549,31 @@ class ExpiryWatch:
     async def _deliver(self, report: PassReport, *, only: Sequence[tuple[str, str]] | None = None) -> None:
         """Post what is due; `only` these (service, account) pairs (what a sync just changed)."""
         now = self.clock.now()
-        current = await self.plan_window(now, only=only)
+        quiet_hours = await quiet.load(self.store)
+        current = self._hold(await self.plan_window(now, only=only), quiet_hours, now, report)
         for unplanned, error in current.unplanned:
             self._fault(report, "planning", unplanned.service, unplanned.account, error)
         # Decided before anything is read for a warning: while none can be posted, re-reading
         # useapi.net for one (every pass) would only hammer it. Logged once by the gate.
-        blocked = await self.can_deliver()
-        if blocked is not None:
-            report.channel_problem = blocked
-            held = {key for key, _ in report.failed}  # a pass asks twice (before and after syncs)
-            report.failed.extend((a.key, blocked) for a in current.due if a.key not in held)
+        # Per service: a service's own channel may work while the team's doesn't (bot/routing.py).
+        blocked_for: dict[str | None, str] = {}
+        for service in (None, *sorted({a.key.service for a in current.due})):
+            reason = await self.can_deliver(service)
+            if reason is not None:
+                blocked_for[service] = reason
+        team_problem = blocked_for.pop(None, None)
+        waiting = tuple(a for a in current.due if a.key.service in blocked_for)
+        if team_problem is not None:
+            report.channel_problem = team_problem
+        if waiting:
+            said = {key for key, _ in report.failed}  # a pass asks twice (before and after syncs)
+            report.failed.extend((a.key, blocked_for[a.key.service]) for a in waiting if a.key not in said)
+        if team_problem is not None and len(waiting) == len(current.due):
             await self.store.forget_alert_failures(a.key for a in current.due)
             report.next_due = current.next_due
             return
+        if waiting:
+            current = replace(current, due=tuple(a for a in current.due if a.key.service not in blocked_for))
         rechecked: dict[str, bool] = {}
         stage_services = sorted({a.key.service for a in current.due if a.kind is Kind.STAGE})
         if stage_services:
@@ -568,7 +591,9 @@ class ExpiryWatch:
                 *(self.details.read_one(*where) for where in stage_accounts[:DETAILS_BEFORE_WARNING])
             )
             now = self.clock.now()
-            current, suppressed = after_recheck(current, await self.plan_window(now, only=only))
+            current, suppressed = after_recheck(
+                current, self._hold(await self.plan_window(now, only=only), quiet_hours, now, report)
+            )
             # (an account that can't be planned was reported by the first plan of this pass)
             for suppressed_key in suppressed:
                 log.info(
@@ -586,10 +611,12 @@ class ExpiryWatch:
         await self._send_alerts(due, report, rechecked)
         soonest = [moment for moment in (current.next_due, next_reset) if moment is not None]
         if only is None:
-            await self.store.forget_alert_failures(a.key for a in due)
+            await self.store.forget_alert_failures([*(a.key for a in due), *(a.key for a in waiting)])
             report.next_due = min(soonest) if soonest else None
         elif soonest:  # the other accounts' next due moment stands
             report.next_due = min(filter(None, (report.next_due, *soonest)))
+        if report.held_until is not None and (report.next_due is None or report.held_until < report.next_due):
+            report.next_due = report.held_until  # wake when the quiet hours end
 
     async def _deliver_credits(self, report: PassReport) -> None:
         """The credit step alone, after syncs that moved no account (their figures may have)."""
@@ -648,22 +675,38 @@ class ExpiryWatch:
             )
         return alerts, min(resets) if resets else None
 
+    def _hold(
+        self, current: Plan, quiet_hours: quiet.QuietHours | None, now: datetime, report: PassReport
+    ) -> Plan:
+        """Take out of `current` the stage warnings that wait for the end of quiet hours
+        (bot/quiet.py): not posted, not recorded, planned again by every pass until then."""
+        held = {a.key for a in current.due if quiet.should_hold(a, quiet_hours, now)}
+        report.held = sorted(held)
+        report.held_until = quiet_hours.end_of_quiet(now) if held and quiet_hours else None
+        if not held:
+            return current
+        return replace(current, due=tuple(a for a in current.due if a.key not in held))
+
     async def _send_alerts(
         self, alerts: tuple[Alert, ...], report: PassReport, rechecked: dict[str, bool]
     ) -> None:
-        channel_problem = report.channel_problem
+        # A service may have a channel of its own (bot/routing.py): a channel refusing stops
+        # the rest of that service's warnings this pass, not the other services'.
+        blocked: dict[str, str] = {}
         for alert in alerts:
             now = self.clock.now()
             if not await self.lease.hold(now):
                 report.leader = False
                 return  # another instance took over (this one stalled): it posts from here on
+            channel_problem = blocked.get(alert.key.service)
             if channel_problem is None:
                 try:
                     sent = await self.send_warning(alert, rechecked.get(alert.key.service, True))
                 except DeliveryError as exc:
                     reason = str(exc)
                     if exc.channel_wide:
-                        channel_problem = report.channel_problem = reason
+                        blocked[alert.key.service] = reason
+                        report.channel_problem = report.channel_problem or reason
                 except Exception as exc:  # this warning only: recorded as failed, retried next pass
                     self._fault(report, "warning", alert.key.service, alert.key.account, exc)
                     reason = f"the bot failed to draw or post it ({type(exc).__name__})"
@@ -742,8 +785,13 @@ class ExpiryWatch:
             still_open[warning.key] = fresh  # its reminders count from the lapse
             if not await self._edit(fresh, report):
                 return
+        quiet_hours = await quiet.load(self.store)
+        if quiet_hours is not None and quiet_hours.is_quiet(now):
+            return  # reminders and escalations wait for the end of quiet hours
         if self.send_reminder is not None:
             await self._remind(report, now, replace(state, warnings=list(still_open.values())))
+        if self.send_escalation is not None:
+            await self._escalate(report, now, replace(state, warnings=list(still_open.values())))
 
     async def _edit(self, warning: PostedWarning, report: PassReport) -> bool:
         """Redraw one message; False when the channel itself refused (stop for this pass)."""
@@ -831,12 +879,71 @@ class ExpiryWatch:
                 "reminded about %s %s (%s)", reminder.key.service, reminder.key.account, reminder.key.stage
             )
 
+    async def escalation(self) -> tuple[int, timedelta] | None:
+        """The escalation role and delay `/alerts escalate` set, or None (off, or unreadable)."""
+        role = await settings.ESCALATE_ROLE.get(self.store)
+        raw = await settings.ESCALATE_AFTER.get(self.store)
+        if role is None or not raw:
+            return None
+        try:
+            return role, parse_after(raw)
+        except DurationError:
+            log.warning("stored escalation delay %r is unreadable; no escalation", raw)
+            return None
+
+    async def _escalate(self, report: PassReport, now: datetime, state: OpenWarnings) -> None:
+        """Ping the escalation role, once, about each last-word warning nobody took in time
+        (`state`: what this follow-through read, the warnings it resolved taken out)."""
+        assert self.send_escalation is not None
+        chosen = await self.escalation()
+        if chosen is None:
+            return
+        _, after = chosen
+        open_warnings, accounts = state.warnings, state.accounts
+        try:
+            due = escalations_due(
+                open_warnings, accounts, await self.store.escalated(), after, await self.stages(), now
+            )
+        except Exception as exc:  # the escalations of this pass only; the rest went on
+            self._fault(report, "escalation", "*", None, exc)
+            return
+        for escalation in due[:REMINDERS_PER_PASS]:
+            about = escalation.about.key
+            if not await self.lease.hold(self.clock.now()):
+                return  # another instance took over: it escalates from here on
+            try:
+                posted = await self.send_escalation(escalation)
+            except DeliveryError as exc:
+                log.warning(
+                    "could not post the escalation for %s %s: %s (will retry)",
+                    about.service,
+                    about.account,
+                    exc,
+                )
+                if exc.channel_wide:
+                    return
+                continue
+            except Exception as exc:  # this escalation only; tried again at the next pass
+                self._fault(report, "escalation", about.service, about.account, exc)
+                continue
+            await self.store.record_escalation(
+                escalation.key,
+                now=self.clock.now(),
+                message_id=posted.message_id,
+                channel_id=posted.channel_id,
+            )
+            report.escalated.append(about)
+            log.info(
+                "escalated the %s warning for %s %s", stage_text(about.stage), about.service, about.account
+            )
+
     async def _prune(self, report: PassReport) -> None:
         """Old audit entries and warning records go, a batch at a time, then once an hour."""
         now = self.clock.now()
         if self._next_prune is not None and now < self._next_prune:
             return
         audit, warnings = await self.store.prune(before=now - self.retention, limit=PRUNE_BATCH)
+        await self.store.prune_escalations(before=now - self.retention)
         report.pruned = (audit, warnings)
         if audit or warnings:
             log.info(

@@ -9,24 +9,34 @@ What each post or reply shows is told to the bot's `Deliverability` (bot/deliver
 403, a 404 or Discord out of reach is learned, so the scheduler stops trying (and stops reading
 useapi.net for warnings) until it can work again; a successful post clears it. Failures are
 counted by kind for the metrics (bot/metrics.py).
+
+A post about a service goes where bot/routing.py says: the service's own channel, else the
+team's. When the service's own channel refuses (deleted, or the permission taken away) the post
+goes to the team's channel at once, and the team's channel is told, once per refusing channel.
+A reply whose warning's channel refuses becomes a plain post where the service's posts go now.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
 
-from bot import metrics
+from bot import metrics, settings
 from bot.delivery import NO_CHANNEL, DeliveryError, Problem
+from bot.routing import Broken, Route, Via, route_for
+from cogs._format import label
 
 if TYPE_CHECKING:
     from bot.app import WardenBot
 
-__all__ = ["NO_CHANNEL", "edit", "post", "reply"]
+__all__ = ["NO_CHANNEL", "delete", "edit", "post", "reply", "route"]
+
+log = logging.getLogger(__name__)
 
 UNKNOWN_MESSAGE = 10008  # Discord's JSON error code: the message was deleted
 
@@ -89,26 +99,89 @@ async def _channel(bot: WardenBot, channel_id: int | None = None) -> discord.Par
     return bot.get_partial_messageable(channel_id)
 
 
-async def post(bot: WardenBot, *, channel_id: int | None = None, **kwargs: Any) -> discord.Message:
-    """Send a message to the alert channel, or to `channel_id` (`channel.send` arguments); nobody
-    is pinged unless `allowed_mentions` says so."""
-    kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
+async def route(bot: WardenBot, service: str | None) -> Route:
+    """Where a post about `service` goes now (bot/routing.py), with the stored settings."""
+    return await route_for(bot.store, service, await bot.alert_channel_id())
+
+
+async def _send(bot: WardenBot, channel_id: int | None, **kwargs: Any) -> discord.Message:
     channel = await _channel(bot, channel_id)
     async with _delivery(bot, channel.id, "post"):
         message = await channel.send(**kwargs)
     return message
 
 
-async def reply(bot: WardenBot, channel_id: int | None, message_id: int, **kwargs: Any) -> discord.Message:
-    """Send a reply to `message_id` in its channel (a plain message if it was deleted)."""
+async def post(
+    bot: WardenBot, *, service: str | None = None, channel_id: int | None = None, **kwargs: Any
+) -> discord.Message:
+    """Send a message where posts about `service` go (None: the team's channel), or to
+    `channel_id` (the status board's own), with `channel.send` arguments; nobody is pinged
+    unless `allowed_mentions` says so."""
+    kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
+    if channel_id is not None:
+        return await _send(bot, channel_id, **kwargs)
+    where = await route(bot, service)
+    if service is None or not where.tries_own_first:
+        return await _send(bot, where.channel_id, **kwargs)
+    try:
+        message = await _send(bot, where.channel_id, **kwargs)
+    except DeliveryError as exc:
+        if exc.refused is None or where.own_channel_id is None:
+            raise
+        log.warning("%s's channel refused a post (%s); posting in the team's channel", service, exc)
+        await _tell_the_team(bot, service, where.own_channel_id, exc.refused)
+        return await _send(bot, await bot.alert_channel_id(), **kwargs)
+    if where.broken is not None:  # it works again: a later refusal is said again
+        await settings.SERVICE_CHANNEL_BROKEN.set(bot.store, None, service)
+    return message
+
+
+async def _tell_the_team(bot: WardenBot, service: str, channel_id: int, why: str) -> None:
+    """Say in the team's channel, once per refusing channel, that `service`'s posts come there."""
+    mark = Broken(channel_id, why)
+    if await settings.SERVICE_CHANNEL_BROKEN.get(bot.store, service) == mark.text():
+        return
+    if why == "deleted":
+        problem = f"<#{channel_id}> no longer exists"
+        until = "until an admin picks another channel for them"
+    else:
+        problem = f"the bot may not post in <#{channel_id}> (it needs View Channel, Send Messages and Embed Links there)"
+        until = "until it may again"
+    text = (
+        f"⚠️ {label(service)} warnings can't be posted in their channel: {problem}. They come here "
+        f"{until} (`/alerts channel`)."
+    )
+    await _send(
+        bot, await bot.alert_channel_id(), content=text, allowed_mentions=discord.AllowedMentions.none()
+    )
+    await settings.SERVICE_CHANNEL_BROKEN.set(bot.store, mark.text(), service)
+
+
+async def reply(
+    bot: WardenBot, channel_id: int | None, message_id: int, *, service: str | None = None, **kwargs: Any
+) -> discord.Message:
+    """Send a reply to `message_id` in its channel (a plain message if it was deleted). When
+    that channel refuses (deleted, forbidden) and `service` is given, a plain post where posts
+    about `service` go now."""
     kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
     channel = await _channel(bot, channel_id)
     reference = discord.MessageReference(
         message_id=message_id, channel_id=channel.id, fail_if_not_exists=False
     )
-    async with _delivery(bot, channel.id, "reply"):
-        message = await channel.send(reference=reference, mention_author=False, **kwargs)
-    return message
+    try:
+        async with _delivery(bot, channel.id, "reply"):
+            message = await channel.send(reference=reference, mention_author=False, **kwargs)
+        return message
+    except DeliveryError as exc:
+        if exc.refused is None or service is None:
+            raise
+        where = await route(bot, service)
+        if where.channel_id == channel.id and where.via is not Via.SERVICE:
+            raise
+        log.warning(
+            "the channel of a %s warning refused a reply (%s); posting it where its posts go", service, exc
+        )
+        return await post(bot, service=service, **kwargs)
 
 
 async def edit(bot: WardenBot, channel_id: int | None, message_id: int, **kwargs: Any) -> None:

@@ -13,6 +13,7 @@ from discord.utils import format_dt
 
 from bot.app import WardenBot
 from bot.models import IMPLAUSIBLE, StoredCredit, TrackedAccount
+from bot.owners import owner_of
 from bot.services import REGISTRY
 from cogs._format import COLOUR_INFO, DESCRIPTION_LIMIT, label, left_text, safe
 from cogs.common import every_service_choice, offer_switched_on_services, refuse_unapproved, reply
@@ -73,6 +74,11 @@ def _account_line(
         parts.append(f"renewed by <@{acc.registered_by}> {format_dt(acc.registered_at, 'R')}")
     elif acc.registered_at is None:
         parts.append("configured outside the bot")
+    owner = owner_of(acc)
+    if owner is None:
+        parts.append("no owner")
+    elif owner != acc.registered_by:
+        parts.append(f"owner <@{owner}>")
     line = " · ".join(parts)
     if acc.gone_at:
         line += "\n  ⚠️ no longer on useapi.net"

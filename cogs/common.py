@@ -48,7 +48,31 @@ async def is_approved(interaction: discord.Interaction[WardenBot]) -> bool:
     """Admins, approved users and members of approved roles."""
     if is_admin(interaction):
         return True
+    if interaction.guild_id is None:  # a button in a direct message: the member as the server knows them
+        return await _member_in_home_guild_is_approved(interaction)
     return await warden(interaction).approvals.is_approved(interaction.user.id, role_ids(interaction.user))
+
+
+async def _member_in_home_guild_is_approved(interaction: discord.Interaction[WardenBot]) -> bool:
+    """Approved as a member of the bot's server (GUILD_ID, or the one server it is in): a user
+    approval, an approved role, or Manage Server there."""
+    bot = warden(interaction)
+    user_id = interaction.user.id
+    guild_id = bot.settings.guild_id or (bot.guilds[0].id if len(bot.guilds) == 1 else None)
+    guild = bot.get_guild(guild_id) if guild_id else None
+    member = None
+    if guild is not None:
+        member = guild.get_member(user_id)
+        if member is None:
+            try:
+                member = await guild.fetch_member(user_id)
+            except discord.NotFound:
+                return False  # not (or no longer) in the server
+            except discord.HTTPException:
+                member = None  # Discord can't say now: user approvals still count
+    if member is not None and member.guild_permissions.manage_guild:
+        return True
+    return await bot.approvals.is_approved(user_id, role_ids(member) if member is not None else [])
 
 
 async def refuse_unless(

@@ -615,6 +615,9 @@ async def test_alerts_commands_are_admin_only_and_synced_that_way(rig: Rig) -> N
         "test",
         "board",
         "digest",
+        "owner",
+        "quiet",
+        "escalate",
     }
     refused = await rig.slash("alerts", "status", user=rig.discord.member_ids[0])
     assert refused.data["flags"] & EPHEMERAL and "Only server admins" in refused.data["content"]

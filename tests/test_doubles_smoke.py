@@ -594,3 +594,43 @@ async def test_replies_and_edits_behave_like_discord(env: tuple[DiscordDouble, S
     )
     plain = await channel.send("reminder", reference=lenient)
     assert dd.messages[plain.id]["type"] == 0 and "message_reference" not in dd.messages[plain.id]
+
+
+async def test_direct_messages_and_mentions_behave_like_discord(env: tuple[DiscordDouble, SmokeBot]) -> None:
+    from tests.doubles.discord_double import pinged
+
+    dd, bot = env
+    member, other = dd.member_ids
+    # A DM to a member: the channel opens; sending works until the member closes their DMs (50007).
+    dm = await bot.create_dm(discord.Object(member))
+    sent = await dm.send("early warning")
+    assert [m["id"] for m in dd.dm_messages(member)] == [str(sent.id)]
+    dd.close_dms(member)
+    with pytest.raises(discord.Forbidden) as closed:
+        await dm.send("again")
+    assert closed.value.status == 403 and closed.value.code == 50007
+    assert len(dd.dm_messages(member)) == 1
+    dd.close_dms(member, closed=False)
+    await dm.send("open again")
+
+    channel = bot.get_channel(dd.alert_channel_id)
+    # Only what allowed_mentions lets through pings; naming a user the content lacks is fine.
+    only = discord.AllowedMentions(
+        everyone=False, users=[discord.Object(member), discord.Object(other)], roles=False
+    )
+    message = await channel.send(f"<@&{dd.role_id}> <@{member}> @everyone", allowed_mentions=only)
+    assert pinged(dd.messages[message.id]) == ({member}, set(), False)
+    # Without allowed_mentions, everything in the content pings (so the bot always sends them).
+    loud = await channel.send(f"<@&{dd.role_id}> @here", allowed_mentions=discord.AllowedMentions.all())
+    assert pinged(dd.messages[loud.id]) == (set(), {dd.role_id}, True)
+    # parse "users" beside a users list is refused, as Discord does.
+    route = discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=dd.alert_channel_id)
+    with pytest.raises(discord.HTTPException) as refused:
+        await bot.http.request(
+            route,
+            json={
+                "content": f"<@{member}>",
+                "allowed_mentions": {"parse": ["users"], "users": [str(member)]},
+            },
+        )
+    assert refused.value.status == 400 and refused.value.code == 50035

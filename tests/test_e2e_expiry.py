@@ -99,7 +99,9 @@ async def test_each_stage_warns_once_on_time_and_a_restart_sends_none_again(tmp_
             button, claim = rec.json["components"][0]["components"]
             assert button["custom_id"] == "warden:renew:luma" and button["label"] == "Renew Luma"
             assert claim["custom_id"] == "warden:claim:luma" and claim["label"] == "I'm on it"
-            assert rec.json["allowed_mentions"]["parse"] == [] and not rec.json.get("content")
+            # No role is set: only the account's owner (the member who registered it) is pinged.
+            assert rec.json["allowed_mentions"]["parse"] == [] and rec.json.get("content") == f"<@{member}>"
+            assert [int(u) for u in rec.json["allowed_mentions"]["users"]] == [member]
             lateness = rec.at + wall_minus_monotonic - (expires - lead)
             assert -0.05 < lateness < MAX_LATENESS, (title, lateness)
 

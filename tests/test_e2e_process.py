@@ -268,7 +268,7 @@ async def test_unreachable_discord_at_boot_is_retried_until_it_answers(tmp_path:
     app, guild = dd.application_id, dd.guild_id
     assert len(dd.requests_to("PUT", f"/applications/{app}/guilds/{guild}/commands")) == 1
     assert dd.identify_count == 1
-    assert err.matching("synced 4 application commands") != []  # /luma, /accounts, /access, /alerts
+    assert err.matching("synced 5 application commands") != []  # /luma, /accounts, /access, /alerts, /notify
 
 
 async def test_sigterm_while_waiting_for_discord_exits_0_at_once(tmp_path: Path) -> None:

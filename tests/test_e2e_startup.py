@@ -35,7 +35,7 @@ def alert_posts(rig: Rig) -> list[Any]:
 @pytest.mark.services("luma", "ltx")
 async def test_start_up_syncs_every_command_to_the_guild_with_the_right_permissions(rig: Rig) -> None:
     synced = {c["name"]: c for c in rig.discord.synced_guild_commands[rig.discord.guild_id]}
-    assert set(synced) == {"luma", "ltx", "accounts", "access", "alerts"}
+    assert set(synced) == {"luma", "ltx", "accounts", "access", "alerts", "notify"}
 
     def subcommands(name: str) -> dict[str, dict[str, Any]]:
         return {o["name"]: o for o in synced[name]["options"] if o["type"] == 1}
@@ -51,21 +51,15 @@ async def test_start_up_syncs_every_command_to_the_guild_with_the_right_permissi
     assert set(subcommands("access")) == {"grant", "revoke", "list", "audit"}
     alerts = subcommands("alerts")
     assert set(alerts) == {
-        "channel",
-        "stages",
-        "reminders",
-        "mention",
-        "credits",
-        "status",
-        "test",
-        "board",
-        "digest",
-    }
+        "channel", "stages", "reminders", "mention", "credits", "status", "test", "board", "digest",
+        "owner", "quiet", "escalate",
+    }  # fmt: skip
+    assert set(subcommands("notify")) == {"me"}
     service = next(o for o in alerts["stages"]["options"] if o["name"] == "service")
     assert {c["value"] for c in service["choices"]} == {"luma", "ltx"}
 
     # Members see the register commands and /accounts; only Manage Server sees the admin groups.
-    for name in ("luma", "ltx", "accounts"):
+    for name in ("luma", "ltx", "accounts", "notify"):
         assert synced[name]["default_member_permissions"] is None, name
     for name in ("access", "alerts"):
         assert str(synced[name]["default_member_permissions"]) == MANAGE_GUILD, name
@@ -80,7 +74,7 @@ async def test_start_up_syncs_every_command_to_the_guild_with_the_right_permissi
         f"/applications/{app}/guilds/{rig.discord.guild_id}/commands",
         f"/applications/{app}/commands",
     ]
-    assert "bot.app: synced 5 application commands" in rig.raw_logs.lines
+    assert "bot.app: synced 6 application commands" in rig.raw_logs.lines
     assert rig.discord.unknown_routes == []
 
 

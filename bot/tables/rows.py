@@ -17,7 +17,7 @@ ACCOUNT_COLUMNS = (
     "service, account, expires_at, refresh_expires_at, concurrency, credits_usage, credits_limit, "
     "max_jobs, registered_by, registered_at, last_error, upstream_updated_at, first_seen_at, "
     "synced_at, gone_at, upstream_error, health, session_valid, self_renewing_expires_at, "
-    "next_refresh_at, self_renewing, details_checked_at, unreadable"
+    "next_refresh_at, self_renewing, details_checked_at, unreadable, owner_id, owner_since"
 )
 _COUNT = len(ACCOUNT_COLUMNS.split(","))
 
@@ -43,7 +43,8 @@ def account_from_row(row: aiosqlite.Row | tuple[Any, ...]) -> TrackedAccount:
     (service, account, expires_at, refresh_expires_at, concurrency, credits_usage, credits_limit,
      max_jobs, registered_by, registered_at, last_error, upstream_updated_at, first_seen_at,
      synced_at, gone_at, upstream_error, health, session_valid, self_renewing_expires_at,
-     next_refresh_at, self_renewing, details_checked_at, unreadable) = tuple(row)[:_COUNT]  # fmt: skip
+     next_refresh_at, self_renewing, details_checked_at, unreadable, owner_id,
+     owner_since) = tuple(row)[:_COUNT]  # fmt: skip
     first_seen = timestamp(first_seen_at)  # NOT NULL, written by the bot
     return TrackedAccount(
         service,
@@ -69,6 +70,8 @@ def account_from_row(row: aiosqlite.Row | tuple[Any, ...]) -> TrackedAccount:
         bool(self_renewing),
         _at(details_checked_at),
         notes_from_text(unreadable),
+        owner_id,
+        _at(owner_since),
     )
 
 

@@ -97,11 +97,16 @@ async def claim(
     lapses = format_dt(now + bot.settings.claim_timeout, "R")
     took = f" from <@{take_over_from}>" if outcome == "took_over" else ""
     done = f"✅ You took {what} over{took}." if took else f"✅ You're on {what}; the team sees it."
+    # Nobody owned it (configured outside the bot): who takes it on owns it (bot/owners.py).
+    adopted = await bot.store.adopt_account(
+        warning.key.service, warning.key.account, interaction.user.id, now=now
+    )
+    owns = " Nobody owned this account, so you do now: its warnings ping you." if adopted else ""
     if warning.key.stage.startswith(CREDIT_PREFIX):  # nothing to renew: a top-up resolves it
         then = f"Top the account up; the claim lapses {lapses} if the warning is still open then."
     else:
         then = f"Renew it with the Renew button; the claim lapses {lapses} if it isn't renewed by then."
-    await reply(interaction, f"{done} {then}")
+    await reply(interaction, f"{done} {then}{owns}")
     try:
         await redraw(bot, warning)
     except DeliveryError as exc:

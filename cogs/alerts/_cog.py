@@ -20,16 +20,20 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 import discord
 from discord.ext import commands, tasks
 
-from bot import metrics, settings
+from bot import metrics, quiet, settings
 from bot.app import WardenBot
-from bot.delivery import Posted, Problem
+from bot.delivery import DeliveryError, Posted, Problem
 from bot.details import IDLE_CHECK, ROUND_EVERY, DetailsRound
+from bot.escalation import Escalation
 from bot.events import ON_ACCOUNT_REGISTERED, ON_ACCOUNT_REMOVED
 from bot.expiry import Alert, Kind, next_wake
 from bot.followup import How, PostedWarning, Reminder, Resolution
+from bot.owners import is_early, owner_of
+from bot.routing import Route
 from bot.store import StoreError
 from bot.sync import Notice, SyncState, load_state
 from bot.team_account import TeamWarning
@@ -41,6 +45,8 @@ from cogs.alerts._board import StatusBoard
 from cogs.alerts._claim import ClaimButton, TakeOverButton, redraw, warning_view
 from cogs.alerts._digest import WeeklyDigest
 from cogs.alerts._embeds import (
+    DM_INTRO,
+    escalation_embed,
     reminder_embed,
     status_embed,
     sync_notice_embed,
@@ -71,6 +77,7 @@ class AlertsCog(commands.Cog):
             send_notice=self._send_notice,
             edit_warning=self._edit_warning,
             send_reminder=self._send_reminder,
+            send_escalation=self._send_escalation,
             claim_timeout=bot.settings.claim_timeout,
             reminder_interval=bot.settings.reminder_interval,
             retention=bot.settings.retention,
@@ -244,10 +251,32 @@ class AlertsCog(commands.Cog):
     # -- talking to Discord ---------------------------------------------------------------------
 
     async def _send_warning(self, alert: Alert, rechecked: bool) -> Posted:
-        embed = warning_embed(alert, rechecked=rechecked)
+        """A warning where its service's posts go (bot/routing.py), naming and pinging its
+        account's owner beside the role; an early stage goes to an owner who asked for it
+        (`/notify me`) by direct message instead, and to the channel if Discord refuses that.
+        Inside quiet hours only expiry and act-now warnings ping (bot/quiet.py), and no direct
+        message is sent (one posted at once then goes to the channel, without a ping)."""
+        owner = owner_of(alert.account)
+        embed = warning_embed(alert, rechecked=rechecked, owner=owner)
+        ping = quiet.may_ping(alert, await quiet.load(self.bot.store), self.bot.clock.now())
+        if (
+            ping  # a direct message notifies: inside quiet hours an early stage goes to the channel, silently
+            and owner is not None
+            and is_early(alert, await self.watch.stages())
+            and await self.bot.store.wants_dm(owner)
+        ):
+            direct = await self._send_direct(owner, alert, embed)
+            if direct is not None:
+                return direct
         # The nonce makes a repeat of this very warning (see WarningKey.nonce) return the first post.
-        view = warning_view(alert.key.service, renew=alert.kind is not Kind.CREDIT)
-        message = await self.post(embed=embed, view=view, nonce=alert.key.nonce)
+        message = await self.post(
+            service=alert.key.service,
+            embed=embed,
+            view=warning_view(alert.key.service, renew=alert.kind is not Kind.CREDIT),
+            ping=ping,
+            owner=owner,
+            nonce=alert.key.nonce,
+        )
         return Posted(message.id, message.channel.id, json.dumps(embed.to_dict()))
 
     async def _send_team_warning(self, warning: TeamWarning) -> Posted:
@@ -255,6 +284,36 @@ class AlertsCog(commands.Cog):
         # No buttons: nobody can fix the team's account from Discord. The nonce is the episode's.
         message = await self.post(embed=embed, ping=warning.pings, nonce=warning.key.nonce)
         return Posted(message.id, message.channel.id, json.dumps(embed.to_dict()))
+
+    async def _send_direct(self, owner: int, alert: Alert, embed: discord.Embed) -> Posted | None:
+        """The warning in its owner's direct messages, with the same buttons (the message and
+        its DM channel are recorded, so it follows through there); None when that failed."""
+        store = self.bot.store
+        try:
+            channel = await self.bot.create_dm(discord.Object(owner))
+            message = await channel.send(
+                content=DM_INTRO,
+                embed=embed,
+                view=warning_view(alert.key.service),
+                nonce=alert.key.nonce,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        except discord.Forbidden as exc:  # 50007: their DMs are closed to the bot
+            told = await store.dm_refused(owner, now=self.bot.clock.now())
+            log.info(
+                "Discord refused a direct message to the owner of %s %s (%s %s); posting in the channel%s",
+                alert.key.service, alert.key.account, exc.status, exc.code,
+                " (they will be told after their next command)" if told else "",
+            )  # fmt: skip
+            return None
+        except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            log.warning(
+                "could not send a direct message to the owner of %s %s (%s); posting in the channel",
+                alert.key.service, alert.key.account, type(exc).__name__,
+            )  # fmt: skip
+            return None
+        await store.dm_delivered(owner)
+        return Posted(message.id, channel.id, json.dumps(embed.to_dict()))
 
     async def _edit_warning(self, warning: PostedWarning) -> None:
         await redraw(self.bot, warning)
@@ -265,30 +324,63 @@ class AlertsCog(commands.Cog):
             self.bot,
             about.channel_id,
             about.message_id,
-            **await self._ping(),
+            service=reminder.key.service,
+            **await self._ping(owner=owner_of(reminder.account)),
             embed=reminder_embed(reminder),
             view=renew_view(reminder.key.service),
             nonce=reminder.key.nonce,
         )
         return Posted(message.id, message.channel.id)
 
+    async def _send_escalation(self, escalation: Escalation) -> Posted:
+        """A reply to the warning nobody took, pinging the escalation role (and only it)."""
+        chosen = await self.watch.escalation()
+        if chosen is None:
+            raise DeliveryError("escalation was switched off meanwhile", channel_wide=False)
+        role_id, _ = chosen
+        about = escalation.about
+        message = await alert_channel.reply(
+            self.bot,
+            about.channel_id,
+            about.message_id,
+            service=about.key.service,
+            content=f"<@&{role_id}>",
+            allowed_mentions=discord.AllowedMentions(
+                everyone=False, users=False, roles=[discord.Object(role_id)], replied_user=False
+            ),
+            embed=escalation_embed(escalation, owner=owner_of(escalation.account)),
+            view=renew_view(about.key.service),
+            nonce=escalation.nonce,
+        )
+        return Posted(message.id, message.channel.id)
+
     async def _send_notice(self, service: str, notice: Notice, state: SyncState) -> None:
-        await self.post(embed=sync_notice_embed(service, notice, state), ping=notice == "failing")
+        ping = notice == "failing" and quiet.may_ping(
+            None, await quiet.load(self.bot.store), self.bot.clock.now()
+        )
+        await self.post(service=service, embed=sync_notice_embed(service, notice, state), ping=ping)
 
     async def mention_role_id(self) -> int | None:
         return await settings.MENTION_ROLE.get(self.bot.store)
 
-    async def _ping(self, ping: bool = True) -> dict[str, Any]:
-        """The content and allowed mentions of a post: the role mention alone (when set and
-        `ping`), and only that role may be pinged, whatever the embed contains."""
+    async def _ping(self, ping: bool = True, owner: int | None = None) -> dict[str, Any]:
+        """The content and allowed mentions of a post: the role mention (when set) and the
+        account's owner (when known), when `ping`; exactly those two may be pinged, whatever
+        the embed contains, and never @everyone."""
         role_id = await self.mention_role_id() if ping else None
+        user_id = owner if ping else None
         allowed = discord.AllowedMentions(
             everyone=False,
-            users=False,
+            users=[discord.Object(user_id)] if user_id else False,
             roles=[discord.Object(role_id)] if role_id else False,
             replied_user=False,
         )
-        return {"content": f"<@&{role_id}>" if role_id else None, "allowed_mentions": allowed}
+        mentions = [f"<@&{role_id}>" if role_id else "", f"<@{user_id}>" if user_id else ""]
+        return {"content": " ".join(m for m in mentions if m) or None, "allowed_mentions": allowed}
+
+    async def route(self, service: str | None) -> Route:
+        """Where a warning about `service` goes now, and why (bot/routing.py)."""
+        return await alert_channel.route(self.bot, service)
 
     async def post(
         self,
@@ -297,16 +389,18 @@ class AlertsCog(commands.Cog):
         view: discord.ui.View | None = None,
         ping: bool = True,
         nonce: str | None = None,
+        service: str | None = None,
+        owner: int | None = None,
     ) -> discord.Message:
-        """Post to the alert channel, pinging the mention role (when set and `ping`). With a
-        `nonce`, Discord answers a repeat within its dedup window with the message already
-        posted. Raises DeliveryError."""
-        kwargs: dict[str, Any] = {**await self._ping(ping), "embed": embed}
+        """Post where `service`'s posts go (None: the team's channel), pinging the mention role
+        and `owner` (when set and `ping`). With a `nonce`, Discord answers a repeat within its
+        dedup window with the message already posted. Raises DeliveryError."""
+        kwargs: dict[str, Any] = {**await self._ping(ping, owner), "embed": embed}
         if view is not None:
             kwargs["view"] = view
         if nonce is not None:
             kwargs["nonce"] = nonce
-        return await alert_channel.post(self.bot, **kwargs)
+        return await alert_channel.post(self.bot, service=service, **kwargs)
 
     # -- what /alerts status shows --------------------------------------------------------------
 
@@ -332,6 +426,9 @@ class AlertsCog(commands.Cog):
             auto_services=self.bot.settings.auto_services,
             credit_thresholds=await self.watch.credit_thresholds(),
             blocked=await self.bot.delivery.blocked(),
+            routes={key: await self.route(key) for key in self.bot.services},
+            quiet_hours=await quiet.load(store),
+            escalation=await self.watch.escalation(),
         )
         embed.add_field(name="Status board", value=await self.board.status(), inline=False)
         embed.add_field(name="Weekly digest", value=await self.digest.status(), inline=False)

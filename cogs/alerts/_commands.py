@@ -1,6 +1,7 @@
-"""`/alerts …`: where warnings go, when, whom they ping, how often they are reminded about, when
-an account's credits are low (`/alerts credits`, bot/credits.py), what the scheduler is doing, a
-sample warning, the live status board and the weekly digest. Admins only.
+"""`/alerts …`: where warnings go (the team's channel, a service's own), when (stages, quiet
+hours), whom they ping (the role, an account's owner, the escalation role), how often they are
+reminded about, when an account's credits are low (`/alerts credits`, bot/credits.py), what the
+scheduler is doing, a sample warning, the live status board and the weekly digest. Admins only.
 
 The commands change settings (bot/settings.py) and wake the scheduler loop (AlertsCog, _cog.py),
 which plans with them at once; the status and the sample post go through it too.
@@ -8,13 +9,15 @@ which plans with them at once; the status and the sample post go through it too.
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
+from zoneinfo import available_timezones
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import settings
+from bot import quiet, settings
 from bot.app import WardenBot
 from bot.credits import (
     ThresholdError,
@@ -30,13 +33,15 @@ from bot.digest import WEEKDAYS, DigestSchedule, ScheduleError, known_zones, nex
 from bot.digest import parse_weekday as read_weekday
 from bot.digest import parse_zone as read_zone
 from bot.durations import DurationError, format_duration, parse_duration
+from bot.escalation import parse_after
 from bot.expiry import DEFAULT_STAGES, format_stages, parse_stages
+from bot.owners import owner_of
 from bot.services import REGISTRY
 from bot.useapi import CreditSource
 from cogs._format import safe
 from cogs.alerts._claim import warning_view
 from cogs.alerts._cog import AlertsCog
-from cogs.alerts._embeds import sample_alert, warning_embed
+from cogs.alerts._embeds import quiet_text, sample_alert, warning_embed
 from cogs.alerts._summary import moment
 from cogs.common import (
     admin_only,
@@ -46,8 +51,15 @@ from cogs.common import (
     outside_reason,
     reply,
 )
+from cogs.register._remove import account_choices
 
 SERVICE_CHOICES = every_service_choice()  # narrowed per bot by offer_switched_on_services
+
+
+@functools.cache
+def _zone_names() -> tuple[str, ...]:
+    """Every IANA time zone this machine knows, for `/alerts quiet`'s autocomplete."""
+    return tuple(sorted(available_timezones()))
 
 
 @app_commands.guild_only()
@@ -85,11 +97,21 @@ class AlertsCommands(
     @app_commands.command(
         name="channel", description="Choose the channel for expiry warnings (empty: back to the default)"
     )
-    @app_commands.describe(channel="Where warnings go; leave empty to use ALERT_CHANNEL_ID")
+    @app_commands.describe(
+        channel="Where warnings go; leave empty to use ALERT_CHANNEL_ID (with a service: the team's channel)",
+        service="Only this service's warnings (empty: the team's channel, for every service without its own)",
+    )
+    @app_commands.choices(service=SERVICE_CHOICES)
     @admin_only()
     async def channel(
-        self, interaction: discord.Interaction[WardenBot], channel: discord.TextChannel | None = None
+        self,
+        interaction: discord.Interaction[WardenBot],
+        channel: discord.TextChannel | None = None,
+        service: app_commands.Choice[str] | None = None,
     ) -> None:
+        if service is not None:
+            await self._service_channel(interaction, channel, service)
+            return
         await settings.ALERT_CHANNEL.set(self.bot.store, channel.id if channel else None)
         await self._audit(interaction, "alerts_channel", f"channel:{channel.id}" if channel else None)
         await self.bot.delivery.retry()  # a new channel, or this one fixed: the next pass tries it
@@ -108,6 +130,41 @@ class AlertsCommands(
             await reply(
                 interaction,
                 "⚠️ No alert channel is set now, so no warning can be posted. Pick one with `/alerts channel`.",
+            )
+
+    async def _service_channel(
+        self,
+        interaction: discord.Interaction[WardenBot],
+        channel: discord.TextChannel | None,
+        service: app_commands.Choice[str],
+    ) -> None:
+        """`/alerts channel [channel] service`: a service's own channel, or back to the team's."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        store = self.bot.store
+        await settings.SERVICE_CHANNEL.set(store, channel.id if channel else None, service.value)
+        await settings.SERVICE_CHANNEL_BROKEN.set(store, None, service.value)  # a new choice, a new start
+        await self._audit(
+            interaction,
+            "alerts_channel",
+            f"{service.value}:{channel.id}" if channel else f"{service.value}:team",
+        )
+        self.alerts.wake()
+        team = await self.bot.alert_channel_id()
+        if channel is not None:
+            await reply(
+                interaction,
+                f"✅ {service.name} warnings will go to <#{channel.id}>; the other services' stay where they "
+                f"are. If the bot can't post there, they go to the team's channel"
+                f"{f' <#{team}>' if team else ''} and it says so there once. "
+                f"`/alerts test service:{service.name}` checks the channel.",
+            )
+        elif team:
+            await reply(interaction, f"✅ {service.name} warnings go to the team's channel <#{team}> again.")
+        else:
+            await reply(
+                interaction,
+                f"⚠️ {service.name} warnings go to the team's channel, and none is set: pick one with "
+                "`/alerts channel`.",
             )
 
     @app_commands.command(name="stages", description="When to warn before a service's sessions expire")
@@ -299,15 +356,21 @@ class AlertsCommands(
     @app_commands.command(
         name="test", description="Post a sample warning to check the channel and permissions"
     )
+    @app_commands.describe(service="Post it where this service's warnings go (empty: the team's channel)")
+    @app_commands.choices(service=SERVICE_CHOICES)
     @admin_only()
-    async def test(self, interaction: discord.Interaction[WardenBot]) -> None:
+    async def test(
+        self, interaction: discord.Interaction[WardenBot], service: app_commands.Choice[str] | None = None
+    ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         now = self.bot.clock.now()
-        service = next(iter(self.bot.services), "luma")
-        alert = sample_alert(service, user_id=interaction.user.id, now=now)
+        key = service.value if service else next(iter(self.bot.services), "luma")
+        alert = sample_alert(key, user_id=interaction.user.id, now=now)
         try:
             message = await self.alerts.post(
-                embed=warning_embed(alert, test=True), view=warning_view(service)
+                embed=warning_embed(alert, test=True, owner=interaction.user.id),
+                view=warning_view(key),
+                service=service.value if service else None,
             )
         except DeliveryError as exc:
             await self._audit(interaction, "alerts_test", None, "failed")
@@ -435,6 +498,176 @@ class AlertsCommands(
         starts = [n for n in names if n.lower().startswith(typed)]
         contains = [n for n in names if typed in n.lower() and n not in starts]
         return [app_commands.Choice(name=n, value=n) for n in (starts + contains)[:25]]
+
+    # -- owners, quiet hours, escalation ------------------------------------------------------
+
+    @app_commands.command(name="owner", description="Who owns an account: its warnings ping them")
+    @app_commands.describe(
+        service="The account's service", account="The account (offered as you type)", member="Its owner"
+    )
+    @app_commands.choices(service=SERVICE_CHOICES)
+    @admin_only()
+    async def owner(
+        self,
+        interaction: discord.Interaction[WardenBot],
+        service: app_commands.Choice[str],
+        account: str,
+        member: discord.Member,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        what = f"{service.name} account **{safe(account, 100)}**"
+        if member.bot:
+            await reply(interaction, f"❌ A bot can't own {what}: pick a member. Nothing was changed.")
+            return
+        store = self.bot.store
+        tracked = await store.get_account(service.value, account)
+        if tracked is None:
+            await reply(
+                interaction,
+                f"❌ No {what} is tracked, so nothing was changed. Pick one from the list the "
+                "`account` option offers.",
+            )
+            return
+        before = owner_of(tracked)
+        await store.set_owner(service.value, account, member.id, now=self.bot.clock.now())
+        await self.bot.store.audit(
+            now=self.bot.clock.now(), actor_id=interaction.user.id, action="account_owner",
+            service=service.value, target=account, outcome="ok", detail=f"owner:{member.id}",
+        )  # fmt: skip
+        was = f" (was <@{before}>)" if before and before != member.id else ""
+        await reply(
+            interaction,
+            f"✅ <@{member.id}> owns {what} now{was}: its warnings name and ping them beside the role, "
+            "and they can take its early warnings by direct message with `/notify me`. Whoever registers "
+            "it through the bot next becomes its owner.",
+        )
+
+    @owner.autocomplete("account")
+    async def _owner_accounts(
+        self, interaction: discord.Interaction[WardenBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        chosen = getattr(interaction.namespace, "service", None)
+        service = self.bot.services.get(chosen) if isinstance(chosen, str) else None
+        if service is None:
+            return []
+        return await account_choices(interaction, service, current)
+
+    @app_commands.command(name="quiet", description="Quiet hours: stage warnings wait and nothing pings")
+    @app_commands.rename(start="from")
+    @app_commands.describe(
+        start="When quiet hours begin, such as 22:00 (24-hour clock); 'off' for none",
+        to="When they end, such as 07:00",
+        timezone="The time zone of those hours, such as Europe/Berlin (offered as you type)",
+    )
+    @admin_only()
+    async def quiet(
+        self,
+        interaction: discord.Interaction[WardenBot],
+        start: str,
+        to: str | None = None,
+        timezone: str | None = None,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        store = self.bot.store
+        if start.strip().lower() in ("off", "none", "0"):
+            await settings.QUIET_HOURS.set(store, None)
+            await self._audit(interaction, "alerts_quiet", None, "off")
+            self.alerts.watch.follow_up_soon()  # held warnings and reminders go now
+            self.alerts.wake()
+            await reply(
+                interaction, "✅ No quiet hours: warnings are posted, and ping, whenever they fall due."
+            )
+            return
+        if not to or not timezone:
+            await reply(
+                interaction,
+                "❌ Give when quiet hours begin and end and their time zone, such as `from: 22:00 to: 07:00 "
+                "timezone: Europe/Berlin`, or `from: off` for none. Nothing was changed.",
+            )
+            return
+        try:
+            hours = quiet.QuietHours(
+                quiet.parse_clock(start), quiet.parse_clock(to), quiet.parse_zone(timezone)
+            )
+            if hours.start == hours.end:
+                raise quiet.QuietError(
+                    "quiet hours that begin when they end are none: to have none, use `from: off`"
+                )
+        except quiet.QuietError as exc:
+            await reply(interaction, f"❌ {safe(str(exc), 300)}. Nothing was changed.")
+            return
+        await settings.QUIET_HOURS.set(store, hours.text())
+        await self._audit(interaction, "alerts_quiet", hours.text())
+        self.alerts.watch.follow_up_soon()
+        self.alerts.wake()
+        now = self.bot.clock.now()
+        await reply(
+            interaction,
+            f"✅ Quiet hours: {quiet_text(hours, now)}.\nInside them a stage warning waits for their end, "
+            "unless its deadline comes first (then it is posted at once, without a ping); expiry and "
+            "act-now warnings are posted at once and ping; reminders and escalations wait. "
+            f"It is {now.astimezone(hours.zone):%H:%M} in {hours.zone_name} now.",
+        )
+
+    @quiet.autocomplete("timezone")
+    async def _quiet_zones(
+        self, interaction: discord.Interaction[WardenBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        typed = current.strip().casefold().replace(" ", "_")
+        found = [name for name in _zone_names() if typed in name.casefold()]
+        found.sort(key=lambda name: (not name.casefold().startswith(typed), name))
+        return [app_commands.Choice(name=name, value=name) for name in found[:25]]
+
+    @app_commands.command(
+        name="escalate", description="Ping a second role about a warning nobody took in time (off by default)"
+    )
+    @app_commands.describe(
+        role="The role to ping once, as a reply to the warning",
+        after="How long a warning needing a person waits for a claim or renewal, such as 2h; 'off' for none",
+    )
+    @admin_only()
+    async def escalate(
+        self,
+        interaction: discord.Interaction[WardenBot],
+        role: discord.Role | None = None,
+        after: str | None = None,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        store = self.bot.store
+        if (after or "").strip().lower() in ("off", "none", "0"):
+            await settings.ESCALATE_ROLE.set(store, None)
+            await settings.ESCALATE_AFTER.set(store, None)
+            await self._audit(interaction, "alerts_escalate", None, "off")
+            await reply(interaction, "✅ Escalation is off.")
+            return
+        if role is None or not after:
+            await reply(
+                interaction,
+                "❌ Give the role to ping and after how long, such as `role: @Leads after: 2h`, or "
+                "`after: off` to switch escalation off. Nothing was changed.",
+            )
+            return
+        if role.id == interaction.guild_id:
+            await reply(interaction, "Escalations never ping @everyone. Pick a role made for this.")
+            return
+        try:
+            delay = parse_after(after)
+        except DurationError as exc:
+            await reply(
+                interaction, f"❌ {safe(str(exc), 300)}\nExample: `2h`, `90m` or `off`. Nothing was changed."
+            )
+            return
+        await settings.ESCALATE_ROLE.set(store, role.id)
+        await settings.ESCALATE_AFTER.set(store, format_duration(delay))
+        await self._audit(interaction, "alerts_escalate", f"role:{role.id}:{format_duration(delay)}")
+        self.alerts.watch.follow_up_soon()
+        self.alerts.wake()
+        await reply(
+            interaction,
+            f"✅ A last-stage, expired or act-now warning nobody claims or renews within "
+            f"{format_duration(delay)} pings {role.mention} once, as a reply. A claim stops it. If the role "
+            "isn't mentionable, the bot needs Mention All Roles in the alert channel.",
+        )
 
 
 def _board_failure(exc: DeliveryError) -> str:

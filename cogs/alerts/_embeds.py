@@ -13,9 +13,12 @@ from datetime import datetime, timedelta
 import discord
 from discord.utils import format_dt
 
+from bot import quiet, routing
 from bot.credits import Threshold
 from bot.deliverability import Blocked
 from bot.delivery import Problem
+from bot.durations import format_duration
+from bot.escalation import Escalation
 from bot.expiry import CREDIT_PREFIX, Alert, Kind, Plan, format_stages, stage_label, stage_text
 from bot.followup import How, PostedWarning, Reminder, Resolution
 from bot.models import AlertFailure, TrackedAccount, WarningKey
@@ -27,6 +30,12 @@ from cogs._format import COLOUR_INFO, COLOUR_WARN, label, left_text, safe, when
 from cogs.alerts._team import team_fields, team_resolution_text, team_stage_text
 
 COLOUR_URGENT = discord.Colour.red()
+# Above a warning sent to its owner's direct messages (`/notify me`).
+DM_INTRO = (
+    "An early warning about an account you own (you chose direct messages with `/notify me`; "
+    "the last stage and expiry still go to the team's channel)."
+)
+NO_OWNER = "nobody yet (an admin sets one with `/alerts owner`; claiming it makes you its owner)"
 
 
 def _noun(service: str) -> str:
@@ -82,8 +91,11 @@ def credit_warning_embed(alert: Alert, *, test: bool = False) -> discord.Embed:
     return embed
 
 
-def warning_embed(alert: Alert, *, rechecked: bool = True, test: bool = False) -> discord.Embed:
-    """One warning. Every piece of upstream data is escaped: it can't ping or format anything."""
+def warning_embed(
+    alert: Alert, *, rechecked: bool = True, test: bool = False, owner: int | None = None
+) -> discord.Embed:
+    """One warning, naming the account's owner (bot/owners.py). Every piece of upstream data is
+    escaped: it can't ping or format anything."""
     acc = alert.account
     service = label(acc.service)
     if alert.kind is Kind.CREDIT:
@@ -110,6 +122,7 @@ def warning_embed(alert: Alert, *, rechecked: bool = True, test: bool = False) -
     if acc.refresh_expires_at:
         embed.add_field(name="Refresh token expires", value=when(acc.refresh_expires_at), inline=False)
     embed.add_field(name="Last renewed", value=_renewed_by(acc), inline=False)
+    embed.add_field(name="Owner", value=f"<@{owner}>" if owner else NO_OWNER, inline=False)
     if alert.kind is Kind.ERROR and acc.last_error:
         embed.add_field(name="useapi.net says", value=safe(acc.last_error, 1000), inline=False)
     if alert.kind is Kind.GONE:
@@ -141,6 +154,22 @@ def sample_alert(service: str, *, user_id: int, now: datetime) -> Alert:
         upstream_updated_at=None, first_seen_at=now, synced_at=now, gone_at=None,
     )  # fmt: skip
     return Alert(WarningKey(service, sample.account, 0, "24h"), Kind.STAGE, sample, now, timedelta(hours=24))
+
+
+def escalation_embed(escalation: Escalation, *, owner: int | None) -> discord.Embed:
+    """An escalation, posted as a reply to the warning nobody took (`/alerts escalate`)."""
+    warning, acc = escalation.about, escalation.account
+    embed = discord.Embed(
+        title=f"Escalated: {label(acc.service)} account needs someone now",
+        description=f"**{safe(acc.account)}**: nobody has claimed or renewed it since "
+        f"{format_dt(escalation.since, 'R')} ({_stage_of(warning.key.stage)}).",
+        colour=COLOUR_URGENT,
+    )
+    if acc.expires_at:
+        embed.add_field(name="Expires", value=when(acc.expires_at), inline=False)
+    embed.add_field(name="Owner", value=f"<@{owner}>" if owner else NO_OWNER, inline=False)
+    embed.set_footer(text="Renew with the button below, or press I'm on it on the warning.")
+    return embed
 
 
 def sync_notice_embed(service: str, notice: Notice, state: SyncState) -> discord.Embed:
@@ -183,10 +212,14 @@ def status_embed(
     auto_services: bool = False,
     credit_thresholds: Mapping[str, Mapping[str, Threshold]] | None = None,
     blocked: Blocked | None = None,
+    routes: Mapping[str, routing.Route] | None = None,
+    quiet_hours: quiet.QuietHours | None = None,
+    escalation: tuple[int, timedelta] | None = None,
 ) -> discord.Embed:
-    """`/alerts status`: channel, mention, stages, what is due and next (as many upcoming warnings
-    as `plan` holds, then how many more), each service's last sync, and what went wrong;
-    `blocked`: why no warning can be posted now (bot/deliverability.py)."""
+    """`/alerts status`: channel, mention, where each service's warnings go, quiet hours,
+    escalation, stages, what is due and next (as many upcoming warnings as `plan` holds, then
+    how many more), each service's last sync, and what went wrong; `blocked`: why no warning can
+    be posted now (bot/deliverability.py)."""
     embed = discord.Embed(title="Expiry warnings", colour=COLOUR_INFO)
     if channel_id is None:
         channel_text = "⚠️ not set: no warning can be posted (`/alerts channel`)"
@@ -197,12 +230,25 @@ def status_embed(
         embed.colour = COLOUR_WARN
         embed.add_field(name="⚠️ Warnings can't be posted", value=blocked_text(blocked), inline=False)
     embed.add_field(name="Mention", value=f"<@&{mention_role_id}>" if mention_role_id else "nobody")
+    if routes:
+        embed.add_field(name="Routing", value=routing_text(routes, channel_id), inline=False)
+    quiet_end = quiet_hours.end_of_quiet(now) if quiet_hours else None
+    embed.add_field(name="Quiet hours", value=quiet_text(quiet_hours, now), inline=False)
+    embed.add_field(
+        name="Escalation",
+        value=f"<@&{escalation[0]}> after {format_duration(escalation[1])} nobody took a warning that needs a person"
+        if escalation
+        else "off",
+        inline=False,
+    )
     embed.add_field(
         name="Stages",
-        value="\n".join(
-            f"{label(k)}: {format_stages(v).replace(',', ', ')}, expired" for k, v in stages.items()
-        )
-        or "no service is switched on",
+        value=_clip(
+            "\n".join(
+                f"{label(k)}: {format_stages(v).replace(',', ', ')}, expired" for k, v in stages.items()
+            )
+            or "no service is switched on"
+        ),
         inline=False,
     )
 
@@ -210,8 +256,11 @@ def status_embed(
     for alert in plan.due:
         failure = failures.get(alert.key)
         why = f" · ⚠️ {failure.attempts} failed attempt(s): {safe(failure.reason, 150)}" if failure else ""
+        due = "**due now**"
+        if quiet_hours is not None and quiet_end is not None and quiet.should_hold(alert, quiet_hours, now):
+            due = f"**held until {format_dt(quiet_end, 't')}** (quiet hours)"
         lines.append(
-            f"• **due now** · {label(alert.key.service)} · {safe(alert.key.account, 60)} · {_stage_text(alert)}{why}"
+            f"• {due} · {label(alert.key.service)} · {safe(alert.key.account, 60)} · {_stage_text(alert)}{why}"
         )
     for upcoming in plan.upcoming:
         lines.append(
@@ -257,6 +306,23 @@ def status_embed(
     if faults:
         embed.add_field(name="Problems in the last pass", value=faults_text(faults), inline=False)
     embed.set_footer(text=f"Checked at {now:%Y-%m-%d %H:%M:%S} UTC")
+    return _fit(embed)
+
+
+EMBED_LIMIT = 6000  # Discord's limit on all of an embed's text together
+
+
+def _fit(embed: discord.Embed) -> discord.Embed:
+    """Shorten the longest fields until the whole embed is within Discord's limit (a status
+    with every field at its longest: many services, each with its own channel, syncs and faults)."""
+    while len(embed) > EMBED_LIMIT:
+        index = max(range(len(embed.fields)), key=lambda i: len(embed.fields[i].value or ""))
+        field = embed.fields[index]
+        value = field.value or ""
+        keep = max(len(value) - (len(embed) - EMBED_LIMIT) - 2, 1)
+        embed.set_field_at(
+            index, name=field.name or "", value=value[:keep].rstrip() + "\n…", inline=bool(field.inline)
+        )
     return embed
 
 
@@ -273,6 +339,38 @@ def blocked_text(blocked: Blocked) -> str:
         )
         lines.append(f"Tried again {format_dt(blocked.retry_at, 'R')}, or at once {sooner}.")
     return "\n".join(lines)
+
+
+def routing_text(routes: Mapping[str, routing.Route], team_channel: int | None) -> str:
+    """`/alerts status`: where each switched-on service's warnings go, and why."""
+    lines = []
+    for service, route in routes.items():
+        own = f"<#{route.own_channel_id}>" if route.own_channel_id else ""
+        team = f"<#{team_channel}>" if team_channel else "no channel"
+        if route.via is routing.Via.SERVICE and route.broken is not None:
+            line = f"{own}, ⚠️ which refused the last post (missing permission): tried first, then {team}"
+        elif route.via is routing.Via.SERVICE:
+            line = f"{own} (its own)"
+        elif route.via is routing.Via.FALLBACK:
+            line = f"{team}: ⚠️ its own channel {own} was deleted (`/alerts channel` picks another)"
+        elif route.via is routing.Via.TEAM:
+            line = f"{team} (the team's)"
+        else:
+            line = "⚠️ nowhere: no channel is set"
+        lines.append(f"**{label(service)}** → {line}")
+    return _clip("\n".join(lines) or "no service is switched on")
+
+
+def quiet_text(quiet_hours: quiet.QuietHours | None, now: datetime) -> str:
+    """`/alerts status` and `/alerts quiet`: the quiet hours and whether they are on now."""
+    if quiet_hours is None:
+        return "none (`/alerts quiet` sets them)"
+    shown = f"{quiet_hours.start:%H:%M} to {quiet_hours.end:%H:%M} {quiet_hours.zone_name}"
+    ends = quiet_hours.end_of_quiet(now)
+    if ends is not None:
+        return f"{shown} · 🌙 now, until {format_dt(ends, 'f')}: stage warnings wait, only expiry and act-now warnings ping"
+    starts = quiet_hours.next_start(now)
+    return f"{shown} · next from {format_dt(starts, 'f')}" if starts else shown
 
 
 def faults_text(faults: Sequence[PassFault], *, limit: int = 5) -> str:

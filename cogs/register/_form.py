@@ -244,9 +244,12 @@ async def _finish_registration(
 
 
 async def post_renewal_notice(bot: WardenBot, user_id: int, info: Any) -> str | None:
-    """Tell the team in the alert channel; return why it failed, or None."""
+    """Tell the team where the service's warnings go (its own channel, else the team's); return
+    why it failed, or None."""
     try:
-        await alert_channel.post(bot, content=renewal_notice(user_id, info))
+        await alert_channel.post(
+            bot, service=getattr(info, "service", None), content=renewal_notice(user_id, info)
+        )
     except DeliveryError as exc:
         if exc.unconfigured:
             return None  # no alert channel configured: nothing to tell

@@ -54,6 +54,18 @@ components only, at most 40 of them in all, 4000 characters of text), the older 
 content of at most 2000 characters; a refused body is 400 Invalid Form Body (50035) with
 Discord's error entry, and nothing is created or changed.
 
+Direct messages: POST /users/@me/channels opens (or finds) the bot's DM channel with a member
+(`dm_channel_id(user)`); `close_dms(user)` makes sending there answer 403 Cannot send messages
+to this user (50007), as Discord does for a member whose privacy settings close DMs (opening
+the channel still works, as on Discord). `dm_messages(user)` lists what the member received.
+
+Mentions: a created message's `mentions`, `mention_roles` and `mention_everyone` say whom Discord
+would notify: a `<@id>` / `<@&id>` / `@everyone` / `@here` in the content that `allowed_mentions`
+lets through (everything, without `allowed_mentions`). `allowed_mentions` naming a user or role
+the content doesn't mention is fine (Discord ignores it); `parse` holding "users" (or "roles")
+beside a `users` (or `roles`) list, an unknown `parse` value, or more than 100 ids answers 400
+(50035), as Discord does. `pinged(message)` reads the three back.
+
 Nonces: POST /channels/{id}/messages with `enforce_nonce` and a `nonce` (at most 25 characters,
 else 400) that the bot already used in that channel within `nonce_window` seconds (300) answers
 200 with that existing message and creates none, as Discord documents; such requests are listed
@@ -306,6 +318,7 @@ class DiscordDouble:
         }
         self.deleted_channels: set[int] = set()
         self._dm_by_user: dict[int, int] = {}
+        self.dms_closed: set[int] = set()  # members whose DMs refuse the bot (50007)
 
         self._recorder = Recorder()
         self.requests = self._recorder.requests
@@ -643,6 +656,47 @@ class DiscordDouble:
             }
         return self._dm_by_user[user_id]
 
+    def close_dms(self, user_id: int, closed: bool = True) -> None:
+        """The member's privacy settings refuse (or, with `closed=False`, allow again) DMs from the bot."""
+        (self.dms_closed.add if closed else self.dms_closed.discard)(int(user_id))
+
+    def dm_messages(self, user_id: int) -> list[JSONDict]:
+        """Messages the bot created in its DM channel with `user_id`, current state."""
+        cid = self._dm_by_user.get(int(user_id))
+        return [
+            self.messages[int(m["id"])]
+            for m in self.channel_messages.get(cid or 0, [])
+            if int(m["id"]) in self.messages
+        ]
+
+    def _dm_recipient(self, channel_id: int) -> int | None:
+        for user_id, cid in self._dm_by_user.items():
+            if cid == channel_id:
+                return user_id
+        return None
+
+    def _pings(self, body: JSONDict) -> tuple[list[JSONDict], list[str], bool]:
+        """Whom Discord notifies for a message: users, role ids, @everyone/@here."""
+        content = str(body.get("content") or "")
+        allowed = body.get("allowed_mentions")
+        parse = (
+            set(allowed.get("parse") or []) if isinstance(allowed, dict) else {"users", "roles", "everyone"}
+        )
+        users_ok = (
+            {str(u) for u in (allowed or {}).get("users") or []} if isinstance(allowed, dict) else set()
+        )
+        roles_ok = (
+            {str(r) for r in (allowed or {}).get("roles") or []} if isinstance(allowed, dict) else set()
+        )
+        users = [
+            u for u in dict.fromkeys(re.findall(r"<@!?(\d+)>", content)) if "users" in parse or u in users_ok
+        ]
+        roles = [
+            r for r in dict.fromkeys(re.findall(r"<@&(\d+)>", content)) if "roles" in parse or r in roles_ok
+        ]
+        everyone = "everyone" in parse and ("@everyone" in content or "@here" in content)
+        return [self.user_payload(int(u)) for u in users], roles, everyone
+
     def _message(
         self,
         channel_id: int,
@@ -654,6 +708,7 @@ class DiscordDouble:
         extra: JSONDict | None = None,
     ) -> JSONDict:
         mid = self._snowflake()
+        pings = self._pings(body)
         msg: JSONDict = {
             "id": str(mid),
             "channel_id": str(channel_id),
@@ -662,9 +717,9 @@ class DiscordDouble:
             "author": self.user_payload(self.bot_user_id),
             "attachments": self._attachments(channel_id, body, files or []),
             "embeds": body.get("embeds") or [],
-            "mentions": [],
-            "mention_roles": [],
-            "mention_everyone": False,
+            "mentions": pings[0],
+            "mention_roles": pings[1],
+            "mention_everyone": pings[2],
             "pinned": False,
             "tts": bool(body.get("tts")),
             "timestamp": _now_iso(),
@@ -1430,6 +1485,9 @@ class DiscordDouble:
         fault = self._channel_fault(int(cid))
         if fault:
             return fault
+        recipient = self._dm_recipient(int(cid))
+        if recipient is not None and recipient in self.dms_closed:
+            return _error(403, "Cannot send messages to this user", 50007)
         body = rec.json or {}
         if not (
             body.get("content")
@@ -1443,6 +1501,16 @@ class DiscordDouble:
         problem = message_problem(body)
         if problem is not None:
             return json_response(problem.body(), 400)
+        problem = _allowed_mentions_problem(body.get("allowed_mentions"))
+        if problem is not None:
+            return json_response(
+                {
+                    "message": "Invalid Form Body",
+                    "code": 50035,
+                    "errors": {"allowed_mentions": {"_errors": [problem]}},
+                },
+                400,
+            )
         nonce = body.get("nonce")
         if nonce is not None and len(str(nonce)) > MAX_NONCE_LENGTH:
             return _error(400, "Invalid Form Body (nonce: Must be 25 or fewer in length.)", 50035)
@@ -1562,6 +1630,36 @@ class DiscordDouble:
         if int(uid) not in self.members:
             return _error(404, "Unknown Member", 10007)
         return json_response(self.member_payload(int(uid)))
+
+
+def _allowed_mentions_problem(allowed: Any) -> JSONDict | None:
+    """Why Discord would refuse these `allowed_mentions` (400, 50035), or None."""
+    if allowed is None:
+        return None
+    if not isinstance(allowed, dict):
+        return {"code": "MODEL_TYPE_CONVERT", "message": "Only dictionaries may be used in a ModelType"}
+    parse = allowed.get("parse") or []
+    if any(kind not in ("users", "roles", "everyone") for kind in parse):
+        return {"code": "ENUM_TYPE_COERCE", "message": "Value must be one of ('users', 'roles', 'everyone')"}
+    for kind in ("users", "roles"):
+        ids = allowed.get(kind) or []
+        if ids and kind in parse:
+            return {
+                "code": "ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+                "message": f'parse:["{kind}"] and {kind}: [ids...] are mutually exclusive.',
+            }
+        if len(ids) > 100:
+            return {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 100 or fewer in length."}
+    return None
+
+
+def pinged(message: JSONDict) -> tuple[set[int], set[int], bool]:
+    """Whom Discord notified for a message the double created: user ids, role ids, @everyone/@here."""
+    return (
+        {int(u["id"]) for u in message.get("mentions") or []},
+        {int(r) for r in message.get("mention_roles") or []},
+        bool(message.get("mention_everyone")),
+    )
 
 
 def _guess_option_type(value: Any) -> int:
