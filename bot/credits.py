@@ -183,6 +183,9 @@ def _amount(raw: str, rest: Sequence[str], figure: _Known, service: str) -> Thre
             )
     if not math.isfinite(value) or value > MAX_AMOUNT:
         raise ThresholdError(f"{_shown(raw)} is too large for a threshold.")
+    if 0 < value < 0.0001:
+        raise ThresholdError(f"{_shown(raw)} is too small for a threshold: the smallest is 0.0001.")
+    value = round(value, 4)  # what is stored (four decimals) reads back as what was set
     if value <= 0:
         raise ThresholdError(
             "A threshold of 0 never warns (nothing falls below 0): give a positive number, "

@@ -148,7 +148,12 @@ async def test_a_service_channel_and_the_teams_both_refusing_keeps_the_warning_p
     report = await run_pass(rig)
     assert report.sent == [] and [k for k, _ in report.failed] == [key("luma", EMAIL, expires, "6h")]
     assert await rig.bot.store.get_setting("alert_channel_broken:luma") is None  # type: ignore[union-attr]
+    # Both refusals are learned (bot/deliverability.py): held, nothing tried, until the retry
+    # an hour later (or /alerts channel, or a successful /alerts test).
     rig.discord.clear_channel_faults()
     clock(rig).advance(timedelta(seconds=30))
+    held = await run_pass(rig)
+    assert held.sent == [] and [k for k, _ in held.failed] == [key("luma", EMAIL, expires, "6h")]
+    clock(rig).advance(timedelta(hours=1))
     assert (await run_pass(rig)).sent == [key("luma", EMAIL, expires, "6h")]
     assert len(warnings(rig, OWN)) == 1 and notices(rig) == []

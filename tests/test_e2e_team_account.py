@@ -60,9 +60,9 @@ def log_lines(rig: Rig, text: str) -> list[str]:
 
 
 def register_groups(rig: Rig) -> set[str]:
-    """The `/<service>` groups synced to the guild (every command but the bot's own four)."""
+    """The `/<service>` groups synced to the guild (every command but the bot's own)."""
     synced = rig.discord.synced_guild_commands.get(rig.discord.guild_id, [])
-    return {c["name"] for c in synced} - {"accounts", "access", "alerts"}
+    return {c["name"] for c in synced} - {"accounts", "access", "alerts", "notify"}
 
 
 def command_syncs(rig: Rig) -> int:
