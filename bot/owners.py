@@ -3,7 +3,7 @@
 An account's owner is the member who can act on it, pinged beside the alert role by its
 warnings:
 - the member who last registered it through the bot (`registered_by`), or
-- one an admin chose with `/alerts owner`, or
+- one an admin chose with `/accounts owner`, or
 - for an account nobody owned (configured on useapi.net outside the bot, never registered
   through it), the member who claimed one of its warnings ("I'm on it"): they took it on.
 

@@ -1,5 +1,6 @@
-"""`/accounts`: every tracked account at a glance, soonest expiry first, with what each has left
-(its latest credit and quota figures, each in its own unit) next to its expiry."""
+"""`/accounts list`: every tracked account at a glance, soonest expiry first, with what each has
+left (its latest credit and quota figures, each in its own unit) next to its expiry; and
+`/accounts owner` (admins): who owns an account, so its warnings ping them (bot/owners.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ from bot.models import IMPLAUSIBLE, StoredCredit, TrackedAccount
 from bot.owners import owner_of
 from bot.services import REGISTRY
 from cogs._format import COLOUR_INFO, DESCRIPTION_LIMIT, label, left_text, safe
-from cogs.common import every_service_choice, offer_switched_on_services, refuse_unapproved, reply
+from cogs.common import admin_only, every_service_choice, offer_switched_on_services, refuse_unapproved, reply
+from cogs.register._remove import account_choices
+
+SERVICE_CHOICES = every_service_choice()  # narrowed per bot by offer_switched_on_services
 
 
 def _doubt(acc: TrackedAccount) -> str | None:
@@ -195,7 +199,12 @@ class AccountsPager(discord.ui.View):
         await self._show(interaction, +1)
 
 
-class AccountsCog(commands.Cog):
+@app_commands.guild_only()
+class AccountsCog(
+    commands.GroupCog,
+    group_name="accounts",
+    group_description="Tracked accounts: when each expires, who owns it",
+):
     def __init__(self, bot: WardenBot) -> None:
         self.bot = bot
         super().__init__()
@@ -205,11 +214,10 @@ class AccountsCog(commands.Cog):
         """SERVICES=auto switched services: offer the new set in the `service` choices."""
         offer_switched_on_services(self, self.bot)
 
-    @app_commands.command(name="accounts", description="Every tracked account and when its session expires")
+    @app_commands.command(name="list", description="Every tracked account and when its session expires")
     @app_commands.describe(service="Only this service's accounts")
-    @app_commands.choices(service=every_service_choice())
-    @app_commands.guild_only()
-    async def accounts(
+    @app_commands.choices(service=SERVICE_CHOICES)
+    async def list_accounts(
         self, interaction: discord.Interaction[WardenBot], service: app_commands.Choice[str] | None = None
     ) -> None:
         # Account emails are team business: approved members only, answered privately.
@@ -223,6 +231,57 @@ class AccountsCog(commands.Cog):
             await reply(interaction, embed=first)
         else:
             await reply(interaction, embed=first, view=pager)
+
+    @app_commands.command(name="owner", description="Who owns an account: its warnings ping them")
+    @app_commands.describe(
+        service="The account's service", account="The account (offered as you type)", member="Its owner"
+    )
+    @app_commands.choices(service=SERVICE_CHOICES)
+    @admin_only()
+    async def owner(
+        self,
+        interaction: discord.Interaction[WardenBot],
+        service: app_commands.Choice[str],
+        account: str,
+        member: discord.Member,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        what = f"{service.name} account **{safe(account, 100)}**"
+        if member.bot:
+            await reply(interaction, f"❌ A bot can't own {what}: pick a member. Nothing was changed.")
+            return
+        store = self.bot.store
+        tracked = await store.get_account(service.value, account)
+        if tracked is None:
+            await reply(
+                interaction,
+                f"❌ No {what} is tracked, so nothing was changed. Pick one from the list the "
+                "`account` option offers.",
+            )
+            return
+        before = owner_of(tracked)
+        await store.set_owner(service.value, account, member.id, now=self.bot.clock.now())
+        await self.bot.store.audit(
+            now=self.bot.clock.now(), actor_id=interaction.user.id, action="account_owner",
+            service=service.value, target=account, outcome="ok", detail=f"owner:{member.id}",
+        )  # fmt: skip
+        was = f" (was <@{before}>)" if before and before != member.id else ""
+        await reply(
+            interaction,
+            f"✅ <@{member.id}> owns {what} now{was}: its warnings name and ping them beside the role, "
+            "and they can take its early warnings by direct message with `/notify me`. Whoever registers "
+            "it through the bot next becomes its owner.",
+        )
+
+    @owner.autocomplete("account")
+    async def _owner_accounts(
+        self, interaction: discord.Interaction[WardenBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        chosen = getattr(interaction.namespace, "service", None)
+        service = self.bot.services.get(chosen) if isinstance(chosen, str) else None
+        if service is None:
+            return []
+        return await account_choices(interaction, service, current)
 
 
 async def setup(bot: WardenBot) -> None:

@@ -45,7 +45,7 @@ async def test_a_long_list_is_paged_and_each_page_fits_discord(rig: Rig) -> None
     await grant(rig, member)
     await track(rig, "luma", 70)
     await track(rig, "kling", 5)
-    first = await rig.slash("accounts", user=member)
+    first = await rig.slash("accounts", "list", user=member)
     assert first.type == 4 and first.data["flags"] & EPHEMERAL
     embed = first.data["embeds"][0]
     assert len(embed["description"]) <= 4096 and len(json.dumps(embed)) < 6000
@@ -78,9 +78,10 @@ async def test_the_service_filter_lists_that_service_only_and_offers_switched_on
     await track(rig, "luma", 2)
     await track(rig, "kling", 3)
     synced = {c["name"]: c for c in rig.discord.synced_guild_commands[rig.discord.guild_id]}
-    (option,) = synced["accounts"]["options"]
+    (listing,) = [o for o in synced["accounts"]["options"] if o["name"] == "list"]
+    (option,) = listing["options"]
     assert [c["value"] for c in option["choices"]] == ["luma", "kling"]
-    only = await rig.slash("accounts", user=member, service="kling")
+    only = await rig.slash("accounts", "list", user=member, service="kling")
     embed = only.data["embeds"][0]
     assert embed["title"] == "Tracked Kling accounts" and "3 account(s)" in embed["footer"]["text"]
     assert "kling-000@example.com" in embed["description"] and "luma-" not in embed["description"]
@@ -89,6 +90,6 @@ async def test_the_service_filter_lists_that_service_only_and_offers_switched_on
 
 async def test_an_unapproved_member_sees_no_accounts(rig: Rig) -> None:
     await track(rig, "luma", 2)
-    refused = await rig.slash("accounts", user=rig.discord.member_ids[1], service="luma")
+    refused = await rig.slash("accounts", "list", user=rig.discord.member_ids[1], service="luma")
     assert refused.type == 4 and "not approved" in refused.data["content"]
     assert "luma-000" not in json.dumps(refused.data)

@@ -252,7 +252,7 @@ async def test_a_quota_window_warning_says_its_reset_and_resolves_itself_then(
         assert len(warnings(rig)) == 2
 
         # /accounts shows the windows, in percent, with their reset.
-        shown = await rig.slash("accounts", user=rig.discord.admin_id, service="gemininotebook")
+        shown = await rig.slash("accounts", "list", user=rig.discord.admin_id, service="gemininotebook")
         text = shown.data["embeds"][0]["description"]
         assert "💳 5-hour window: 4.5% left (resets <t:" in text and "weekly window: 60% left" in text
 
@@ -265,7 +265,7 @@ async def test_accounts_shows_what_each_account_has_left_next_to_its_expiry(rig:
     rig.useapi.set_luma_account("none@example.com", START + 20 * 24 * H, credits=None)
     await rig.start_bot()
     await run_pass(rig)
-    shown = await rig.slash("accounts", user=rig.discord.admin_id)
+    shown = await rig.slash("accounts", "list", user=rig.discord.admin_id)
     lines = shown.data["embeds"][0]["description"].split("\n")
     line = next(line for line in lines if EMAIL in line)
     assert "expires <t:" in line and "· 💳 3,750 of 5,000 credits left ·" in line, line
@@ -275,7 +275,7 @@ async def test_accounts_shows_what_each_account_has_left_next_to_its_expiry(rig:
     rig.useapi.luma_accounts[EMAIL].credits = None
     for _ in range(2):
         await after_details_interval(rig)
-    shown = await rig.slash("accounts", user=rig.discord.admin_id)
+    shown = await rig.slash("accounts", "list", user=rig.discord.admin_id)
     line = next(line for line in shown.data["embeds"][0]["description"].split("\n") if EMAIL in line)
     assert "3,750 of 5,000 credits left (as of <t:" in line, line
 
@@ -308,7 +308,7 @@ async def test_a_dreamina_registration_shows_and_keeps_its_credits(tmp_path: Pat
         assert field(answer, "Credits") == "24,065 credits left"
         said = await credits_command(rig, "dreamina", "30000")
         assert "carried only by registration answers" in said
-        shown = await rig.slash("accounts", user=rig.discord.admin_id, service="dreamina")
+        shown = await rig.slash("accounts", "list", user=rig.discord.admin_id, service="dreamina")
         assert "💳 24,065 credits left" in shown.data["embeds"][0]["description"]
     assert_swept(rig, email)
 

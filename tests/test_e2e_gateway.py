@@ -68,7 +68,7 @@ async def test_the_bot_resumes_and_answers_each_interaction_once(rig: Rig, close
     answer = await rig.followup(submitted)
     assert EMAIL in answer["embeds"][0]["description"]
     answered.append(submitted.request.path.split("/")[2])
-    listed = await rig.slash("accounts", user=second_member)
+    listed = await rig.slash("accounts", "list", user=second_member)
     assert EMAIL in listed.data["embeds"][0]["description"]
     answered.append(listed.request.path.split("/")[2])
 

@@ -84,7 +84,7 @@ async def test_a_year_one_expiry_warns_nobody_wrongly_and_stops_no_warning(rig: 
 
     member = rig.discord.member_ids[0]
     await grant(rig, member)
-    listed = (await rig.slash("accounts", user=member)).data["embeds"][0]["description"]
+    listed = (await rig.slash("accounts", "list", user=member)).data["embeds"][0]["description"]
     (odd_line,) = [line for line in listed.split("\n") if "odd@example" in line]
     assert "deadline unknown (useapi.net sent an implausible date (luma\\_session\\_expires))" in odd_line
     status = await rig.slash("alerts", "status", user=rig.discord.admin_id)
@@ -107,7 +107,7 @@ async def test_a_later_implausible_date_keeps_the_known_deadline_and_says_so(rig
     assert stored is not None and stored.expires_at == expires
     member = rig.discord.member_ids[0]
     await grant(rig, member)
-    listed = (await rig.slash("accounts", user=member)).data["embeds"][0]["description"]
+    listed = (await rig.slash("accounts", "list", user=member)).data["embeds"][0]["description"]
     assert f"<t:{int(expires.timestamp())}:R>" in listed and "implausible date" in listed
     clock(rig).set(expires - 6 * H + timedelta(seconds=1))  # its stages still fall due
     assert (await run_pass(rig)).sent == [key("luma", EMAIL, expires, "6h")]

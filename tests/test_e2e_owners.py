@@ -66,7 +66,7 @@ async def answer(rig: Rig, name: str, sub: str | None = None, *, user: int, **op
 
 
 async def owner_choices(rig: Rig, typed: str) -> list[str]:
-    payload = rig.discord.slash_command("alerts", "owner", options={"service": "luma", "account": typed})
+    payload = rig.discord.slash_command("accounts", "owner", options={"service": "luma", "account": typed})
     payload["type"] = 4  # APPLICATION_COMMAND_AUTOCOMPLETE
     next(o for o in payload["data"]["options"][0]["options"] if o["name"] == "account")["focused"] = True
     callback = await rig.discord.wait_for_callback(await rig.discord.dispatch_interaction(payload))
@@ -127,18 +127,18 @@ async def test_an_admin_chooses_an_owner_and_a_claim_adopts_an_account_nobody_ow
 
     # /alerts owner: the account offered as typed, like /… remove; admins only.
     assert await owner_choices(rig, "studio") == [EMAIL]
-    said = await answer(rig, "alerts", "owner", user=admin, service="luma", account=EMAIL, member=other)
+    said = await answer(rig, "accounts", "owner", user=admin, service="luma", account=EMAIL, member=other)
     assert f"<@{other}> owns Luma account **{EMAIL}** now" in said
     assert owner_of(await rig.bot.store.get_account("luma", EMAIL)) == other  # type: ignore[union-attr,arg-type]
     untracked = await answer(
-        rig, "alerts", "owner", user=admin, service="luma", account="x@y.z", member=other
+        rig, "accounts", "owner", user=admin, service="luma", account="x@y.z", member=other
     )
     assert "No Luma account **x@y.z** is tracked, so nothing was changed" in untracked
     bot_owner = await answer(
-        rig, "alerts", "owner", user=admin, service="luma", account=EMAIL, member=rig.discord.bot_user_id
+        rig, "accounts", "owner", user=admin, service="luma", account=EMAIL, member=rig.discord.bot_user_id
     )
     assert "A bot can't own" in bot_owner
-    refused = await rig.slash("alerts", "owner", user=member, service="luma", account=EMAIL, member=member)
+    refused = await rig.slash("accounts", "owner", user=member, service="luma", account=EMAIL, member=member)
     assert "Only server admins" in refused.data["content"]
     audit = await rig.bot.store.recent_audit()  # type: ignore[union-attr]
     assert any(e.action == "account_owner" and e.target == EMAIL and e.actor_id == admin for e in audit)
@@ -160,7 +160,7 @@ async def test_an_admin_chooses_an_owner_and_a_claim_adopts_an_account_nobody_ow
     pings = {m["embeds"][0]["description"]: pinged(m)[0] for m in warnings(rig)[-2:]}
     assert pings == {f"**{EMAIL}**": {other}, f"**{OTHER}**": {member}}
     # /accounts shows the owner an admin chose.
-    listed = (await rig.slash("accounts", user=member)).data["embeds"][0]["description"]
+    listed = (await rig.slash("accounts", "list", user=member)).data["embeds"][0]["description"]
     assert f"owner <@{other}>" in listed
 
 
@@ -257,25 +257,25 @@ async def test_a_refused_dm_falls_back_to_the_channel_at_once_and_is_said_once(r
     assert "refused" in rig.log_output.getvalue()
 
     # Said once: after the answer to the member's next command, privately.
-    listed = await rig.slash("accounts", user=member)
+    listed = await rig.slash("accounts", "list", user=member)
     assert listed.type == 4 and listed.data["embeds"]
     note = await rig.followup(listed)
     assert note["flags"] & EPHEMERAL and "refused the bot's direct messages" in note["content"]
     assert "/notify me off" in note["content"]
-    await no_note_after(rig, "accounts", member)
+    await no_note_after(rig, "accounts", member, "list")
 
     # The next early stage is refused again: the channel again, and no second note.
     clock(rig).set(expires - 24 * H + timedelta(seconds=20))
     assert (await run_pass(rig)).sent == [key("luma", EMAIL, expires, "24h")]
     assert len(warnings(rig)) == 2
-    await no_note_after(rig, "accounts", member)
+    await no_note_after(rig, "accounts", member, "list")
     status = await answer(rig, "notify", "me", user=member)
     assert "refused the bot's last direct message" in status
 
 
-async def no_note_after(rig: Rig, command: str, member: int) -> None:
+async def no_note_after(rig: Rig, command: str, member: int, subcommand: str | None = None) -> None:
     """The command is answered and no note follows it."""
-    callback = await rig.slash(command, user=member)
+    callback = await rig.slash(command, subcommand, user=member)
     token = callback.request.path.split("/")[3]
     await asyncio.sleep(0.3)  # a note is sent right after the answer: give it the time to show
     assert not [r for r in rig.discord.requests if r.path.startswith("/webhooks/") and token in r.path]

@@ -93,7 +93,7 @@ async def test_luma_registration_end_to_end(rig: Rig) -> None:
     assert "studio@example.com" in notice.json["content"] and f"<t:{ts}:" in notice.json["content"]
     assert notice.json["allowed_mentions"]["parse"] == []
 
-    accounts = await rig.slash("accounts", user=member(rig))
+    accounts = await rig.slash("accounts", "list", user=member(rig))
     assert accounts.data["flags"] & EPHEMERAL
     assert "studio@example.com" in accounts.data["embeds"][0]["description"]
     await assert_no_secret_leaked(rig)

@@ -179,7 +179,9 @@ async def test_a_registration_whose_answer_is_lost_says_it_may_have_been_added(
 
     answer = (await register(rig, member))["content"]
     assert said in answer and "may have been added" in answer
-    assert "`/accounts` will show it after the next sync" in answer and "Nothing was changed" not in answer
+    assert (
+        "`/accounts list` will show it after the next sync" in answer and "Nothing was changed" not in answer
+    )
     entry = (await store.recent_audit())[0]
     assert entry.action == "register" and entry.outcome.startswith("upstream:")
     assert entry.detail is not None and entry.detail.endswith(MAYBE_ADDED)
@@ -189,7 +191,7 @@ async def test_a_registration_whose_answer_is_lost_says_it_may_have_been_added(
     clock(rig).advance(timedelta(seconds=30))
     report = await run_pass(rig)
     assert report.synced["luma"].ok and report.synced["luma"].changes.added == (EMAIL,)
-    listed = (await rig.slash("accounts", user=member)).data["embeds"][0]["description"]
+    listed = (await rig.slash("accounts", "list", user=member)).data["embeds"][0]["description"]
     assert "studio@example.com" in listed
 
 

@@ -11,7 +11,7 @@ from bot.tables.base import Database
 
 class OwnersTable(Database):
     async def set_owner(self, service: str, account: str, owner_id: int, *, now: datetime) -> bool:
-        """An admin's choice (`/alerts owner`): `owner_id` owns the account from now on, until
+        """An admin's choice (`/accounts owner`): `owner_id` owns the account from now on, until
         someone registers it again. False when the account is not tracked."""
         changed = await self._write(
             "UPDATE accounts SET owner_id = ?, owner_since = ? WHERE service = ? AND account = ?",

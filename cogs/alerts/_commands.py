@@ -35,7 +35,6 @@ from bot.digest import parse_zone as read_zone
 from bot.durations import DurationError, format_duration, parse_duration
 from bot.escalation import parse_after
 from bot.expiry import DEFAULT_STAGES, format_stages, parse_stages
-from bot.owners import owner_of
 from bot.services import REGISTRY
 from bot.useapi import CreditSource
 from cogs._format import safe
@@ -51,7 +50,6 @@ from cogs.common import (
     outside_reason,
     reply,
 )
-from cogs.register._remove import account_choices
 
 SERVICE_CHOICES = every_service_choice()  # narrowed per bot by offer_switched_on_services
 
@@ -499,58 +497,7 @@ class AlertsCommands(
         contains = [n for n in names if typed in n.lower() and n not in starts]
         return [app_commands.Choice(name=n, value=n) for n in (starts + contains)[:25]]
 
-    # -- owners, quiet hours, escalation ------------------------------------------------------
-
-    @app_commands.command(name="owner", description="Who owns an account: its warnings ping them")
-    @app_commands.describe(
-        service="The account's service", account="The account (offered as you type)", member="Its owner"
-    )
-    @app_commands.choices(service=SERVICE_CHOICES)
-    @admin_only()
-    async def owner(
-        self,
-        interaction: discord.Interaction[WardenBot],
-        service: app_commands.Choice[str],
-        account: str,
-        member: discord.Member,
-    ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        what = f"{service.name} account **{safe(account, 100)}**"
-        if member.bot:
-            await reply(interaction, f"❌ A bot can't own {what}: pick a member. Nothing was changed.")
-            return
-        store = self.bot.store
-        tracked = await store.get_account(service.value, account)
-        if tracked is None:
-            await reply(
-                interaction,
-                f"❌ No {what} is tracked, so nothing was changed. Pick one from the list the "
-                "`account` option offers.",
-            )
-            return
-        before = owner_of(tracked)
-        await store.set_owner(service.value, account, member.id, now=self.bot.clock.now())
-        await self.bot.store.audit(
-            now=self.bot.clock.now(), actor_id=interaction.user.id, action="account_owner",
-            service=service.value, target=account, outcome="ok", detail=f"owner:{member.id}",
-        )  # fmt: skip
-        was = f" (was <@{before}>)" if before and before != member.id else ""
-        await reply(
-            interaction,
-            f"✅ <@{member.id}> owns {what} now{was}: its warnings name and ping them beside the role, "
-            "and they can take its early warnings by direct message with `/notify me`. Whoever registers "
-            "it through the bot next becomes its owner.",
-        )
-
-    @owner.autocomplete("account")
-    async def _owner_accounts(
-        self, interaction: discord.Interaction[WardenBot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        chosen = getattr(interaction.namespace, "service", None)
-        service = self.bot.services.get(chosen) if isinstance(chosen, str) else None
-        if service is None:
-            return []
-        return await account_choices(interaction, service, current)
+    # -- quiet hours, escalation ------------------------------------------------------------
 
     @app_commands.command(name="quiet", description="Quiet hours: stage warnings wait and nothing pings")
     @app_commands.rename(start="from")

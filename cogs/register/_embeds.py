@@ -48,7 +48,7 @@ def maybe_added_text(service: UseapiService, error: UseapiError) -> str:
         what = "the bot could not read useapi.net's answer"
     return (
         f"⚠️ {service.label}: {what}, so the bot can't tell whether it accepted the {noun}. "
-        f"The account may have been added: `/accounts` will show it after the next sync, within "
+        f"The account may have been added: `/accounts list` will show it after the next sync, within "
         f"a minute. If it isn't there then, register again."
     )
 

@@ -129,7 +129,11 @@ async def refuse_retired(interaction: discord.Interaction[WardenBot], service: U
         now=bot.clock.now(), actor_id=interaction.user.id, action="register", service=service.key,
         outcome="refused:retired",
     )  # fmt: skip
-    kept = f" The {tracked} tracked {service.label} account(s) stay listed in `/accounts`." if tracked else ""
+    kept = (
+        f" The {tracked} tracked {service.label} account(s) stay listed in `/accounts list`."
+        if tracked
+        else ""
+    )
     await reply(
         interaction,
         f"{service.label} is retired on useapi.net: its routes answer that it is gone (seen "
