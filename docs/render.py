@@ -6,7 +6,7 @@
 Step 1 runs the real bot against the local Discord and useapi.net doubles (the same rig as the
 end-to-end tests, with a fixed clock), registers a Luma account through the modal, lists the
 accounts, and keeps the JSON the bot posted: the modal, the private answer, the public notice,
-the /accounts embed and, when the scheduler is built in, an expiry alert. They are saved to
+the /accounts list embed and, when the scheduler is built in, an expiry alert. They are saved to
 docs/payloads.json.
 
 Step 2 turns each payload into a small HTML page styled like Discord's dark theme and
@@ -63,7 +63,7 @@ async def capture() -> dict[str, Any]:
 
             assert rig.bot is not None
             await _sync_all(rig.bot)
-            listing = await rig.slash("accounts", user=member)
+            listing = await rig.slash("accounts", "list", user=member)
             captured["accounts"] = _stable(listing.data)
             alert = await _capture_alert(rig)
             captured["alert"] = _stable(alert)
