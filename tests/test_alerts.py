@@ -615,7 +615,6 @@ async def test_alerts_commands_are_admin_only_and_synced_that_way(rig: Rig) -> N
         "test",
         "board",
         "digest",
-        "owner",
         "quiet",
         "escalate",
     }
