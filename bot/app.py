@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +22,7 @@ from bot.approvals import ApprovalCache
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.resources import open_useapi
-from bot.store import Store, StoreError
+from bot.store import BACKGROUND_PATIENCE, Store, StoreError, write_patience
 from bot.throttle import RegisterThrottle
 from bot.useapi import UseapiService
 
@@ -57,6 +58,10 @@ class WardenTree(app_commands.CommandTree["WardenBot"]):
         if reason is None:
             return True
         log.info("refused an interaction from guild %s: %s", interaction.guild_id, reason)
+        # Answered first: Discord's 3 seconds never wait on the database (the audit may).
+        await interaction.response.send_message(
+            reason, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
         try:
             await self.client.store.audit(
                 now=self.client.clock.now(),
@@ -65,10 +70,8 @@ class WardenTree(app_commands.CommandTree["WardenBot"]):
                 outcome="refused:outside",
                 detail=f"guild {interaction.guild_id}",
             )
-        finally:
-            await interaction.response.send_message(
-                reason, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-            )
+        except StoreError as exc:  # the refusal stands; only its audit entry is missing
+            log.warning("could not audit a refused interaction: %s", exc)
         return False
 
 
@@ -125,15 +128,25 @@ class WardenBot(commands.Bot):
         if hasattr(self, "store"):
             return
         self.store = await Store.open(self.settings.database_path)
-        try:
-            await settings.HEARTBEAT.set(self.store, None)
-            await settings.STOPPED_AT.set(self.store, None)
-        except StoreError as exc:  # a read-only database: the bot still runs, as it would later
-            log.warning("could not clear the last run's scheduler heartbeat: %s", exc)
+        with write_patience(BACKGROUND_PATIENCE):
+            try:
+                await settings.HEARTBEAT.set(self.store, None)
+                await settings.STOPPED_AT.set(self.store, None)
+            except StoreError as exc:  # a read-only database: the bot still runs, as it would later
+                log.warning("could not clear the last run's scheduler heartbeat: %s", exc)
         self.approvals = ApprovalCache(self.store)
+        try:  # loaded before the first interaction: forms open on what memory knows
+            await self.approvals.reload()
+        except (StoreError, sqlite3.Error) as exc:
+            log.warning("could not read the approvals yet (retried in the background): %s", exc)
         self.http_client, self.services = open_useapi(self.settings, transport=self._useapi_transport)
 
     async def setup_hook(self) -> None:
+        with write_patience(BACKGROUND_PATIENCE):  # start-up writes wait like the scheduler's
+            await self._set_up()
+        self.approvals.keep_fresh()
+
+    async def _set_up(self) -> None:
         await self.open_resources()
         for extension in self._extensions:
             if extension in self.extensions:  # a retried login (bot.runner) runs this hook again
@@ -211,6 +224,8 @@ class WardenBot(commands.Bot):
         try:
             await super().close()  # unloads the cogs: the scheduler has stopped after this
         finally:
+            if hasattr(self, "approvals"):
+                await self.approvals.stop()
             if hasattr(self, "http_client"):
                 await self.http_client.aclose()
             if hasattr(self, "store"):

@@ -120,7 +120,22 @@ class Rig:
             lambda r: r.method in ("POST", "PATCH") and r.path.startswith("/webhooks/") and token in r.path,
             timeout,
         )
-        return rec.json  # type: ignore[no-any-return]
+        body: dict[str, Any] = dict(rec.json)
+        inter = self.discord._by_token.get(token)
+        if rec.method == "PATCH" and "flags" not in body and inter is not None and inter.original_id:
+            # An edit of the deferred answer keeps the deferral's flags (private): as Discord shows it.
+            shown = self.discord.messages.get(inter.original_id)
+            if shown is not None:
+                body["flags"] = shown["flags"]
+        return body
+
+    async def answer(self, callback: CallbackResult, timeout: float = 5) -> dict[str, Any]:
+        """What the member reads: the callback's own message (types 4 and 7), or, after a
+        deferral (5 and 6: the bot acknowledges before it touches the database), the answer that
+        filled it in."""
+        if callback.type in (5, 6):
+            return await self.followup(callback, timeout)
+        return callback.data
 
     def everything_sent_to_discord(self) -> str:
         parts = []

@@ -92,7 +92,7 @@ async def test_audit_filters_by_member_and_service(rig: Rig) -> None:
     await seed(rig, 3, actor_id=999, service="luma")
     # An access change about the member counts as "about" them.
     cb = await rig.slash("access", "grant", user=rig.discord.admin_id, target=member)
-    assert "may now register" in cb.data["content"]
+    assert "may now register" in (await rig.answer(cb))["content"]
 
     iid, _ = await command(rig, rig.discord.admin_id, member=member)
     embed = rig.discord.messages_for(iid)[0]["embeds"][0]

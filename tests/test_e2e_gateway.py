@@ -42,7 +42,7 @@ async def test_the_bot_resumes_and_answers_each_interaction_once(rig: Rig, close
 
     answered: list[str] = []
     granted = await rig.slash("access", "grant", user=admin, target=first_member)
-    assert "may now register" in granted.data["content"]
+    assert "may now register" in (await rig.answer(granted))["content"]
     answered.append(granted.request.path.split("/")[2])
     opened = await rig.slash("luma", "register", user=first_member)
     assert opened.type == 9
@@ -69,7 +69,7 @@ async def test_the_bot_resumes_and_answers_each_interaction_once(rig: Rig, close
     assert EMAIL in answer["embeds"][0]["description"]
     answered.append(submitted.request.path.split("/")[2])
     listed = await rig.slash("accounts", user=second_member)
-    assert EMAIL in listed.data["embeds"][0]["description"]
+    assert EMAIL in (await rig.answer(listed))["embeds"][0]["description"]
     answered.append(listed.request.path.split("/")[2])
 
     # Once each: one callback per interaction, one audit row per action, one upstream call.

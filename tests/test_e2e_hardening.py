@@ -149,7 +149,7 @@ async def test_hostile_upstream_text_is_shown_literally_and_pings_nobody(rig: Ri
     assert "@everyone" not in content.replace("@\u200beveryone", "")
     assert "<@&" not in content and len(content) < 2000
     accounts = await rig.slash("accounts", user=member(rig))
-    embed = accounts.data["embeds"][0]
+    embed = (await rig.answer(accounts))["embeds"][0]
     assert len(json.dumps(embed)) < 6000 and len(embed["description"]) <= 4096
     assert "\u0000" not in embed["description"]
 

@@ -31,7 +31,7 @@ def outsider(rig: Rig) -> int:
 async def grant(rig: Rig, target: int) -> None:
     cb = await rig.slash("access", "grant", user=rig.discord.admin_id, target=target)
     assert cb.type == 4 and cb.data["flags"] & EPHEMERAL
-    assert "may now register" in cb.data["content"]
+    assert "may now register" in (await rig.answer(cb))["content"]
 
 
 def secrets_in(text: str) -> list[str]:
@@ -95,7 +95,7 @@ async def test_luma_registration_end_to_end(rig: Rig) -> None:
 
     accounts = await rig.slash("accounts", user=member(rig))
     assert accounts.data["flags"] & EPHEMERAL
-    assert "studio@example.com" in accounts.data["embeds"][0]["description"]
+    assert "studio@example.com" in (await rig.answer(accounts))["embeds"][0]["description"]
     await assert_no_secret_leaked(rig)
 
 
@@ -139,7 +139,7 @@ async def test_role_approval_and_revocation_while_the_modal_is_open(rig: Rig) ->
     opened = await rig.slash("luma", "register", user=member(rig))
     assert opened.type == 9
     revoked = await rig.slash("access", "revoke", user=rig.discord.admin_id, target=rig.discord.role_id)
-    assert "no longer" in revoked.data["content"]
+    assert "no longer" in (await rig.answer(revoked))["content"]
     submitted = await rig.submit(opened, {"cookie": SESSION}, user=member(rig))
     assert submitted.type == 4 and "not approved" in submitted.data["content"]
     assert rig.useapi.requests_to("POST", ".*") == []
@@ -147,9 +147,13 @@ async def test_role_approval_and_revocation_while_the_modal_is_open(rig: Rig) ->
 
 async def test_access_commands_refuse_non_admins(rig: Rig) -> None:
     cb = await rig.slash("access", "grant", user=member(rig), target=outsider(rig))
-    assert cb.type == 4 and cb.data["flags"] & EPHEMERAL and "Only server admins" in cb.data["content"]
+    assert (
+        cb.type == 4
+        and cb.data["flags"] & EPHEMERAL
+        and "Only server admins" in (await rig.answer(cb))["content"]
+    )
     listing = await rig.slash("access", "list", user=rig.discord.admin_id)
-    assert "Nobody has been approved yet" in listing.data["embeds"][0]["description"]
+    assert "Nobody has been approved yet" in (await rig.answer(listing))["embeds"][0]["description"]
 
 
 @pytest.mark.parametrize(

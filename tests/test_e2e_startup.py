@@ -89,7 +89,10 @@ async def test_refused_then_approved_then_registers_then_revoked_with_the_form_o
 
     # 2. An admin approves the member.
     granted = await rig.slash("access", "grant", user=admin, target=member)
-    assert granted.data["flags"] & EPHEMERAL and f"<@{member}> may now register" in granted.data["content"]
+    assert (
+        granted.data["flags"] & EPHEMERAL
+        and f"<@{member}> may now register" in (await rig.answer(granted))["content"]
+    )
 
     # 3. The member registers Luma and LTX Studio: form, deferral, upstream, private answer, notice.
     opened = await rig.slash("luma", "register", user=member)
@@ -117,7 +120,7 @@ async def test_refused_then_approved_then_registers_then_revoked_with_the_form_o
     opened = await rig.slash("luma", "register", user=member)
     assert opened.type == 9
     revoked = await rig.slash("access", "revoke", user=admin, target=member)
-    assert "no longer register" in revoked.data["content"]
+    assert "no longer register" in (await rig.answer(revoked))["content"]
     late = await rig.submit(opened, {"cookie": SESSION}, user=member)
     assert late.type == 4 and late.data["flags"] & EPHEMERAL and "not approved" in late.data["content"]
     assert len(rig.useapi.requests_to("POST", "/v1/luma/accounts")) == 1  # nothing sent upstream
@@ -137,7 +140,7 @@ async def test_refused_then_approved_then_registers_then_revoked_with_the_form_o
         ("open_register", "refused:not_approved"),
     ]
     listing = await rig.slash("access", "list", user=admin)
-    assert "Nobody has been approved yet" in listing.data["embeds"][0]["description"]
+    assert "Nobody has been approved yet" in (await rig.answer(listing))["embeds"][0]["description"]
     accounts = {a.account: a for a in await store_of(rig).list_accounts()}
     assert set(accounts) == {"studio@example.com", "maker@example.com"}
     assert all(a.registered_by == member for a in accounts.values())

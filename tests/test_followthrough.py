@@ -333,11 +333,11 @@ async def test_no_reminder_while_claimed_when_off_or_for_a_switched_off_service(
     assert len((await run_pass(rig)).reminded) == 1
 
     off = await rig.slash("alerts", "reminders", user=rig.discord.admin_id, service="luma", interval="off")
-    assert "reminders: off" in off.data["content"]
+    assert "reminders: off" in (await rig.answer(off))["content"]
     clock(rig).advance(3 * 24 * H)
     assert (await run_pass(rig)).reminded == []
     bad = await rig.slash("alerts", "reminders", user=rig.discord.admin_id, service="luma", interval="soon")
-    assert "Nothing was changed" in bad.data["content"]
+    assert "Nothing was changed" in (await rig.answer(bad))["content"]
     back = await rig.slash(
         "alerts", "reminders", user=rig.discord.admin_id, service="luma", interval="default"
     )
@@ -355,7 +355,7 @@ async def test_status_lists_open_warnings_with_their_claim(rig: Rig) -> None:
     await click(rig, "warden:claim:luma", message, member)
     await edited(rig, message, 1)
     cb = await rig.slash("alerts", "status", user=rig.discord.admin_id)
-    embed = cb.data["embeds"][0]
+    embed = (await rig.answer(cb))["embeds"][0]
     text = {f["name"]: f["value"] for f in embed["fields"]}["Open warnings"]
     assert EMAIL in text and "expires within 6h" in text and f"<@{member}>" in text
     assert json.dumps(embed).count("since <t:") >= 2

@@ -146,8 +146,9 @@ class AlertsCog(commands.Cog):
 
     async def _send_warning(self, alert: Alert, rechecked: bool) -> Posted:
         embed = warning_embed(alert, rechecked=rechecked)
-        # The nonce makes a repeat of this very warning (see WarningKey.nonce) return the first post.
-        message = await self.post(embed=embed, view=warning_view(alert.key.service), nonce=alert.key.nonce)
+        # The nonce makes a repeat of this very warning (see WarningKey.nonce) return the first post;
+        # a warning armed again after the last one was resolved has its own (Alert.nonce).
+        message = await self.post(embed=embed, view=warning_view(alert.key.service), nonce=alert.nonce)
         return Posted(message.id, message.channel.id, json.dumps(embed.to_dict()))
 
     async def _edit_warning(self, warning: PostedWarning) -> None:

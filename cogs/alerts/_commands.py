@@ -22,7 +22,7 @@ from cogs._format import safe
 from cogs.alerts._claim import warning_view
 from cogs.alerts._cog import AlertsCog
 from cogs.alerts._embeds import sample_alert, warning_embed
-from cogs.common import admin_only, every_service_choice, offer_switched_on_services, reply
+from cogs.common import acknowledge, admin_only, every_service_choice, offer_switched_on_services, reply
 
 SERVICE_CHOICES = every_service_choice()  # narrowed per bot by offer_switched_on_services
 
@@ -63,8 +63,10 @@ class AlertsCommands(
     async def channel(
         self, interaction: discord.Interaction[WardenBot], channel: discord.TextChannel | None = None
     ) -> None:
-        await settings.ALERT_CHANNEL.set(self.bot.store, channel.id if channel else None)
-        await self._audit(interaction, "alerts_channel", f"channel:{channel.id}" if channel else None)
+        await acknowledge(interaction)
+        async with self.bot.store.atomic():  # the setting and its audit entry, or neither (busy)
+            await settings.ALERT_CHANNEL.set(self.bot.store, channel.id if channel else None)
+            await self._audit(interaction, "alerts_channel", f"channel:{channel.id}" if channel else None)
         self.alerts.wake()
         if channel is not None:
             await reply(
@@ -92,9 +94,7 @@ class AlertsCommands(
         self, interaction: discord.Interaction[WardenBot], service: app_commands.Choice[str], stages: str
     ) -> None:
         if stages.strip().lower() in ("default", "reset"):
-            await settings.STAGES.set(self.bot.store, None, service.value)
-            text = format_stages(DEFAULT_STAGES)
-            await self._audit(interaction, "alerts_stages", service.value, "reset")
+            stored, text, outcome = None, format_stages(DEFAULT_STAGES), "reset"
         else:
             try:
                 parsed = parse_stages(stages)
@@ -104,8 +104,11 @@ class AlertsCommands(
                 )
                 return
             text = format_stages(parsed)
-            await settings.STAGES.set(self.bot.store, text, service.value)
-            await self._audit(interaction, "alerts_stages", service.value)
+            stored, outcome = text, "ok"
+        await acknowledge(interaction)  # before anything waits on the database
+        async with self.bot.store.atomic():  # the setting and its audit entry, or neither (busy)
+            await settings.STAGES.set(self.bot.store, stored, service.value)
+            await self._audit(interaction, "alerts_stages", service.value, outcome)
         self.alerts.wake()
         off = (
             ""
@@ -126,8 +129,10 @@ class AlertsCommands(
         if role is not None and role.id == interaction.guild_id:
             await reply(interaction, "Warnings never ping @everyone. Pick a role made for this.")
             return
-        await settings.MENTION_ROLE.set(self.bot.store, role.id if role else None)
-        await self._audit(interaction, "alerts_mention", f"role:{role.id}" if role else None)
+        await acknowledge(interaction)  # before anything waits on the database
+        async with self.bot.store.atomic():
+            await settings.MENTION_ROLE.set(self.bot.store, role.id if role else None)
+            await self._audit(interaction, "alerts_mention", f"role:{role.id}" if role else None)
         if role is None:
             await reply(interaction, "✅ Warnings will ping nobody.")
         else:
@@ -148,11 +153,11 @@ class AlertsCommands(
     ) -> None:
         raw = interval.strip().lower()
         if raw in ("default", "reset"):
-            await settings.REMINDERS.set(self.bot.store, None, service.value)
+            stored: str | None = None
             default = self.bot.settings.reminder_interval
             text = f"every {format_duration(default)} (the default)" if default else "off (the default)"
         elif raw in ("off", "0", "none"):
-            await settings.REMINDERS.set(self.bot.store, "off", service.value)
+            stored = "off"
             text = "off"
         else:
             try:
@@ -165,11 +170,14 @@ class AlertsCommands(
                     f"❌ {safe(str(exc), 300)}\nExample: `12h`, `2d`, `off` or `default`. Nothing was changed.",
                 )
                 return
-            await settings.REMINDERS.set(self.bot.store, format_duration(value), service.value)
-            text = f"every {format_duration(value)}"
-        await self._audit(
-            interaction, "alerts_reminders", service.value, "ok" if raw != "default" else "reset"
-        )
+            stored = format_duration(value)
+            text = f"every {stored}"
+        await acknowledge(interaction)  # before anything waits on the database
+        async with self.bot.store.atomic():  # the setting and its audit entry, or neither (busy)
+            await settings.REMINDERS.set(self.bot.store, stored, service.value)
+            await self._audit(
+                interaction, "alerts_reminders", service.value, "ok" if raw != "default" else "reset"
+            )
         self.alerts.watch.follow_up_soon()  # a new interval may make a reminder due now
         self.alerts.wake()
         await reply(
@@ -181,6 +189,7 @@ class AlertsCommands(
     @app_commands.command(name="status", description="Channel, stages, next warnings and the last sync")
     @admin_only()
     async def status(self, interaction: discord.Interaction[WardenBot]) -> None:
+        await acknowledge(interaction)
         await reply(interaction, embed=await self.alerts.status_embed())
 
     @app_commands.command(
@@ -188,7 +197,7 @@ class AlertsCommands(
     )
     @admin_only()
     async def test(self, interaction: discord.Interaction[WardenBot]) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await acknowledge(interaction)
         now = self.bot.clock.now()
         service = next(iter(self.bot.services), "luma")
         alert = sample_alert(service, user_id=interaction.user.id, now=now)

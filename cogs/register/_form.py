@@ -21,11 +21,12 @@ from bot.cookies import CookieError
 from bot.delivery import DeliveryError
 from bot.events import ACCOUNT_REGISTERED
 from bot.registration import RecordingFailed, register_account
+from bot.store import StoreBusy, StoreError
 from bot.useapi import AccountInfo, FormField, UseapiError, UseapiService
 from cogs import _alert_channel as alert_channel
 from cogs._format import safe, when
-from cogs.common import refuse_unapproved, reply, warden
-from cogs.errors import answer_error
+from cogs.common import acknowledge, refuse_unapproved, reply, warden
+from cogs.errors import DATABASE_BUSY, answer_error
 from cogs.register._embeds import maybe_added_text, registration_embed, renewal_notice
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,9 @@ def build_register_modal(bot: WardenBot, service: UseapiService) -> RegisterModa
 
 
 async def open_register_modal(interaction: discord.Interaction[WardenBot], service: UseapiService) -> None:
-    """Open the modal for an approved member, refuse anyone else privately. Used by Renew too."""
+    """Open the modal for an approved member, refuse anyone else privately. Used by Renew too.
+    The modal is the acknowledgement: nothing before it waits on the database (the approval is
+    checked in memory; a refusal is answered first and audited after)."""
     if await refuse_unapproved(interaction, action="open_register", service=service.key):
         return
     await interaction.response.send_modal(build_register_modal(warden(interaction), service))
@@ -118,14 +121,17 @@ async def submit_registration(
     try:
         submission = service.parse_form(values)
     except CookieError as exc:
-        await bot.store.audit(
-            now=now, actor_id=interaction.user.id, action="register", service=service.key,
-            outcome="invalid_input", detail=str(exc)[:200],
-        )  # fmt: skip
-        await reply(interaction, f"{exc}\nNothing was sent to useapi.net.")
+        await reply(interaction, f"{exc}\nNothing was sent to useapi.net.")  # answered first
+        try:
+            await bot.store.audit(
+                now=now, actor_id=interaction.user.id, action="register", service=service.key,
+                outcome="invalid_input", detail=str(exc)[:200],
+            )  # fmt: skip
+        except StoreError as store_exc:  # the answer stands; only its audit entry is missing
+            log.warning("could not audit a refused registration: %s", store_exc)
         return
-    # Only a submit about to reach useapi.net spends a token (REGISTER_RATE); answered before the
-    # deferral, so it is an in-memory check with no await between test and spend.
+    # Only a submit about to reach useapi.net spends a token (REGISTER_RATE); an in-memory check
+    # with no await between test and spend, answered before the deferral.
     wait = bot.register_throttle.take(interaction.user.id, now)
     if wait is not None:
         seconds = max(1, math.ceil(wait.total_seconds()))
@@ -136,7 +142,13 @@ async def submit_registration(
         return
 
     with bot.in_flight():
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await acknowledge(interaction)  # before anything waits on the database or useapi.net
+        try:
+            # A database busy now would lose the answer: say so before anything is sent.
+            await bot.store.writable()
+        except StoreBusy:
+            await reply(interaction, f"{DATABASE_BUSY} Nothing was sent to useapi.net.")
+            return
         try:
             info = await register_account(
                 service, submission, store=bot.store, user_id=interaction.user.id, now=now
@@ -149,11 +161,20 @@ async def submit_registration(
             return
         except RecordingFailed as exc:
             log.error("registration accepted upstream but not recorded: %s", exc.__cause__)
+            if isinstance(exc.__cause__, StoreBusy):
+                why = (
+                    "the database was busy (another program held it), so the bot could not record it "
+                    "yet. The account works; the next sync of useapi.net's list records it."
+                )
+            else:
+                why = (
+                    "the bot could not record it in its database. The account works; tell the bot's "
+                    "operator (the disk may be full or read-only)."
+                )
             await reply(
                 interaction,
                 f"⚠️ useapi.net accepted the {service.label} {service.credential_noun} for **{safe(exc.info.account)}** "
-                f"(expires {when(exc.info.expires_at)}), but the bot could not record it in its database. "
-                "The account works; tell the bot's operator (the disk may be full or read-only).",
+                f"(expires {when(exc.info.expires_at)}), but {why}",
             )
             return
         try:
