@@ -105,13 +105,21 @@ class Rig:
     async def slash(
         self, name: str, subcommand: str | None = None, *, user: int, **options: Any
     ) -> CallbackResult:
+        """Run a command; the acknowledgement, once the member's answer is in (after a deferral
+        too: `answer` reads it), so the next step of a test sees what the command did."""
         payload = self.discord.slash_command(name, subcommand, options=options or None, user=user)
         iid = await self.discord.dispatch_interaction(payload)
-        return await self.discord.wait_for_callback(iid)
+        return await self.answered(await self.discord.wait_for_callback(iid))
 
     async def submit(self, modal: CallbackResult, values: dict[str, str], *, user: int) -> CallbackResult:
         iid = await self.discord.dispatch_interaction(self.discord.modal_submit_for(modal, values, user=user))
-        return await self.discord.wait_for_callback(iid)
+        return await self.answered(await self.discord.wait_for_callback(iid))
+
+    async def answered(self, callback: CallbackResult, timeout: float = 10) -> CallbackResult:
+        """`callback`, once a deferral's answer has come too (see `answer`)."""
+        if callback.type in (5, 6):
+            await self.followup(callback, timeout)
+        return callback
 
     async def followup(self, callback: CallbackResult, timeout: float = 5) -> dict[str, Any]:
         """The first follow-up or @original edit after a deferral."""
@@ -136,6 +144,18 @@ class Rig:
         if callback.type in (5, 6):
             return await self.followup(callback, timeout)
         return callback.data
+
+    async def audited(self, predicate: Any, *, count: int = 1, timeout: float = 5) -> list[Any]:
+        """The audit trail (newest first) once `count` entries satisfy `predicate`: a refusal is
+        answered first and audited after, so the entry may land just after the answer."""
+        assert self.bot is not None
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            entries = await self.bot.store.recent_audit()
+            found = sum(1 for e in entries if predicate(e))
+            if found >= count or asyncio.get_running_loop().time() > deadline:
+                return entries
+            await asyncio.sleep(0.02)
 
     def everything_sent_to_discord(self) -> str:
         parts = []

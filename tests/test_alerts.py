@@ -90,8 +90,11 @@ async def grant(rig: Rig, user: int) -> None:
 
 
 async def click(rig: Rig, custom_id: str, message: dict[str, Any], user: int) -> Any:
+    """Press a button; the acknowledgement, once the member's answer is in (`Rig.answer`)."""
     payload = rig.discord.button_click(custom_id, int(message["id"]), user=user)
-    return await rig.discord.wait_for_callback(await rig.discord.dispatch_interaction(payload))
+    return await rig.answered(
+        await rig.discord.wait_for_callback(await rig.discord.dispatch_interaction(payload))
+    )
 
 
 def assert_every_post_is_mention_safe(rig: Rig, role_id: int | None = None) -> None:
@@ -658,7 +661,7 @@ async def test_renew_opens_the_modal_for_approved_members_and_refuses_others(rig
     refused = await click(rig, "warden:renew:luma", message, outsider)
     assert refused.type == 4 and refused.data["flags"] & EPHEMERAL
     assert "not approved" in refused.data["content"]
-    audit = await rig.bot.store.recent_audit()  # type: ignore[union-attr]
+    audit = await rig.audited(lambda e: e.actor_id == outsider)  # answered first, audited after
     assert any(e.actor_id == outsider and e.outcome == "refused:not_approved" for e in audit)
 
 

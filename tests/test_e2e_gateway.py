@@ -53,7 +53,7 @@ async def test_the_bot_resumes_and_answers_each_interaction_once(rig: Rig, close
     payload = rig.discord.slash_command("access", "grant", options={"target": second_member}, user=admin)
     replayed = await rig.discord.dispatch_interaction(payload)
     callback = await rig.discord.wait_for_callback(replayed, timeout=DEADLINE)
-    assert callback.type == 4 and "may now register" in callback.data["content"]
+    assert callback.type == 5 and "may now register" in (await rig.answer(callback))["content"]
     assert callback.latency < DEADLINE
     answered.append(replayed)
     await rig.discord.wait_until_ready()
@@ -91,7 +91,8 @@ async def test_a_second_drop_resumes_again_from_where_the_bot_was(rig: Rig) -> N
         await rig.discord.disconnect_gateway(code=4000, resumable=True)
         iid = await rig.discord.dispatch_interaction(rig.discord.slash_command("accounts", user=admin))
         callback = await rig.discord.wait_for_callback(iid, timeout=DEADLINE)
-        assert callback.type == 4 and callback.data["flags"] & EPHEMERAL
+        assert callback.type == 5 and callback.data["flags"] & EPHEMERAL  # acknowledged privately
+        await rig.answer(callback)
         await rig.discord.wait_until_ready()
         assert rig.discord.resume_count == round_ and rig.discord.identify_count == 1
         assert len(rig.discord.callbacks_for(iid)) == 1

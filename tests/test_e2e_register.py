@@ -30,7 +30,7 @@ def outsider(rig: Rig) -> int:
 
 async def grant(rig: Rig, target: int) -> None:
     cb = await rig.slash("access", "grant", user=rig.discord.admin_id, target=target)
-    assert cb.type == 4 and cb.data["flags"] & EPHEMERAL
+    assert cb.type == 5 and cb.data["flags"] & EPHEMERAL  # acknowledged privately, then answered
     assert "may now register" in (await rig.answer(cb))["content"]
 
 
@@ -129,7 +129,8 @@ async def test_unapproved_member_gets_no_modal_and_nothing_is_stored(rig: Rig) -
     assert cb.type == 4 and cb.data["flags"] & EPHEMERAL
     assert "not approved" in cb.data["content"] and "/access grant" in cb.data["content"]
     store = rig.bot.store  # type: ignore[union-attr]
-    assert (await store.recent_audit())[0].outcome == "refused:not_approved"
+    entries = await rig.audited(lambda e: e.outcome.startswith("refused"))  # answered, then audited
+    assert entries[0].outcome == "refused:not_approved"
     assert rig.useapi.requests_to("POST", ".*") == []
 
 
@@ -261,7 +262,7 @@ async def test_commands_from_dms_are_refused(rig: Rig) -> None:
     payload = rig.discord.slash_command("accounts", user=member(rig), guild=False)
     iid = await rig.discord.dispatch_interaction(payload)
     cb = await rig.discord.wait_for_callback(iid)
-    assert cb.type == 4 and cb.data["flags"] & EPHEMERAL
+    assert cb.type == 4 and cb.data["flags"] & EPHEMERAL  # refused at once, before any database work
 
 
 async def test_restart_keeps_accounts_and_approvals(tmp_path: Path) -> None:

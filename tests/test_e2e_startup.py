@@ -85,7 +85,8 @@ async def test_refused_then_approved_then_registers_then_revoked_with_the_form_o
     refused = await rig.slash("luma", "register", user=member)
     assert refused.type == 4 and refused.data["flags"] & EPHEMERAL
     assert "not approved" in refused.data["content"] and "/access grant" in refused.data["content"]
-    assert (await store_of(rig).recent_audit())[0].outcome == "refused:not_approved"
+    entries = await rig.audited(lambda e: e.outcome.startswith("refused"))  # answered, then audited
+    assert entries[0].outcome == "refused:not_approved"
 
     # 2. An admin approves the member.
     granted = await rig.slash("access", "grant", user=admin, target=member)
@@ -129,7 +130,8 @@ async def test_refused_then_approved_then_registers_then_revoked_with_the_form_o
     # 5. And the command itself refuses again, with no form.
     again = await rig.slash("luma", "register", user=member)
     assert again.type == 4 and "not approved" in again.data["content"]
-    outcomes = [(e.action, e.outcome) for e in reversed(await store_of(rig).recent_audit())]
+    entries = await rig.audited(lambda e: e.outcome.startswith("refused"), count=3)  # answered, then audited
+    outcomes = [(e.action, e.outcome) for e in reversed(entries)]
     assert outcomes == [
         ("open_register", "refused:not_approved"),
         ("access_grant", "ok"),

@@ -149,6 +149,10 @@ async def submit_registration(
         except StoreBusy:
             await reply(interaction, f"{DATABASE_BUSY} Nothing was sent to useapi.net.")
             return
+        except StoreError as exc:  # read-only or full: useapi.net is still told; the answer says
+            log.warning(
+                "the database can't be written before a registration: %s", exc
+            )  # what wasn't recorded
         try:
             info = await register_account(
                 service, submission, store=bot.store, user_id=interaction.user.id, now=now

@@ -19,7 +19,7 @@ from bot import removal
 from bot.app import WardenBot
 from bot.events import ACCOUNT_REMOVED
 from bot.removal import Removal, Tracking, Upstream
-from bot.store import StoreBusy
+from bot.store import StoreBusy, StoreError
 from bot.useapi import UseapiService
 from cogs._format import COLOUR_WARN, safe, when
 from cogs.common import acknowledge, is_admin, outside_reason, refuse_non_admin, reply, warden
@@ -135,6 +135,9 @@ class ConfirmRemoval(discord.ui.View):
                 await bot.store.writable()
             except StoreBusy:
                 text = f"{DATABASE_BUSY} Nothing was deleted on useapi.net."
+            except StoreError as exc:  # read-only or full: as before, the answer says what stuck
+                log.warning("the database can't be written before a removal: %s", exc)
+                text = await remove_account(bot, self.service, self.account, interaction.user.id)
             else:
                 text = await remove_account(bot, self.service, self.account, interaction.user.id)
         await interaction.edit_original_response(content=text)
