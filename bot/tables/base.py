@@ -288,7 +288,7 @@ class Database:
         pause = _PAUSE_FIRST
         while True:
             try:
-                await self.db.execute("BEGIN IMMEDIATE")
+                await self._begin_once()
                 return
             except sqlite3.Error as exc:
                 if not _is_busy(exc):
@@ -298,6 +298,19 @@ class Database:
                     raise StoreBusy(_busy_sentence(patience)) from None
             await asyncio.sleep(min(pause, left))
             pause = min(pause * 2, _PAUSE_MOST)
+
+    async def _begin_once(self) -> None:
+        """One BEGIN IMMEDIATE. Cancelled meanwhile (a shutdown, a cog unloaded mid-pass), the
+        statement still runs in the connection's thread: it is waited for and rolled back
+        before the connection is given back, or the next writer would find a transaction open."""
+        begin = asyncio.ensure_future(self.db.execute("BEGIN IMMEDIATE"))
+        try:
+            await asyncio.shield(begin)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await begin
+                await self.db.rollback()
+            raise
 
     async def get_setting(self, key: str) -> str | None:
         async with self.db.execute("SELECT value FROM settings WHERE key = ?", (key,)) as cur:
