@@ -63,13 +63,14 @@ class WardenTree(app_commands.CommandTree["WardenBot"]):
             reason, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
         try:
-            await self.client.store.audit(
-                now=self.client.clock.now(),
-                actor_id=interaction.user.id,
-                action=f"command:{interaction.data.get('name') if interaction.data else '?'}",
-                outcome="refused:outside",
-                detail=f"guild {interaction.guild_id}",
-            )
+            with write_patience(BACKGROUND_PATIENCE):  # nobody waits for it any more
+                await self.client.store.audit(
+                    now=self.client.clock.now(),
+                    actor_id=interaction.user.id,
+                    action=f"command:{interaction.data.get('name') if interaction.data else '?'}",
+                    outcome="refused:outside",
+                    detail=f"guild {interaction.guild_id}",
+                )
         except StoreError as exc:  # the refusal stands; only its audit entry is missing
             log.warning("could not audit a refused interaction: %s", exc)
         return False

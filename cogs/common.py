@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.store import StoreError
+from bot.store import BACKGROUND_PATIENCE, StoreError, write_patience
 
 if TYPE_CHECKING:
     from bot.app import WardenBot
@@ -93,17 +93,25 @@ async def refuse_unless(
         return False
     await reply(interaction, reason or sentence)  # answered first; the audit may wait
     bot = warden(interaction)
-    try:
-        await bot.store.audit(
-            now=bot.clock.now(),
-            actor_id=interaction.user.id,
-            action=action,
-            service=service,
-            outcome="refused:outside" if reason else f"refused:{refused_as}",
-        )
-    except StoreError as exc:  # the refusal stands; only its audit entry is missing
-        log.warning("could not audit a refused %s: %s", action, exc)
+    await audit_after_answering(
+        bot,
+        actor_id=interaction.user.id,
+        action=action,
+        service=service,
+        outcome="refused:outside" if reason else f"refused:{refused_as}",
+    )
     return True
+
+
+async def audit_after_answering(bot: WardenBot, **entry: Any) -> None:
+    """Audit what was already answered (a refusal): nobody waits for it any more, so it waits
+    for a busy database as long as the scheduler does; a failure is logged, never raised (the
+    answer stands, only its audit entry is missing)."""
+    try:
+        with write_patience(BACKGROUND_PATIENCE):
+            await bot.store.audit(now=bot.clock.now(), **entry)
+    except StoreError as exc:
+        log.warning("could not audit a refused %s: %s", entry.get("action"), exc)
 
 
 async def refuse_unapproved(

@@ -128,7 +128,6 @@ async def test_unapproved_member_gets_no_modal_and_nothing_is_stored(rig: Rig) -
     cb = await rig.slash("luma", "register", user=outsider(rig))
     assert cb.type == 4 and cb.data["flags"] & EPHEMERAL
     assert "not approved" in cb.data["content"] and "/access grant" in cb.data["content"]
-    store = rig.bot.store  # type: ignore[union-attr]
     entries = await rig.audited(lambda e: e.outcome.startswith("refused"))  # answered, then audited
     assert entries[0].outcome == "refused:not_approved"
     assert rig.useapi.requests_to("POST", ".*") == []

@@ -25,7 +25,7 @@ from bot.store import StoreBusy, StoreError
 from bot.useapi import AccountInfo, FormField, UseapiError, UseapiService
 from cogs import _alert_channel as alert_channel
 from cogs._format import safe, when
-from cogs.common import acknowledge, refuse_unapproved, reply, warden
+from cogs.common import acknowledge, audit_after_answering, refuse_unapproved, reply, warden
 from cogs.errors import DATABASE_BUSY, answer_error
 from cogs.register._embeds import maybe_added_text, registration_embed, renewal_notice
 
@@ -122,13 +122,10 @@ async def submit_registration(
         submission = service.parse_form(values)
     except CookieError as exc:
         await reply(interaction, f"{exc}\nNothing was sent to useapi.net.")  # answered first
-        try:
-            await bot.store.audit(
-                now=now, actor_id=interaction.user.id, action="register", service=service.key,
-                outcome="invalid_input", detail=str(exc)[:200],
-            )  # fmt: skip
-        except StoreError as store_exc:  # the answer stands; only its audit entry is missing
-            log.warning("could not audit a refused registration: %s", store_exc)
+        await audit_after_answering(
+            bot, actor_id=interaction.user.id, action="register", service=service.key,
+            outcome="invalid_input", detail=str(exc)[:200],
+        )  # fmt: skip
         return
     # Only a submit about to reach useapi.net spends a token (REGISTER_RATE); an in-memory check
     # with no await between test and spend, answered before the deferral.
