@@ -12,11 +12,26 @@ from bot.tables.accounts import AccountsTable
 from bot.tables.alert_log import AlertLogTable
 from bot.tables.approvals import ApprovalsTable
 from bot.tables.audit import AuditTable
-from bot.tables.base import StoreError, migrations
+from bot.tables.base import (
+    BACKGROUND_PATIENCE,
+    INTERACTIVE_PATIENCE,
+    StoreBusy,
+    StoreError,
+    migrations,
+    write_patience,
+)
 from bot.tables.credits import CreditsTable
 from bot.tables.lease import LeaseTable
 
-__all__ = ["Store", "StoreError", "migrations"]
+__all__ = [
+    "BACKGROUND_PATIENCE",
+    "INTERACTIVE_PATIENCE",
+    "Store",
+    "StoreBusy",
+    "StoreError",
+    "migrations",
+    "write_patience",
+]
 
 
 class Store(AccountsTable, ApprovalsTable, AuditTable, AlertLogTable, LeaseTable, CreditsTable):

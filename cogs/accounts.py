@@ -15,7 +15,13 @@ from bot.app import WardenBot
 from bot.models import IMPLAUSIBLE, StoredCredit, TrackedAccount
 from bot.services import REGISTRY
 from cogs._format import COLOUR_INFO, DESCRIPTION_LIMIT, label, left_text, safe
-from cogs.common import every_service_choice, offer_switched_on_services, refuse_unapproved, reply
+from cogs.common import (
+    acknowledge,
+    every_service_choice,
+    offer_switched_on_services,
+    refuse_unapproved,
+    reply,
+)
 
 
 def _doubt(acc: TrackedAccount) -> str | None:
@@ -172,9 +178,10 @@ class AccountsPager(discord.ui.View):
         )
 
     async def _show(self, interaction: discord.Interaction[WardenBot], step: int) -> None:
+        await acknowledge(interaction, update=True)  # the same private message, edited below
         self.index = max(0, min(page_count(self.total) - 1, self.index + step))
         self._update_buttons()
-        await interaction.response.edit_message(embed=await self.page(), view=self)
+        await interaction.edit_original_response(embed=await self.page(), view=self)
 
     @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
     async def previous(
@@ -210,6 +217,7 @@ class AccountsCog(commands.Cog):
         key = service.value if service else None
         if await refuse_unapproved(interaction, action="accounts", service=key):
             return
+        await acknowledge(interaction)  # before anything waits on the database
         title = f"Tracked {service.name} accounts" if service else "Tracked accounts"
         pager = AccountsPager(self.bot, key, await self.bot.store.count_accounts(key), title)
         first = await pager.page()

@@ -30,7 +30,7 @@ from bot.details import IDLE_CHECK, ROUND_EVERY, DetailsRound
 from bot.events import ON_ACCOUNT_REGISTERED, ON_ACCOUNT_REMOVED
 from bot.expiry import Alert, Kind, next_wake
 from bot.followup import How, PostedWarning, Reminder, Resolution
-from bot.store import StoreError
+from bot.store import BACKGROUND_PATIENCE, StoreError, write_patience
 from bot.sync import Notice, SyncState, load_state
 from bot.team_account import TeamWarning
 from bot.team_watch import load_team_state
@@ -203,6 +203,10 @@ class AlertsCog(commands.Cog):
     async def run_pass(self) -> PassReport:
         """One pass now; `last_report` is this pass's report once it has ended. Under
         SERVICES=auto, what the pass learnt may switch services on or off (and sync commands)."""
+        with write_patience(BACKGROUND_PATIENCE):  # the board, the digest and SERVICES=auto too
+            return await self._run_pass()
+
+    async def _run_pass(self) -> PassReport:
         started = time.perf_counter()
         try:
             report = await self.watch.run_pass()
@@ -245,9 +249,10 @@ class AlertsCog(commands.Cog):
 
     async def _send_warning(self, alert: Alert, rechecked: bool) -> Posted:
         embed = warning_embed(alert, rechecked=rechecked)
-        # The nonce makes a repeat of this very warning (see WarningKey.nonce) return the first post.
+        # The nonce makes a repeat of this very warning (see WarningKey.nonce) return the first post;
+        # a warning armed again after the last one was resolved has its own (Alert.nonce).
         view = warning_view(alert.key.service, renew=alert.kind is not Kind.CREDIT)
-        message = await self.post(embed=embed, view=view, nonce=alert.key.nonce)
+        message = await self.post(embed=embed, view=view, nonce=alert.nonce)
         return Posted(message.id, message.channel.id, json.dumps(embed.to_dict()))
 
     async def _send_team_warning(self, warning: TeamWarning) -> Posted:
