@@ -36,6 +36,7 @@ from _util import CODE, DISCORD_TOKEN, USEAPI_TOKEN, table
 from bot.services import KNOWN_SERVICES
 from tests.doubles.discord_double import DiscordDouble
 from tests.doubles.useapi_double import UseapiDouble
+from tests.harness import answer_of
 
 SESSION = "MemoryLumaSess10nW2eR5tY"
 
@@ -126,7 +127,8 @@ async def measure(kind: str, registrations: int, accounts: int = 0, code: Path =
                     cb = await ack(
                         dd, dd.slash_command("access", "grant", options={"target": dd.member_ids[0]})
                     )
-                    assert "may now register" in cb.data["content"], cb.data
+                    answer = await answer_of(dd, cb, 15)  # acknowledged first, then answered
+                    assert "may now register" in answer["content"], answer
                 for _ in range(registrations):
                     await register(dd)
                 busy, peak = await idle_rss(proc.pid)

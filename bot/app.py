@@ -8,6 +8,7 @@ import gc
 import hashlib
 import json
 import logging
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,7 +25,7 @@ from bot.config import Settings
 from bot.deliverability import Deliverability
 from bot.resources import open_useapi
 from bot.services import DEFAULT_SERVICES, KNOWN_SERVICES
-from bot.store import Store, StoreError
+from bot.store import BACKGROUND_PATIENCE, Store, StoreError, write_patience
 from bot.team_watch import TeamWatch
 from bot.throttle import RegisterThrottle
 from bot.useapi import UseapiService
@@ -84,18 +85,21 @@ class WardenTree(app_commands.CommandTree["WardenBot"]):
         if reason is None:
             return True
         log.info("refused an interaction from guild %s: %s", interaction.guild_id, reason)
+        # Answered first: Discord's 3 seconds never wait on the database (the audit may).
+        await interaction.response.send_message(
+            reason, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
         try:
-            await self.client.store.audit(
-                now=self.client.clock.now(),
-                actor_id=interaction.user.id,
-                action=f"command:{interaction.data.get('name') if interaction.data else '?'}",
-                outcome="refused:outside",
-                detail=f"guild {interaction.guild_id}",
-            )
-        finally:
-            await interaction.response.send_message(
-                reason, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-            )
+            with write_patience(BACKGROUND_PATIENCE):  # nobody waits for it any more
+                await self.client.store.audit(
+                    now=self.client.clock.now(),
+                    actor_id=interaction.user.id,
+                    action=f"command:{interaction.data.get('name') if interaction.data else '?'}",
+                    outcome="refused:outside",
+                    detail=f"guild {interaction.guild_id}",
+                )
+        except StoreError as exc:  # the refusal stands; only its audit entry is missing
+            log.warning("could not audit a refused interaction: %s", exc)
         return False
 
 
@@ -165,12 +169,17 @@ class WardenBot(commands.Bot):
         if hasattr(self, "store"):
             return
         self.store = await Store.open(self.settings.database_path)
-        try:
-            await settings.HEARTBEAT.set(self.store, None)
-            await settings.STOPPED_AT.set(self.store, None)
-        except StoreError as exc:  # a read-only database: the bot still runs, as it would later
-            log.warning("could not clear the last run's scheduler heartbeat: %s", exc)
+        with write_patience(BACKGROUND_PATIENCE):
+            try:
+                await settings.HEARTBEAT.set(self.store, None)
+                await settings.STOPPED_AT.set(self.store, None)
+            except StoreError as exc:  # a read-only database: the bot still runs, as it would later
+                log.warning("could not clear the last run's scheduler heartbeat: %s", exc)
         self.approvals = ApprovalCache(self.store)
+        try:  # loaded before the first interaction: forms open on what memory knows
+            await self.approvals.reload()
+        except (StoreError, sqlite3.Error) as exc:
+            log.warning("could not read the approvals yet (retried in the background): %s", exc)
         self.http_client, self.all_services = open_useapi(
             self.settings, transport=self._useapi_transport, enabled=KNOWN_SERVICES
         )
@@ -208,6 +217,11 @@ class WardenBot(commands.Bot):
             log.error("could not serve metrics on METRICS_PORT %d (%s); running without them", port, exc)
 
     async def setup_hook(self) -> None:
+        with write_patience(BACKGROUND_PATIENCE):  # start-up writes wait like the scheduler's
+            await self._set_up()
+        self.approvals.keep_fresh()
+
+    async def _set_up(self) -> None:
         await self.open_resources()
         if not self._services_decided:  # SERVICES=auto: from useapi.net, before any command exists
             try:
@@ -329,6 +343,8 @@ class WardenBot(commands.Bot):
             if self.metrics_server is not None:
                 await self.metrics_server.close()
                 self.metrics_server = None
+            if hasattr(self, "approvals"):
+                await self.approvals.stop()
             if hasattr(self, "http_client"):
                 await self.http_client.aclose()
             if hasattr(self, "store"):

@@ -58,6 +58,15 @@ class Alert:
     # For credit warnings: the figure below its threshold, and the threshold as people read it.
     credit: StoredCredit | None = None
     threshold: str | None = None
+    # Set by the scheduler when an earlier warning with this key was resolved (a reason that
+    # cleared and came back): when that one was resolved, so this one gets its own identity.
+    rearmed_after: datetime | None = None
+
+    @property
+    def nonce(self) -> str:
+        """The Discord nonce of this warning's post (see `WarningKey.nonce_after`)."""
+        rearmed = int(self.rearmed_after.timestamp()) if self.rearmed_after else None
+        return self.key.nonce_after(rearmed)
 
     @property
     def urgency(self) -> tuple[int, datetime]:

@@ -26,7 +26,7 @@ from bot.expiry import CREDIT_PREFIX, ERROR_PREFIX, EXPIRED, GONE, error_stage, 
 from bot.models import TrackedAccount, WarningKey
 
 REMINDER_PREFIX = "remind:"
-MAX_EDIT_ATTEMPTS = 3  # a message that can't be edited after this many passes is left as it is
+MAX_EDIT_ATTEMPTS = 3  # a state a message can't be redrawn with after this many tries is left
 
 
 class How(enum.Enum):
@@ -76,11 +76,21 @@ class PostedWarning:
     lapsed: LapsedClaim | None = None
     resolved_at: datetime | None = None
     resolution: Resolution | None = None
-    edit_attempts: int = 0
+    edit_attempts: int = 0  # failed edits of the current state version
+    # Every change the message must show adds one to `state_version`; `drawn_version` is the one
+    # the message shows (migration 010). Behind: the message is redrawn (bot/redraw.py).
+    state_version: int = 0
+    drawn_version: int = 0
+    redraw_given_up: bool = False  # the message was deleted, or refused MAX_EDIT_ATTEMPTS edits
 
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+    @property
+    def drawn(self) -> bool:
+        """The message shows the state stored."""
+        return self.drawn_version >= self.state_version
 
 
 @dataclass(frozen=True)

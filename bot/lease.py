@@ -44,6 +44,10 @@ KEEP_EVERY = timedelta(seconds=10)
 KEEP_AT_MOST = timedelta(minutes=15)
 # `hold` trusts a renewal this recent (monotonic seconds) instead of writing again before a post.
 _FRESH_SECONDS = 2.0
+# `held_recently` (no database read: a button's redraw) trusts a renewal this recent: a live
+# holder renews at least every RENEWAL_PERIOD, and another instance can't take the lease over
+# before DEFAULT_TTL has passed since the last renewal.
+_TRUSTED_SECONDS = RENEWAL_PERIOD.total_seconds() + 5.0
 
 
 def new_instance_id() -> str:
@@ -118,6 +122,11 @@ class Lease:
         if self._renewed_at is not None and time.monotonic() - self._renewed_at < _FRESH_SECONDS:
             return True
         return (await self.renew(now)).held
+
+    def held_recently(self) -> bool:
+        """True when this instance's last renewal held the lease and was recent enough that no
+        other instance can have taken it over since (bot/redraw.py edits only then)."""
+        return self._renewed_at is not None and time.monotonic() - self._renewed_at < _TRUSTED_SECONDS
 
     async def release(self) -> None:
         """Give the lease up so a standby instance takes over at its next pass."""

@@ -82,8 +82,17 @@ class WarningKey(NamedTuple):
         """The Discord message nonce of this warning (25 characters, Discord's most): posted
         again within Discord's dedup window (a crash after the post, before its record),
         Discord returns the first message instead of creating a second."""
-        identity = "\x1f".join((self.service, self.account, str(self.epoch), self.stage))
-        digest = hashlib.sha256(identity.encode()).digest()
+        return self.nonce_after(None)
+
+    def nonce_after(self, rearmed_after: int | None) -> str:
+        """The nonce of this warning armed again after an earlier one with the same key was
+        resolved at `rearmed_after` (Unix seconds): a reason that clears and comes back within
+        Discord's dedup window is a new message, not the old, resolved one returned again.
+        None: the first arming (`nonce`)."""
+        parts = [self.service, self.account, str(self.epoch), self.stage]
+        if rearmed_after is not None:
+            parts.append(f"rearmed:{rearmed_after}")
+        digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
         return "w" + base64.b32encode(digest).decode()[:24].lower()
 
 

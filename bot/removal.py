@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.store import Store, StoreError
+from bot.store import BACKGROUND_PATIENCE, Store, StoreError, write_patience
 from bot.useapi import UseapiError, UseapiService
 
 log = logging.getLogger(__name__)
@@ -60,21 +60,26 @@ async def remove_account(
         try:
             deleted = await service.delete_account(account)
         except UseapiError as exc:
-            await store.audit(
-                now=now,
-                actor_id=actor_id,
-                action="account_remove",
-                service=service.key,
-                target=account,
-                outcome=f"upstream:{exc.failure.value}",
-                detail=f"HTTP {exc.status}" if exc.status else None,
-            )
+            try:
+                await store.audit(
+                    now=now,
+                    actor_id=actor_id,
+                    action="account_remove",
+                    service=service.key,
+                    target=account,
+                    outcome=f"upstream:{exc.failure.value}",
+                    detail=f"HTTP {exc.status}" if exc.status else None,
+                )
+            except StoreError as store_exc:  # the admin still hears useapi.net's answer
+                log.warning("could not audit a refused %s removal: %s", service.key, store_exc)
             return Removal(Upstream.REFUSED, Tracking.UNCHANGED, exc)
         upstream = Upstream.DELETED if deleted else Upstream.ABSENT
     try:
-        removed = await store.remove_account(
-            service.key, account, now=now, actor_id=actor_id, outcome="ok", detail=upstream.value
-        )
+        # Done upstream (or nothing to do there): worth waiting for the lock like the scheduler.
+        with write_patience(BACKGROUND_PATIENCE):
+            removed = await store.remove_account(
+                service.key, account, now=now, actor_id=actor_id, outcome="ok", detail=upstream.value
+            )
     except StoreError as exc:
         log.error("could not stop tracking %s account after removal: %s", service.key, exc)
         return Removal(upstream, Tracking.UNCHANGED)

@@ -13,14 +13,29 @@ from bot.tables.accounts import AccountsTable
 from bot.tables.alert_log import AlertLogTable
 from bot.tables.approvals import ApprovalsTable
 from bot.tables.audit import AuditTable
-from bot.tables.base import StoreError, migrations
+from bot.tables.base import (
+    BACKGROUND_PATIENCE,
+    INTERACTIVE_PATIENCE,
+    StoreBusy,
+    StoreError,
+    migrations,
+    write_patience,
+)
 from bot.tables.credits import CreditsTable
 from bot.tables.escalations import EscalationsTable
 from bot.tables.lease import LeaseTable
 from bot.tables.notify import NotifyTable
 from bot.tables.owners import OwnersTable
 
-__all__ = ["Store", "StoreError", "migrations"]
+__all__ = [
+    "BACKGROUND_PATIENCE",
+    "INTERACTIVE_PATIENCE",
+    "Store",
+    "StoreBusy",
+    "StoreError",
+    "migrations",
+    "write_patience",
+]
 
 
 class Store(

@@ -98,7 +98,8 @@ from bot.followup import (
 )
 from bot.lease import KEEP_AT_MOST, KEEP_EVERY, Lease
 from bot.models import TrackedAccount, WarningKey, WatchWindow
-from bot.store import Store, StoreError
+from bot.redraw import MessageKeeper, RedrawFailed
+from bot.store import BACKGROUND_PATIENCE, Store, StoreError, write_patience
 from bot.sync import (
     Notice,
     SyncResult,
@@ -126,7 +127,7 @@ FOLLOW_THROUGH_EVERY = timedelta(minutes=1)
 # warning (unless read within RECHECK_MAX_AGE); the rest are read beside the passes.
 DETAILS_BEFORE_WARNING = 10
 
-# Follow-through, per pass: resolved warnings' messages edited, reminders posted, claims lapsed.
+# Follow-through, per pass: messages redrawn (resolved, claimed, lapsed), reminders posted.
 EDITS_PER_PASS = 10
 REMINDERS_PER_PASS = 5
 PRUNE_BATCH = 500
@@ -171,6 +172,15 @@ class PassReport:
     error: str | None = None
     faults: list[PassFault] = field(default_factory=list)  # steps that raised; the rest went on
     team: TeamReport = field(default_factory=TeamReport)  # the team-account step (bot/team_watch.py)
+
+
+def _shown_as(warning: PostedWarning) -> str:
+    """What a redraw was to show, for the log."""
+    if not warning.is_open:
+        return "resolved"
+    if warning.claim is not None:
+        return f"claimed by {warning.claim.by}"
+    return "unclaimed"
 
 
 def plan_of_window(window: WatchWindow, stages: Mapping[str, Sequence[timedelta]], now: datetime) -> Plan:
@@ -227,6 +237,8 @@ class ExpiryWatch:
         self.reminder_interval = reminder_interval  # REMINDER_INTERVAL; /alerts reminders overrides
         self.retention = retention
         self.lease = lease or Lease(store)
+        # Every edit of a warning message goes through it (bot/redraw.py): the claim button too.
+        self.messages = MessageKeeper(store, edit_warning, self.lease) if edit_warning else None
         # The team's useapi.net account (subscription, token, slots): read and warned about here too.
         self.team = team
         self.send_team_warning = send_team_warning
@@ -249,7 +261,8 @@ class ExpiryWatch:
         async with self._lock:
             report = PassReport(at=self.clock.now())
             try:
-                await self._run(report)
+                with write_patience(BACKGROUND_PATIENCE):  # a pass may wait longer than a member
+                    await self._run(report)
             finally:
                 self.leading = report.leader
             report.faults.extend(PassFault("details", *fault) for fault in self.details.faults)
@@ -261,7 +274,8 @@ class ExpiryWatch:
         next pass follows the open warnings through; the caller wakes the scheduler."""
         if not self.leading:
             return DetailsRound()
-        done = await self.details.read_round()
+        with write_patience(BACKGROUND_PATIENCE):  # nobody waits on it: as patient as a pass
+            done = await self.details.read_round()
         if done.changed:
             self.follow_up_soon()
         return done
@@ -701,6 +715,7 @@ class ExpiryWatch:
             channel_problem = blocked.get(alert.key.service)
             if channel_problem is None:
                 try:
+                    alert = await self._rearmed(alert, report)
                     sent = await self.send_warning(alert, rechecked.get(alert.key.service, True))
                 except DeliveryError as exc:
                     reason = str(exc)
@@ -739,6 +754,25 @@ class ExpiryWatch:
             await self.store.record_alert_failure(alert.key, reason=reason, now=now)
             report.failed.append((alert.key, reason))
 
+    async def _rearmed(self, alert: Alert, report: PassReport) -> Alert:
+        """The alert with its own identity when an earlier warning with its key was resolved
+        (a reason that cleared and came back, even within Discord's nonce window): posted as a
+        new message. That warning's message is brought in step first, while the record still
+        names it (the new post takes its record over)."""
+        earlier = await self.store.warning_by_key(alert.key)
+        if earlier is None or earlier.is_open:
+            return alert
+        if not earlier.drawn and self.messages is not None:
+            try:
+                await self.messages.redraw(earlier.key)
+            except RedrawFailed as failed:  # the new warning goes out all the same
+                log.warning(
+                    "could not mark the earlier %s warning for %s %s resolved before warning again: %s",
+                    stage_text(alert.key.stage), alert.key.service, alert.key.account, failed.error,
+                )  # fmt: skip
+                report.edit_failed.append((alert.key, str(failed.error)))
+        return replace(alert, rearmed_after=earlier.resolved_at)
+
     # -- follow-through -------------------------------------------------------------------------
 
     async def _follow_through(
@@ -765,10 +799,11 @@ class ExpiryWatch:
                     "%s %s: the %s warning is resolved (%s)",
                     warning.key.service, warning.key.account, stage_text(warning.key.stage), resolution.how.value,
                 )  # fmt: skip
-        if self.edit_warning is None or report.channel_problem is not None:
+        if self.messages is None or report.channel_problem is not None:
             return
-        if not await self._edit_resolved(report) or only is not None:
-            return  # the channel can't be written to: no claim edits or reminders this pass
+        if only is not None:  # what a sync changed: its resolutions drawn, no claims or reminders
+            await self._redraw_pending(report)
+            return
         gone = {w.key for w, _ in resolved}
         still_open = {w.key: w for w in state.warnings if w.key not in gone}
         for warning in lapsed_claims(still_open.values(), now, self.claim_timeout):
@@ -780,11 +815,10 @@ class ExpiryWatch:
                 "%s %s: the claim by %s lapsed", warning.key.service, warning.key.account, warning.claim.by
             )
             fresh = await self.store.warning_by_message(warning.message_id)
-            if fresh is None:
-                continue
-            still_open[warning.key] = fresh  # its reminders count from the lapse
-            if not await self._edit(fresh, report):
-                return
+            if fresh is not None:
+                still_open[warning.key] = fresh  # its reminders count from the lapse
+        if not await self._redraw_pending(report):
+            return  # the channel can't be written to: no reminders this pass
         quiet_hours = await quiet.load(self.store)
         if quiet_hours is not None and quiet_hours.is_quiet(now):
             return  # reminders and escalations wait for the end of quiet hours
@@ -793,48 +827,34 @@ class ExpiryWatch:
         if self.send_escalation is not None:
             await self._escalate(report, now, replace(state, warnings=list(still_open.values())))
 
-    async def _edit(self, warning: PostedWarning, report: PassReport) -> bool:
-        """Redraw one message; False when the channel itself refused (stop for this pass)."""
-        assert self.edit_warning is not None
-        try:
-            await self.edit_warning(warning)
-        except DeliveryError as exc:
-            log.warning(
-                "could not edit the %s warning message for %s %s: %s",
-                stage_text(warning.key.stage), warning.key.service, warning.key.account, exc,
-            )  # fmt: skip
-            report.edit_failed.append((warning.key, str(exc)))
-            return not exc.channel_wide
-        except Exception as exc:  # this message only
-            self._fault(report, "edit", warning.key.service, warning.key.account, exc)
-            report.edit_failed.append((warning.key, type(exc).__name__))
-        return True
-
-    async def _edit_resolved(self, report: PassReport) -> bool:
-        for warning in await self.store.pending_edits(EDITS_PER_PASS):
-            assert self.edit_warning is not None
+    async def _redraw_pending(self, report: PassReport) -> bool:
+        """Redraw the messages that show an older state than the one stored: resolved, claimed
+        or lapsed since, or an earlier edit failed (bot/redraw.py). False when the channel itself
+        refused (stop for this pass) or the lease was lost."""
+        assert self.messages is not None
+        for warning in await self.store.pending_redraws(EDITS_PER_PASS):
+            if not await self.lease.hold(self.clock.now()):
+                report.leader = False
+                return False  # another instance took over: it draws from here on
             try:
-                await self.edit_warning(warning)
-            except DeliveryError as exc:
-                final = await self.store.record_edit(warning.key, ok=False, final=exc.message_gone)
+                drawn = await self.messages.redraw(warning.key)
+            except RedrawFailed as failed:
+                key, exc = warning.key, failed.error
+                if not isinstance(exc, DeliveryError):  # this message only: a few tries, then given up
+                    self._fault(report, "edit", key.service, key.account, exc)
+                    report.edit_failed.append((key, type(exc).__name__))
+                    continue
                 log.warning(
-                    "could not mark the %s warning for %s %s resolved: %s (%s)",
-                    stage_text(warning.key.stage), warning.key.service, warning.key.account, exc,
-                    "given up" if final else "will retry",
+                    "could not mark the %s warning for %s %s %s: %s (%s)",
+                    stage_text(key.stage), key.service, key.account, _shown_as(failed.warning), exc,
+                    "given up" if failed.given_up else "will retry",
                 )  # fmt: skip
-                report.edit_failed.append((warning.key, str(exc)))
+                report.edit_failed.append((key, str(exc)))
                 if exc.channel_wide and not exc.message_gone:
                     return False
                 continue
-            except StoreError:
-                raise
-            except Exception as exc:  # this message only: tried again a few passes, then given up
-                self._fault(report, "edit", warning.key.service, warning.key.account, exc)
-                await self.store.record_edit(warning.key, ok=False, final=False)
-                report.edit_failed.append((warning.key, type(exc).__name__))
-                continue
-            await self.store.record_edit(warning.key, ok=True)
-            report.edited.append(warning.key)
+            if drawn is not None:
+                report.edited.append(warning.key)
         return True
 
     async def _remind(self, report: PassReport, now: datetime, state: OpenWarnings) -> None:

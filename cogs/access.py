@@ -21,6 +21,7 @@ from bot.app import WardenBot
 from bot.models import AuditEntry
 from cogs._format import COLOUR_INFO, DESCRIPTION_LIMIT, label, safe
 from cogs.common import (
+    acknowledge,
     admin_only,
     every_service_choice,
     is_admin,
@@ -78,10 +79,14 @@ class AccessCog(commands.GroupCog, group_name="access", group_description="Who m
         if kind == "user" and getattr(target, "bot", False):
             await reply(interaction, "Bots can't register accounts. Pick a person.")
             return
-        added = await self.bot.approvals.grant(
-            kind, target.id, granted_by=interaction.user.id, now=self.bot.clock.now()
-        )
-        await self._audit(interaction, "access_grant", kind, target.id, "ok" if added else "unchanged")
+        await acknowledge(interaction)  # before anything waits on the database
+        store = self.bot.store
+        async with store.atomic():  # the approval and its audit entry, or neither (busy)
+            added = await store.grant(
+                kind, target.id, granted_by=interaction.user.id, now=self.bot.clock.now()
+            )
+            await self._audit(interaction, "access_grant", kind, target.id, "ok" if added else "unchanged")
+        self.bot.approvals.remember(kind, target.id, approved=True)
         if added:
             await reply(interaction, f"✅ {_mention(kind, target.id)} may now register accounts.")
         else:
@@ -91,9 +96,13 @@ class AccessCog(commands.GroupCog, group_name="access", group_description="Who m
     @app_commands.describe(target="The member or role to withdraw")
     @admin_only()
     async def revoke(self, interaction: discord.Interaction[WardenBot], target: Target) -> None:
+        await acknowledge(interaction)
         kind = _kind(target)
-        removed = await self.bot.approvals.revoke(kind, target.id)
-        await self._audit(interaction, "access_revoke", kind, target.id, "ok" if removed else "unchanged")
+        store = self.bot.store
+        async with store.atomic():  # the withdrawal and its audit entry, or neither (busy)
+            removed = await store.revoke(kind, target.id)
+            await self._audit(interaction, "access_revoke", kind, target.id, "ok" if removed else "unchanged")
+        self.bot.approvals.remember(kind, target.id, approved=False)
         if removed:
             await reply(interaction, f"✅ {_mention(kind, target.id)} may no longer register accounts.")
         else:
@@ -105,6 +114,7 @@ class AccessCog(commands.GroupCog, group_name="access", group_description="Who m
     @app_commands.command(name="list", description="Who may register accounts")
     @admin_only()
     async def list(self, interaction: discord.Interaction[WardenBot]) -> None:
+        await acknowledge(interaction)
         approvals = await self.bot.store.list_approvals()
         embed = discord.Embed(title="Approved to register", colour=discord.Colour.blurple())
         lines = [
@@ -131,6 +141,7 @@ class AccessCog(commands.GroupCog, group_name="access", group_description="Who m
         member: discord.User | None = None,
         service: str | None = None,
     ) -> None:
+        await acknowledge(interaction)
         page = AuditPage(interaction.user.id, member.id if member else None, service)
         embed, view = await page.render(self.bot, older_than=None, newer_than=None)
         await reply(interaction, embed=embed, view=view)
@@ -257,13 +268,14 @@ class AuditPageButton(
                     interaction, "Only server admins (Manage Server) or the bot's listed admins can do that."
                 )
             else:
+                await acknowledge(interaction, update=True)  # the same private message, edited below
                 newer = self.way == "n"
                 embed, view = await self.page.render(
                     warden(interaction),
                     older_than=None if newer else self.cursor,
                     newer_than=self.cursor if newer else None,
                 )
-                await interaction.response.edit_message(embed=embed, view=view)
+                await interaction.edit_original_response(embed=embed, view=view)
         except Exception as exc:
             await answer_error(interaction, exc)
 

@@ -17,7 +17,14 @@ from bot.models import IMPLAUSIBLE, StoredCredit, TrackedAccount
 from bot.owners import owner_of
 from bot.services import REGISTRY
 from cogs._format import COLOUR_INFO, DESCRIPTION_LIMIT, label, left_text, safe
-from cogs.common import admin_only, every_service_choice, offer_switched_on_services, refuse_unapproved, reply
+from cogs.common import (
+    acknowledge,
+    admin_only,
+    every_service_choice,
+    offer_switched_on_services,
+    refuse_unapproved,
+    reply,
+)
 from cogs.register._remove import account_choices
 
 SERVICE_CHOICES = every_service_choice()  # narrowed per bot by offer_switched_on_services
@@ -182,9 +189,10 @@ class AccountsPager(discord.ui.View):
         )
 
     async def _show(self, interaction: discord.Interaction[WardenBot], step: int) -> None:
+        await acknowledge(interaction, update=True)  # the same private message, edited below
         self.index = max(0, min(page_count(self.total) - 1, self.index + step))
         self._update_buttons()
-        await interaction.response.edit_message(embed=await self.page(), view=self)
+        await interaction.edit_original_response(embed=await self.page(), view=self)
 
     @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
     async def previous(
@@ -224,6 +232,7 @@ class AccountsCog(
         key = service.value if service else None
         if await refuse_unapproved(interaction, action="accounts", service=key):
             return
+        await acknowledge(interaction)  # before anything waits on the database
         title = f"Tracked {service.name} accounts" if service else "Tracked accounts"
         pager = AccountsPager(self.bot, key, await self.bot.store.count_accounts(key), title)
         first = await pager.page()
@@ -245,7 +254,7 @@ class AccountsCog(
         account: str,
         member: discord.Member,
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await acknowledge(interaction)
         what = f"{service.name} account **{safe(account, 100)}**"
         if member.bot:
             await reply(interaction, f"❌ A bot can't own {what}: pick a member. Nothing was changed.")
@@ -260,11 +269,12 @@ class AccountsCog(
             )
             return
         before = owner_of(tracked)
-        await store.set_owner(service.value, account, member.id, now=self.bot.clock.now())
-        await self.bot.store.audit(
-            now=self.bot.clock.now(), actor_id=interaction.user.id, action="account_owner",
-            service=service.value, target=account, outcome="ok", detail=f"owner:{member.id}",
-        )  # fmt: skip
+        async with store.atomic():  # the choice and its audit entry, or neither (busy)
+            await store.set_owner(service.value, account, member.id, now=self.bot.clock.now())
+            await store.audit(
+                now=self.bot.clock.now(), actor_id=interaction.user.id, action="account_owner",
+                service=service.value, target=account, outcome="ok", detail=f"owner:{member.id}",
+            )  # fmt: skip
         was = f" (was <@{before}>)" if before and before != member.id else ""
         await reply(
             interaction,

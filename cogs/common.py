@@ -1,9 +1,18 @@
 """Checks and reply helpers shared by every cog: who may do what, answered privately. Every
-access check (commands, buttons, forms) is one of these."""
+access check (commands, buttons, forms) is one of these.
+
+Discord's 3 seconds (issue 18 §5): an interaction is acknowledged before anything waits on the
+database. Checks made in memory (who is an admin, who is approved: bot/approvals.py, what was
+typed) may answer at once; everything else comes after `acknowledge` (a private deferral), and
+`reply` then fills the answer in. A command that opens a form answers with the form (a modal
+can't follow a deferral), so nothing before it reads or writes the database. Refusals answer
+first and audit after.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -11,10 +20,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.store import BACKGROUND_PATIENCE, StoreError, write_patience
+
 if TYPE_CHECKING:
     from bot.app import WardenBot
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 ACCESS_HELP = "Ask a server admin to run `/access grant` for you or one of your roles."
 
@@ -45,12 +58,24 @@ def is_admin(interaction: discord.Interaction[WardenBot]) -> bool:
 
 
 async def is_approved(interaction: discord.Interaction[WardenBot]) -> bool:
-    """Admins, approved users and members of approved roles."""
+    """Admins, approved users and members of approved roles; from memory, never waiting on the
+    database (so a form can open within Discord's 3 seconds whatever the database is doing)."""
     if is_admin(interaction):
         return True
     if interaction.guild_id is None:  # a button in a direct message: the member as the server knows them
         return await _member_in_home_guild_is_approved(interaction)
-    return await warden(interaction).approvals.is_approved(interaction.user.id, role_ids(interaction.user))
+    return warden(interaction).approvals.approved_now(interaction.user.id, role_ids(interaction.user))
+
+
+async def acknowledge(interaction: discord.Interaction[WardenBot], *, update: bool = False) -> None:
+    """Acknowledge now, before any database work: a private "thinking…" answer that `reply`
+    then fills in; `update`: a button that edits its own (private) message in place later."""
+    if interaction.response.is_done():
+        return
+    if update:
+        await interaction.response.defer()
+    else:
+        await interaction.response.defer(ephemeral=True, thinking=True)
 
 
 async def _member_in_home_guild_is_approved(interaction: discord.Interaction[WardenBot]) -> bool:
@@ -72,7 +97,7 @@ async def _member_in_home_guild_is_approved(interaction: discord.Interaction[War
                 member = None  # Discord can't say now: user approvals still count
     if member is not None and member.guild_permissions.manage_guild:
         return True
-    return await bot.approvals.is_approved(user_id, role_ids(member) if member is not None else [])
+    return bot.approvals.approved_now(user_id, role_ids(member) if member is not None else [])
 
 
 async def refuse_unless(
@@ -90,16 +115,27 @@ async def refuse_unless(
     reason = outside_reason(interaction)
     if reason is None and await allowed(interaction):
         return False
+    await reply(interaction, reason or sentence)  # answered first; the audit may wait
     bot = warden(interaction)
-    await bot.store.audit(
-        now=bot.clock.now(),
+    await audit_after_answering(
+        bot,
         actor_id=interaction.user.id,
         action=action,
         service=service,
         outcome="refused:outside" if reason else f"refused:{refused_as}",
     )
-    await reply(interaction, reason or sentence)
     return True
+
+
+async def audit_after_answering(bot: WardenBot, **entry: Any) -> None:
+    """Audit what was already answered (a refusal): nobody waits for it any more, so it waits
+    for a busy database as long as the scheduler does; a failure is logged, never raised (the
+    answer stands, only its audit entry is missing)."""
+    try:
+        with write_patience(BACKGROUND_PATIENCE):
+            await bot.store.audit(now=bot.clock.now(), **entry)
+    except StoreError as exc:
+        log.warning("could not audit a refused %s: %s", entry.get("action"), exc)
 
 
 async def refuse_unapproved(
@@ -149,15 +185,29 @@ def admin_only() -> Callable[[T], T]:
     return app_commands.check(predicate)
 
 
+_FILLED = "warden_deferral_filled"  # Interaction.extras: the "thinking…" answer was filled in
+
+
 async def reply(
     interaction: discord.Interaction[WardenBot], content: str | None = None, **kwargs: Any
 ) -> None:
-    """Answer privately, whether or not the interaction was answered or deferred already."""
+    """Answer privately, whether or not the interaction was answered or deferred already. After
+    `acknowledge`, the first answer fills the private "thinking…" message in (its @original, as
+    Discord documents for a deferral); later ones are follow-ups."""
     kwargs.setdefault("allowed_mentions", discord.AllowedMentions.none())
-    if interaction.response.is_done():
-        await interaction.followup.send(content or discord.utils.MISSING, ephemeral=True, **kwargs)
+    response = interaction.response
+    if not response.is_done():
+        await response.send_message(content, ephemeral=True, **kwargs)
+    elif (
+        response.type is discord.InteractionResponseType.deferred_channel_message
+        and not interaction.extras.get(_FILLED)
+    ):
+        interaction.extras[_FILLED] = True
+        await interaction.edit_original_response(
+            content=content if content is not None else discord.utils.MISSING, **kwargs
+        )
     else:
-        await interaction.response.send_message(content, ephemeral=True, **kwargs)
+        await interaction.followup.send(content or discord.utils.MISSING, ephemeral=True, **kwargs)
 
 
 def offer_switched_on_services(cog: commands.Cog, bot: WardenBot) -> None:

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.store import StoreError
+from bot.store import StoreBusy, StoreError
 from cogs.common import Refused, reply
 
 if TYPE_CHECKING:
@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 
 SOMETHING_WRONG = "Something went wrong on the bot's side and nothing was changed. Try again; if it keeps happening, tell the bot's operator."
 STORAGE_WRONG = "The bot could not write to its database, so nothing was changed. Tell the bot's operator (the disk may be full or read-only)."
+# Another program held the database's write lock (a backup, an operator's sqlite3 shell, a second
+# instance) longer than a member's write waits (bot/tables/base.py); nothing was written.
+DATABASE_BUSY = (
+    "⏳ The database is busy (another program is using it), so nothing was changed. Try again in a moment."
+)
 
 
 def message_for(error: Exception) -> str:
@@ -32,6 +37,8 @@ def message_for(error: Exception) -> str:
         return f"Slow down: try again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
         return "You don't have permission to do that."
+    if isinstance(error, StoreBusy):
+        return DATABASE_BUSY
     if isinstance(error, StoreError):
         return STORAGE_WRONG
     return SOMETHING_WRONG
@@ -40,7 +47,11 @@ def message_for(error: Exception) -> str:
 async def answer_error(interaction: discord.Interaction[WardenBot], error: Exception) -> None:
     """Log what deserves it and tell the member privately; never raise."""
     text = message_for(error)
-    if text in (SOMETHING_WRONG, STORAGE_WRONG):
+    if text == DATABASE_BUSY:
+        log.warning(
+            "%s: %s", interaction.command.qualified_name if interaction.command else "interaction", error
+        )
+    elif text in (SOMETHING_WRONG, STORAGE_WRONG):
         command = interaction.command.qualified_name if interaction.command else "interaction"
         log.error("error in %s: %s", command, type(error).__name__, exc_info=error)
     try:

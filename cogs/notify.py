@@ -22,7 +22,7 @@ from bot.app import WardenBot
 from bot.owners import owner_of
 from bot.store import StoreError
 from cogs._format import label, safe
-from cogs.common import reply
+from cogs.common import acknowledge, reply
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class NotifyCog(
     async def me(
         self, interaction: discord.Interaction[WardenBot], dm: app_commands.Choice[str] | None = None
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await acknowledge(interaction)
         store = self.bot.store
         user_id = interaction.user.id
         if dm is not None:

@@ -206,7 +206,9 @@ async def play(story: Story, rig: Rig) -> None:
         story.heading(f"An admin lets @{name} register accounts")
         story.say(f"   @{story.names[str(admin)]} types /access grant member:@{name}")
         granted = await rig.slash("access", "grant", user=admin, target=member)
-        story.message(f"private answer to @{story.names[str(admin)]}", granted.data, private=True)
+        story.message(
+            f"private answer to @{story.names[str(admin)]}", await rig.answer(granted), private=True
+        )
 
         story.heading(f"@{name} registers a Luma account through the private form")
         story.say(f"   @{name} types /luma register")
@@ -251,7 +253,7 @@ async def play(story: Story, rig: Rig) -> None:
         story.heading(f'@{name} presses "I\'m on it"')
         edits = len(dd.edits)
         claimed = await click(rig, "warden:claim:luma", warning_id, member)
-        story.message(f"private answer to @{name}", claimed.data, private=True)
+        story.message(f"private answer to @{name}", await rig.answer(claimed, STEP_TIMEOUT), private=True)
         await until("the claim on the warning", lambda: _edited(dd, warning_id, edits))
         story.message("the same warning, edited for everyone", dd.messages[warning_id], private=False)
 

@@ -115,22 +115,43 @@ class Rig:
     async def slash(
         self, name: str, subcommand: str | None = None, *, user: int, **options: Any
     ) -> CallbackResult:
+        """Run a command; the acknowledgement, once the member's answer is in (after a deferral
+        too: `answer` reads it), so the next step of a test sees what the command did."""
         payload = self.discord.slash_command(name, subcommand, options=options or None, user=user)
         iid = await self.discord.dispatch_interaction(payload)
-        return await self.discord.wait_for_callback(iid)
+        return await self.answered(await self.discord.wait_for_callback(iid))
 
     async def submit(self, modal: CallbackResult, values: dict[str, str], *, user: int) -> CallbackResult:
         iid = await self.discord.dispatch_interaction(self.discord.modal_submit_for(modal, values, user=user))
-        return await self.discord.wait_for_callback(iid)
+        return await self.answered(await self.discord.wait_for_callback(iid))
+
+    async def answered(self, callback: CallbackResult, timeout: float = 10) -> CallbackResult:
+        """`callback`, once a deferral's answer has come too (see `answer`)."""
+        if callback.type in (5, 6):
+            await self.followup(callback, timeout)
+        return callback
 
     async def followup(self, callback: CallbackResult, timeout: float = 5) -> dict[str, Any]:
         """The first follow-up or @original edit after a deferral."""
-        token = callback.request.path.split("/")[3]
-        rec = await self.discord.wait_for(
-            lambda r: r.method in ("POST", "PATCH") and r.path.startswith("/webhooks/") and token in r.path,
-            timeout,
-        )
-        return rec.json  # type: ignore[no-any-return]
+        return await followup_of(self.discord, callback, timeout)
+
+    async def answer(self, callback: CallbackResult, timeout: float = 5) -> dict[str, Any]:
+        """What the member reads: the callback's own message (types 4 and 7), or, after a
+        deferral (5 and 6: the bot acknowledges before it touches the database), the answer that
+        filled it in."""
+        return await answer_of(self.discord, callback, timeout)
+
+    async def audited(self, predicate: Any, *, count: int = 1, timeout: float = 5) -> list[Any]:
+        """The audit trail (newest first) once `count` entries satisfy `predicate`: a refusal is
+        answered first and audited after, so the entry may land just after the answer."""
+        assert self.bot is not None
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            entries = await self.bot.store.recent_audit()
+            found = sum(1 for e in entries if predicate(e))
+            if found >= count or asyncio.get_running_loop().time() > deadline:
+                return entries
+            await asyncio.sleep(0.02)
 
     def everything_sent_to_discord(self) -> str:
         parts = []
@@ -140,6 +161,31 @@ class Rig:
             parts.append(rec.raw_body.decode("utf-8", "replace"))
         parts.extend(repr(frame) for frame in self.discord.gateway_received)
         return "\n".join(parts)
+
+
+async def followup_of(discord: DiscordDouble, callback: CallbackResult, timeout: float = 5) -> dict[str, Any]:
+    """The first follow-up or @original edit after a deferral (`Rig.followup`, for tests that
+    drive the double without a Rig: a bot in its own process)."""
+    token = callback.request.path.split("/")[3]
+    rec = await discord.wait_for(
+        lambda r: r.method in ("POST", "PATCH") and r.path.startswith("/webhooks/") and token in r.path,
+        timeout,
+    )
+    body: dict[str, Any] = dict(rec.json)
+    inter = discord._by_token.get(token)
+    if rec.method == "PATCH" and "flags" not in body and inter is not None and inter.original_id:
+        # An edit of the deferred answer keeps the deferral's flags (private): as Discord shows it.
+        shown = discord.messages.get(inter.original_id)
+        if shown is not None:
+            body["flags"] = shown["flags"]
+    return body
+
+
+async def answer_of(discord: DiscordDouble, callback: CallbackResult, timeout: float = 5) -> dict[str, Any]:
+    """What the member reads (`Rig.answer`), for tests without a Rig."""
+    if callback.type in (5, 6):
+        return await followup_of(discord, callback, timeout)
+    return callback.data
 
 
 # -- the secret sweep ----------------------------------------------------------------------------

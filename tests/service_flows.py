@@ -86,7 +86,7 @@ def member(rig: Rig) -> int:
 async def open_form(rig: Rig, group: str) -> CallbackResult:
     """Approve the member, then open `/<group> register`: the modal (type 9)."""
     granted = await rig.slash("access", "grant", user=rig.discord.admin_id, target=member(rig))
-    assert "may now register" in granted.data["content"]
+    assert "may now register" in (await rig.answer(granted))["content"]
     opened = await rig.slash(group, "register", user=member(rig))
     assert opened.type == 9, opened.data
     return opened
@@ -110,7 +110,8 @@ async def refused_before_sending(rig: Rig, group: str, values: dict[str, str]) -
     assert rig.useapi.requests_to("POST", ".*") == []
     assert await rig.bot.store.list_accounts() == []  # type: ignore[union-attr]
     # Audited as a declared problem: its code and fixed sentence, never what was typed.
-    entry = (await rig.bot.store.recent_audit())[0]  # type: ignore[union-attr]
+    # Answered first, audited after: the entry may land just after the answer.
+    entry = (await rig.audited(lambda e: e.outcome.startswith("invalid_input:")))[0]
     assert entry.outcome.startswith("invalid_input:"), entry.outcome
     assert entry.detail == PROBLEMS[entry.outcome.removeprefix("invalid_input:")].audit
     return content
@@ -139,7 +140,8 @@ async def remove(rig: Rig, group: str, account: str) -> str:
     payload = rig.discord.slash_command(group, "remove", options={"account": account}, user=admin)
     iid = await rig.discord.dispatch_interaction(payload)
     asked = await rig.discord.wait_for_callback(iid)
-    assert asked.type == 4 and asked.data["flags"] & EPHEMERAL, asked.data
+    assert asked.type == 5 and asked.data["flags"] & EPHEMERAL, asked.data  # deferred privately
+    assert (await rig.answer(asked))["flags"] & EPHEMERAL
     message = rig.discord.messages_for(iid)[0]
     button = next(b for row in message["components"] for b in row["components"] if b["label"] == "Remove")
     click = rig.discord.button_click(button["custom_id"], int(message["id"]), user=admin)

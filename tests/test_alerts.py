@@ -88,12 +88,15 @@ def key(service: str, account: str, expires: datetime, stage: str) -> WarningKey
 
 async def grant(rig: Rig, user: int) -> None:
     cb = await rig.slash("access", "grant", user=rig.discord.admin_id, target=user)
-    assert "may now register" in cb.data["content"]
+    assert "may now register" in (await rig.answer(cb))["content"]
 
 
 async def click(rig: Rig, custom_id: str, message: dict[str, Any], user: int) -> Any:
+    """Press a button; the acknowledgement, once the member's answer is in (`Rig.answer`)."""
     payload = rig.discord.button_click(custom_id, int(message["id"]), user=user)
-    return await rig.discord.wait_for_callback(await rig.discord.dispatch_interaction(payload))
+    return await rig.answered(
+        await rig.discord.wait_for_callback(await rig.discord.dispatch_interaction(payload))
+    )
 
 
 def assert_every_post_is_mention_safe(rig: Rig, role_id: int | None = None) -> None:
@@ -304,7 +307,7 @@ async def test_a_failed_post_is_not_recorded_and_is_retried(rig: Rig) -> None:
 
     status = await rig.slash("alerts", "status", user=rig.discord.admin_id)
     assert status.data["flags"] & EPHEMERAL
-    fields = {f["name"]: f["value"] for f in status.data["embeds"][0]["fields"]}
+    fields = {f["name"]: f["value"] for f in (await rig.answer(status))["embeds"][0]["fields"]}
     assert "due now" in fields["Next warnings"] and "permission" in fields["Next warnings"]
     assert "permission" in fields["⚠️ Warnings can't be posted"]
 
@@ -349,7 +352,7 @@ async def test_a_deleted_channel_is_reported_and_a_new_channel_gets_the_warning(
 
     general = rig.discord.general_channel_id
     answer = await rig.slash("alerts", "channel", user=rig.discord.admin_id, channel=general)
-    assert f"<#{general}>" in answer.data["content"]
+    assert f"<#{general}>" in (await rig.answer(answer))["content"]
     report = await run_pass(rig)
     assert len(report.sent) == 2 and len(warnings(rig, general)) == 2
 
@@ -390,7 +393,7 @@ async def test_warnings_ping_the_chosen_role_only_and_data_pings_nobody(rig: Rig
     await rig.start_bot()
     role = rig.discord.role_id
     answer = await rig.slash("alerts", "mention", user=rig.discord.admin_id, role=role)
-    assert f"<@&{role}>" in answer.data["content"]
+    assert f"<@&{role}>" in (await rig.answer(answer))["content"]
 
     report = await run_pass(rig)
     assert len(report.sent) == 2  # the upstream error and the 6h stage
@@ -411,7 +414,7 @@ async def test_warnings_ping_the_chosen_role_only_and_data_pings_nobody(rig: Rig
     assert last["allowed_mentions"] == {"parse": []} and not last.get("content")
 
     refused = await rig.slash("alerts", "mention", user=rig.discord.admin_id, role=rig.discord.guild_id)
-    assert "never ping @everyone" in refused.data["content"]
+    assert "never ping @everyone" in (await rig.answer(refused))["content"]
 
 
 # -- errors and disappearances ------------------------------------------------------------------
@@ -472,7 +475,7 @@ async def test_repeated_sync_failures_are_said_once_and_so_is_the_recovery(rig: 
     assert titles == ["Can't read useapi.net's Luma accounts", "useapi.net's Luma accounts can be read again"]
 
     status = await rig.slash("alerts", "status", user=rig.discord.admin_id)
-    fields = {f["name"]: f["value"] for f in status.data["embeds"][0]["fields"]}
+    fields = {f["name"]: f["value"] for f in (await rig.answer(status))["embeds"][0]["fields"]}
     assert "ok, 1 account(s)" in fields["Last sync"]
 
 
@@ -619,7 +622,9 @@ async def test_alerts_commands_are_admin_only_and_synced_that_way(rig: Rig) -> N
         "escalate",
     }
     refused = await rig.slash("alerts", "status", user=rig.discord.member_ids[0])
-    assert refused.data["flags"] & EPHEMERAL and "Only server admins" in refused.data["content"]
+    assert (
+        refused.data["flags"] & EPHEMERAL and "Only server admins" in (await rig.answer(refused))["content"]
+    )
 
 
 @pytest.mark.services("luma", "ltx")
@@ -629,11 +634,13 @@ async def test_thresholds_are_validated_stored_and_used(rig: Rig) -> None:
     await rig.start_bot()
     admin = rig.discord.admin_id
     bad = await rig.slash("alerts", "stages", user=admin, service="luma", stages="7d,2x")
-    assert bad.data["flags"] & EPHEMERAL and "not a duration" in bad.data["content"]
+    assert bad.data["flags"] & EPHEMERAL and "not a duration" in (await rig.answer(bad))["content"]
     assert await rig.bot.store.get_setting("stages:luma") is None  # type: ignore[union-attr]
 
     good = await rig.slash("alerts", "stages", user=admin, service="luma", stages="7d, 2d,12h")
-    assert "7d, 48h, 12h" in good.data["content"]  # as the README writes stages: hours up to 72h
+    assert (
+        "7d, 48h, 12h" in (await rig.answer(good))["content"]
+    )  # as the README writes stages: hours up to 72h
     # Stored as shown (parsed again at every pass); the warnings' keys still name the stage "2d".
     assert await rig.bot.store.get_setting("stages:luma") == "7d,48h,12h"  # type: ignore[union-attr]
     report = await run_pass(rig)
@@ -641,7 +648,7 @@ async def test_thresholds_are_validated_stored_and_used(rig: Rig) -> None:
     assert report.next_due == expires - 48 * H
 
     status = await rig.slash("alerts", "status", user=admin)
-    fields = {f["name"]: f["value"] for f in status.data["embeds"][0]["fields"]}
+    fields = {f["name"]: f["value"] for f in (await rig.answer(status))["embeds"][0]["fields"]}
     assert (
         "Luma: 7d, 48h, 12h, expired" in fields["Stages"]
         and "LTX Studio: 72h, 24h, 6h, expired" in fields["Stages"]
@@ -651,7 +658,7 @@ async def test_thresholds_are_validated_stored_and_used(rig: Rig) -> None:
     assert f"<#{rig.discord.alert_channel_id}>" in fields["Channel"] and fields["Mention"] == "nobody"
 
     reset = await rig.slash("alerts", "stages", user=admin, service="luma", stages="default")
-    assert "72h, 24h, 6h" in reset.data["content"]
+    assert "72h, 24h, 6h" in (await rig.answer(reset))["content"]
     assert await rig.bot.store.get_setting("stages:luma") is None  # type: ignore[union-attr]
 
 
@@ -690,7 +697,7 @@ async def test_renew_opens_the_modal_for_approved_members_and_refuses_others(rig
     refused = await click(rig, "warden:renew:luma", message, outsider)
     assert refused.type == 4 and refused.data["flags"] & EPHEMERAL
     assert "not approved" in refused.data["content"]
-    audit = await rig.bot.store.recent_audit()  # type: ignore[union-attr]
+    audit = await rig.audited(lambda e: e.actor_id == outsider)  # answered first, audited after
     assert any(e.actor_id == outsider and e.outcome == "refused:not_approved" for e in audit)
 
 

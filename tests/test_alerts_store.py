@@ -278,3 +278,37 @@ async def test_the_window_of_some_accounts_plans_them_as_the_whole_window_does(
     assert await store.watch_window(horizons, now=now, accounts=[]) == WatchWindow([], set(), {})
     with pytest.raises(ValueError, match="at most"):
         await store.watch_window(horizons, now=now, accounts=[("luma", f"{n}@x.com") for n in range(501)])
+
+
+async def test_migration_010_keeps_a_version_9_databases_warnings_and_their_edits(tmp_path: Path) -> None:
+    """A database the release before issue 18 §4 wrote: an edit done stays drawn, an edit still
+    pending (or failed) stays so, and an open warning has nothing to redraw."""
+    path = tmp_path / "v9.sqlite3"
+    with sqlite3.connect(path) as db:
+        for version, sql in migrations()[:9]:
+            db.executescript(sql)
+            db.execute(f"PRAGMA user_version = {version}")
+        rows = [  # stage, message id, resolved_at, edit_state
+            ("24h", 1, 1_700_000_100, "done"),
+            ("6h", 2, 1_700_000_200, None),
+            ("1h", 3, 1_700_000_300, "failed"),
+            ("expired", 4, None, None),
+        ]
+        db.executemany(
+            "INSERT INTO alert_warnings (service, account, epoch, stage, status, recorded_at, message_id, "
+            "resolved_at, resolution, edit_state) VALUES ('luma', 'a@x.com', 1800000000, ?, 'sent', "
+            "1700000000, ?, ?, CASE WHEN ? IS NULL THEN NULL ELSE 'renewed' END, ?)",
+            [(stage, message, resolved, resolved, state) for stage, message, resolved, state in rows],
+        )
+    store = await Store.open(path)
+    try:
+        assert await store.schema_version() == len(migrations())
+        assert [w.key.stage for w in await store.pending_redraws(10)] == ["6h"]  # the edit still due
+        shown = {stage: await store.warning_by_message(message) for stage, message, _, _ in rows}
+        done, pending, failed, still_open = (shown[stage] for stage in ("24h", "6h", "1h", "expired"))
+        assert done is not None and done.drawn and not done.redraw_given_up
+        assert pending is not None and not pending.drawn and not pending.redraw_given_up
+        assert failed is not None and not failed.drawn and failed.redraw_given_up
+        assert still_open is not None and still_open.drawn and still_open.is_open
+    finally:
+        await store.close()

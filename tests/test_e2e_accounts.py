@@ -17,7 +17,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 async def grant(rig: Rig, user: int) -> None:
     cb = await rig.slash("access", "grant", user=rig.discord.admin_id, target=user)
-    assert "may now register" in cb.data["content"]
+    assert "may now register" in (await rig.answer(cb))["content"]
 
 
 async def track(rig: Rig, service: str, count: int) -> None:
@@ -46,24 +46,26 @@ async def test_a_long_list_is_paged_and_each_page_fits_discord(rig: Rig) -> None
     await track(rig, "luma", 70)
     await track(rig, "kling", 5)
     first = await rig.slash("accounts", "list", user=member)
-    assert first.type == 4 and first.data["flags"] & EPHEMERAL
-    embed = first.data["embeds"][0]
+    assert first.type == 5 and first.data["flags"] & EPHEMERAL  # acknowledged privately, then answered
+    answer = await rig.answer(first)
+    embed = answer["embeds"][0]
     assert len(embed["description"]) <= 4096 and len(json.dumps(embed)) < 6000
     pages = int(embed["footer"]["text"].rsplit(" of ", 1)[1])
     assert pages >= 2 and "75 account(s)" in embed["footer"]["text"]
     shown = embed["description"]
-    controls = buttons(first.data)
+    controls = buttons(answer)
     assert controls["Previous"]["disabled"] is True and not controls["Next"].get("disabled")
 
     message_id = response_message_id(rig, first.request.path)
     for page in range(2, pages + 1):
         click = rig.discord.button_click(str(controls["Next"]["custom_id"]), message_id, user=member)
         turned = await rig.discord.wait_for_callback(await rig.discord.dispatch_interaction(click))
-        assert turned.type == 7  # the same private message, edited
-        embed = turned.data["embeds"][0]
+        assert turned.type == 6  # acknowledged; then the same private message, edited
+        page_shown = await rig.answer(turned)
+        embed = page_shown["embeds"][0]
         assert f"page {page} of {pages}" in embed["footer"]["text"] and len(embed["description"]) <= 4096
         shown += embed["description"]
-        controls = buttons(turned.data)
+        controls = buttons(page_shown)
     assert controls["Next"]["disabled"] is True
     # Every account is on exactly one page; none is cut off as "…and N more".
     for n in range(70):
@@ -82,14 +84,14 @@ async def test_the_service_filter_lists_that_service_only_and_offers_switched_on
     (option,) = listing["options"]
     assert [c["value"] for c in option["choices"]] == ["luma", "kling"]
     only = await rig.slash("accounts", "list", user=member, service="kling")
-    embed = only.data["embeds"][0]
+    embed = (await rig.answer(only))["embeds"][0]
     assert embed["title"] == "Tracked Kling accounts" and "3 account(s)" in embed["footer"]["text"]
     assert "kling-000@example.com" in embed["description"] and "luma-" not in embed["description"]
-    assert "components" not in only.data or not only.data["components"]  # one page: no buttons
+    assert not (await rig.answer(only)).get("components")  # one page: no buttons
 
 
 async def test_an_unapproved_member_sees_no_accounts(rig: Rig) -> None:
     await track(rig, "luma", 2)
     refused = await rig.slash("accounts", "list", user=rig.discord.member_ids[1], service="luma")
-    assert refused.type == 4 and "not approved" in refused.data["content"]
+    assert refused.type == 4 and "not approved" in (await rig.answer(refused))["content"]
     assert "luma-000" not in json.dumps(refused.data)

@@ -17,7 +17,7 @@ T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 async def command(rig: Rig, user: int, **options: Any) -> tuple[str, CallbackResult]:
     payload = rig.discord.slash_command("access", "audit", options=options or None, user=user)
     iid = await rig.discord.dispatch_interaction(payload)
-    return iid, await rig.discord.wait_for_callback(iid)
+    return iid, await rig.answered(await rig.discord.wait_for_callback(iid))
 
 
 def buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -32,7 +32,9 @@ def entry_ids(embed: dict[str, Any]) -> list[int]:
 async def click(rig: Rig, message: dict[str, Any], label: str, user: int) -> CallbackResult:
     button = buttons(message)[label]
     payload = rig.discord.button_click(button["custom_id"], int(message["id"]), user=user)
-    return await rig.discord.wait_for_callback(await rig.discord.dispatch_interaction(payload))
+    return await rig.answered(
+        await rig.discord.wait_for_callback(await rig.discord.dispatch_interaction(payload))
+    )
 
 
 async def seed(rig: Rig, count: int, **fields: Any) -> None:
@@ -52,7 +54,7 @@ async def seed(rig: Rig, count: int, **fields: Any) -> None:
 async def test_audit_pages_newest_first_with_older_and_newer_buttons(rig: Rig) -> None:
     await seed(rig, 25)
     iid, cb = await command(rig, rig.discord.admin_id)
-    assert cb.type == 4 and cb.data["flags"] & EPHEMERAL
+    assert cb.type == 5 and cb.data["flags"] & EPHEMERAL  # acknowledged privately, then answered
     message = rig.discord.messages_for(iid)[0]
     first = entry_ids(message["embeds"][0])
     assert first == list(range(25, 15, -1))
@@ -63,7 +65,7 @@ async def test_audit_pages_newest_first_with_older_and_newer_buttons(rig: Rig) -
     seen = [first]
     for _ in range(2):
         cb = await click(rig, message, "Older", rig.discord.admin_id)
-        assert cb.type == 7  # the same private message, edited in place
+        assert cb.type == 6  # acknowledged; then the same private message, edited in place
         message = rig.discord.messages[int(message["id"])]
         seen.append(entry_ids(message["embeds"][0]))
     assert seen[1] == list(range(15, 5, -1)) and seen[2] == [5, 4, 3, 2, 1]
@@ -92,7 +94,7 @@ async def test_audit_filters_by_member_and_service(rig: Rig) -> None:
     await seed(rig, 3, actor_id=999, service="luma")
     # An access change about the member counts as "about" them.
     cb = await rig.slash("access", "grant", user=rig.discord.admin_id, target=member)
-    assert "may now register" in cb.data["content"]
+    assert "may now register" in (await rig.answer(cb))["content"]
 
     iid, _ = await command(rig, rig.discord.admin_id, member=member)
     embed = rig.discord.messages_for(iid)[0]["embeds"][0]

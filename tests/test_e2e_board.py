@@ -72,7 +72,7 @@ async def post_board(rig: Rig, **options: Any) -> dict[str, Any]:
 
 async def status(rig: Rig) -> dict[str, str]:
     answer = await rig.slash("alerts", "status", user=rig.discord.admin_id)
-    return {f["name"]: f["value"] for f in answer.data["embeds"][0]["fields"]}
+    return {f["name"]: f["value"] for f in (await rig.answer(answer))["embeds"][0]["fields"]}
 
 
 async def test_the_board_is_one_v2_message_edited_in_place_at_most_once_a_minute(rig: Rig) -> None:
@@ -241,7 +241,7 @@ async def test_a_board_that_cannot_be_posted_changes_nothing_and_members_may_not
     assert "lacks permission there" in said and "Nothing was changed" in said
     assert await settings.BOARD.raw(rig.bot.store) is None  # type: ignore[union-attr]
     refused = await rig.slash("alerts", "board", user=rig.discord.member_ids[0])
-    assert "Only server admins" in refused.data["content"]
+    assert "Only server admins" in (await rig.answer(refused))["content"]
 
 
 @pytest.mark.services(*KNOWN_SERVICES)
@@ -285,7 +285,7 @@ async def test_a_board_that_fails_to_draw_stops_neither_the_pass_nor_the_digest(
     answer = await rig.slash(
         "alerts", "digest", user=rig.discord.admin_id, weekday="monday", time="12:01", timezone="UTC"
     )
-    assert answer.data["content"].startswith("✅")
+    assert (await rig.answer(answer))["content"].startswith("✅")
 
     def broken(board: Any) -> Any:
         raise RuntimeError("a bug drawing the board")
@@ -317,7 +317,7 @@ async def test_only_the_lease_holder_edits_the_board_and_posts_the_digest(rig: R
     await run_pass(rig, first)
     message = await post_board(rig)
     answer = await rig.slash("alerts", "digest", user=rig.discord.admin_id, weekday="monday", time="12:01")
-    assert answer.data["content"].startswith("✅")
+    assert (await rig.answer(answer))["content"].startswith("✅")
     second = WardenBot(rig.settings, clock=rig.clock, guild_ready_timeout=0.1, alerts_autostart=False)
     await second.login(DISCORD_TOKEN)  # a second deployment on the same database
     cog(rig, second).lease.instance_id = "other-host:7:0000"  # (one test process: same host:pid)

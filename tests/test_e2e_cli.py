@@ -22,6 +22,7 @@ from bot.settings import HEARTBEAT
 from bot.store import Store
 from tests.doubles.discord_double import DiscordDouble
 from tests.doubles.useapi_double import UseapiDouble
+from tests.harness import answer_of
 from tests.process import bot_env, process_env, run_bot, run_bot_with_reader_leaving
 
 DISCORD_TOKEN = "MTMwMDAwMDAwMDAwMDAwMDAwMQ.Gx7Kq2.cli-test-discord-token-Wq3Er5Ty"
@@ -201,7 +202,7 @@ async def test_the_bot_keeps_running_without_its_log_reader_and_stops_with_0(tmp
             grant = dd.slash_command("access", "grant", options={"target": member}, user=dd.admin_id)
             iid = await dd.dispatch_interaction(grant)
             answered = await dd.wait_for_callback(iid, timeout=10)  # logging on, into the void
-            assert "may now register" in answered.data["content"]
+            assert "may now register" in (await answer_of(dd, answered, 10))["content"]
             for _ in range(100):
                 status, out, _ = await run_bot("healthcheck", env=env, cwd=tmp_path)
                 if status == 0:

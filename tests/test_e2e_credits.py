@@ -48,7 +48,7 @@ async def credits_command(rig: Rig, service: str, threshold: str, *, user: int |
         "alerts", "credits", user=user or rig.discord.admin_id, service=service, threshold=threshold
     )
     assert answer.data["flags"] & EPHEMERAL
-    return str(answer.data["content"])
+    return str((await rig.answer(answer))["content"])
 
 
 def live(rig: Rig, message: dict[str, Any]) -> dict[str, Any]:
@@ -108,7 +108,7 @@ async def test_a_threshold_warns_once_per_crossing_and_re_arms_after_a_top_up(ri
     await grant(rig, member)
     click = rig.discord.button_click("warden:claim:luma", int(warning["id"]), user=member)
     claimed = await rig.discord.wait_for_callback(await rig.discord.dispatch_interaction(click))
-    assert "Top the account up" in claimed.data["content"]
+    assert "Top the account up" in (await rig.answer(claimed))["content"]
 
     # Still low at the next reads: not said again.
     for _ in range(2):
@@ -177,7 +177,7 @@ async def test_bad_thresholds_get_a_sentence_and_change_nothing(rig: Rig) -> Non
     assert await settings.CREDIT_THRESHOLDS.raw(store, "luma") == "credits 250"
     assert len(await store.recent_audit()) == audited
     status = await rig.slash("alerts", "status", user=rig.discord.admin_id)
-    shown = {f["name"]: f["value"] for f in status.data["embeds"][0]["fields"]}
+    shown = {f["name"]: f["value"] for f in (await rig.answer(status))["embeds"][0]["fields"]}
     assert shown["Credit thresholds"] == "Luma: credits below 250"
     # Members who are not admins can't.
     member = rig.discord.member_ids[0]
@@ -253,7 +253,7 @@ async def test_a_quota_window_warning_says_its_reset_and_resolves_itself_then(
 
         # /accounts shows the windows, in percent, with their reset.
         shown = await rig.slash("accounts", "list", user=rig.discord.admin_id, service="gemininotebook")
-        text = shown.data["embeds"][0]["description"]
+        text = (await rig.answer(shown))["embeds"][0]["description"]
         assert "💳 5-hour window: 4.5% left (resets <t:" in text and "weekly window: 60% left" in text
 
 
@@ -266,7 +266,7 @@ async def test_accounts_shows_what_each_account_has_left_next_to_its_expiry(rig:
     await rig.start_bot()
     await run_pass(rig)
     shown = await rig.slash("accounts", "list", user=rig.discord.admin_id)
-    lines = shown.data["embeds"][0]["description"].split("\n")
+    lines = (await rig.answer(shown))["embeds"][0]["description"].split("\n")
     line = next(line for line in lines if EMAIL in line)
     assert "expires <t:" in line and "· 💳 3,750 of 5,000 credits left ·" in line, line
     other = next(line for line in lines if "none@" in line)
@@ -276,7 +276,9 @@ async def test_accounts_shows_what_each_account_has_left_next_to_its_expiry(rig:
     for _ in range(2):
         await after_details_interval(rig)
     shown = await rig.slash("accounts", "list", user=rig.discord.admin_id)
-    line = next(line for line in shown.data["embeds"][0]["description"].split("\n") if EMAIL in line)
+    line = next(
+        line for line in (await rig.answer(shown))["embeds"][0]["description"].split("\n") if EMAIL in line
+    )
     assert "3,750 of 5,000 credits left (as of <t:" in line, line
 
 
@@ -309,7 +311,7 @@ async def test_a_dreamina_registration_shows_and_keeps_its_credits(tmp_path: Pat
         said = await credits_command(rig, "dreamina", "30000")
         assert "carried only by registration answers" in said
         shown = await rig.slash("accounts", "list", user=rig.discord.admin_id, service="dreamina")
-        assert "💳 24,065 credits left" in shown.data["embeds"][0]["description"]
+        assert "💳 24,065 credits left" in (await rig.answer(shown))["embeds"][0]["description"]
     assert_swept(rig, email)
 
 

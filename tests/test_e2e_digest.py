@@ -51,12 +51,12 @@ async def set_digest(rig: Rig, *words: str) -> str:
     options = dict(zip(("weekday", "time", "timezone"), words, strict=False))
     answer = await rig.slash("alerts", "digest", user=rig.discord.admin_id, **options)
     assert answer.data["flags"] & 64
-    return str(answer.data["content"])
+    return str((await rig.answer(answer))["content"])
 
 
 async def status(rig: Rig) -> str:
     answer = await rig.slash("alerts", "status", user=rig.discord.admin_id)
-    return {f["name"]: f["value"] for f in answer.data["embeds"][0]["fields"]}["Weekly digest"]
+    return {f["name"]: f["value"] for f in (await rig.answer(answer))["embeds"][0]["fields"]}["Weekly digest"]
 
 
 async def passes_until(rig: Rig, until: datetime, step: timedelta = 6 * H) -> None:
@@ -193,7 +193,7 @@ async def test_bad_input_is_answered_specifically_and_changes_nothing(rig: Rig) 
     assert (await set_digest(rig, "off")) == "✅ The weekly digest is off."
     assert (await status(rig)).startswith("off")
     refused = await rig.slash("alerts", "digest", user=rig.discord.member_ids[0], weekday="monday")
-    assert "Only server admins" in refused.data["content"]
+    assert "Only server admins" in (await rig.answer(refused))["content"]
 
 
 async def offered(rig: Rig, focus: str, **typed: str) -> list[str]:

@@ -73,9 +73,9 @@ async def test_each_stage_warns_once_on_time_and_a_restart_sends_none_again(tmp_
 
         set_stages = await rig.slash("alerts", "stages", user=admin, service="luma", stages="4s,2s")
         assert set_stages.data["flags"] & EPHEMERAL
-        assert "4s, 2s before expiry, and when expired" in set_stages.data["content"]
+        assert "4s, 2s before expiry, and when expired" in (await rig.answer(set_stages))["content"]
         granted = await rig.slash("access", "grant", user=admin, target=member)
-        assert "may now register" in granted.data["content"]
+        assert "may now register" in (await rig.answer(granted))["content"]
 
         # useapi.net will answer the registration with an expiry 6 to 7 seconds from now.
         expires = int(time.time()) + 7
@@ -86,7 +86,7 @@ async def test_each_stage_warns_once_on_time_and_a_restart_sends_none_again(tmp_
 
         # Choosing the channel wakes the scheduler, which then plans the three stages.
         chosen = await rig.slash("alerts", "channel", user=admin, channel=channel)
-        assert f"<#{channel}>" in chosen.data["content"]
+        assert f"<#{channel}>" in (await rig.answer(chosen))["content"]
         assert time.time() < expires - 4, "set-up took too long: the first stage is already due"
 
         await until(lambda: len(warnings_in(rig, channel)) == 3, timeout=expires - time.time() + 5)

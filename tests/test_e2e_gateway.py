@@ -42,7 +42,7 @@ async def test_the_bot_resumes_and_answers_each_interaction_once(rig: Rig, close
 
     answered: list[str] = []
     granted = await rig.slash("access", "grant", user=admin, target=first_member)
-    assert "may now register" in granted.data["content"]
+    assert "may now register" in (await rig.answer(granted))["content"]
     answered.append(granted.request.path.split("/")[2])
     opened = await rig.slash("luma", "register", user=first_member)
     assert opened.type == 9
@@ -53,7 +53,7 @@ async def test_the_bot_resumes_and_answers_each_interaction_once(rig: Rig, close
     payload = rig.discord.slash_command("access", "grant", options={"target": second_member}, user=admin)
     replayed = await rig.discord.dispatch_interaction(payload)
     callback = await rig.discord.wait_for_callback(replayed, timeout=DEADLINE)
-    assert callback.type == 4 and "may now register" in callback.data["content"]
+    assert callback.type == 5 and "may now register" in (await rig.answer(callback))["content"]
     assert callback.latency < DEADLINE
     answered.append(replayed)
     await rig.discord.wait_until_ready()
@@ -69,7 +69,7 @@ async def test_the_bot_resumes_and_answers_each_interaction_once(rig: Rig, close
     assert EMAIL in answer["embeds"][0]["description"]
     answered.append(submitted.request.path.split("/")[2])
     listed = await rig.slash("accounts", "list", user=second_member)
-    assert EMAIL in listed.data["embeds"][0]["description"]
+    assert EMAIL in (await rig.answer(listed))["embeds"][0]["description"]
     answered.append(listed.request.path.split("/")[2])
 
     # Once each: one callback per interaction, one audit row per action, one upstream call.
@@ -89,9 +89,12 @@ async def test_a_second_drop_resumes_again_from_where_the_bot_was(rig: Rig) -> N
     admin = rig.discord.admin_id
     for round_ in (1, 2):
         await rig.discord.disconnect_gateway(code=4000, resumable=True)
-        iid = await rig.discord.dispatch_interaction(rig.discord.slash_command("accounts", user=admin))
+        iid = await rig.discord.dispatch_interaction(
+            rig.discord.slash_command("accounts", "list", user=admin)
+        )
         callback = await rig.discord.wait_for_callback(iid, timeout=DEADLINE)
-        assert callback.type == 4 and callback.data["flags"] & EPHEMERAL
+        assert callback.type == 5 and callback.data["flags"] & EPHEMERAL  # acknowledged privately
+        await rig.answer(callback)
         await rig.discord.wait_until_ready()
         assert rig.discord.resume_count == round_ and rig.discord.identify_count == 1
         assert len(rig.discord.callbacks_for(iid)) == 1

@@ -46,14 +46,14 @@ async def register(rig: Rig, pasted: str = SESSION) -> dict:
 
 
 async def test_interaction_from_another_guild_is_refused_and_audited(rig: Rig) -> None:
-    payload = rig.discord.slash_command("accounts", user=rig.discord.admin_id)
+    payload = rig.discord.slash_command("accounts", "list", user=rig.discord.admin_id)
     payload["guild_id"] = str(OTHER_GUILD)
     payload["guild"]["id"] = str(OTHER_GUILD)
     iid = await rig.discord.dispatch_interaction(payload)
     cb = await rig.discord.wait_for_callback(iid)
     assert cb.type == 4 and cb.data["flags"] & EPHEMERAL
     assert "not set up for this server" in cb.data["content"]
-    entry = (await store_of(rig).recent_audit())[0]
+    entry = (await rig.audited(lambda e: e.outcome == "refused:outside"))[0]  # answered, then audited
     assert entry.outcome == "refused:outside" and entry.detail == f"guild {OTHER_GUILD}"
 
 
@@ -149,7 +149,7 @@ async def test_hostile_upstream_text_is_shown_literally_and_pings_nobody(rig: Ri
     assert "@everyone" not in content.replace("@\u200beveryone", "")
     assert "<@&" not in content and len(content) < 2000
     accounts = await rig.slash("accounts", "list", user=member(rig))
-    embed = accounts.data["embeds"][0]
+    embed = (await rig.answer(accounts))["embeds"][0]
     assert len(json.dumps(embed)) < 6000 and len(embed["description"]) <= 4096
     assert "\u0000" not in embed["description"]
 
@@ -196,16 +196,34 @@ async def test_full_disk_on_a_refusal_is_answered(rig: Rig) -> None:
             n += 1
             try:
                 await db.execute(
-                    "INSERT INTO audit (at, action, outcome, detail) VALUES (0, 'fill', 'fill', ?)",
+                    # Dated now: the scheduler's pruning must not make room again meanwhile.
+                    "INSERT INTO audit (at, action, outcome, detail) "
+                    "VALUES (CAST(strftime('%s', 'now') AS INTEGER), 'fill', 'fill', ?)",
                     ("z" * size,),
                 )
                 await db.commit()
             except sqlite3.OperationalError:
                 await db.rollback()
                 break
+    # A refusal is answered at once, from memory; its audit entry then can't be written: logged.
     cb = await rig.slash("luma", "register", user=rig.discord.member_ids[1])
-    assert cb.type == 4 and "could not write to its database" in cb.data["content"]
+    assert cb.type == 4 and "not approved" in cb.data["content"]
+    assert any("database or disk is full" in line for line in await until_logged(rig, "could not audit"))
+    # A change is acknowledged, then answered: nothing could be written, and it says so.
+    cb = await rig.slash("access", "grant", user=rig.discord.admin_id, target=rig.discord.member_ids[1])
+    assert cb.type == 5 and "could not write to its database" in (await rig.answer(cb))["content"]
     assert any("database or disk is full" in line for line in rig.raw_logs.lines)
+    assert not await store_of(rig).list_approvals()
+
+
+async def until_logged(rig: Rig, text: str) -> list[str]:
+    """The log lines with `text`, once there is one (an audit after the answer)."""
+    for _ in range(250):
+        lines = [line for line in rig.raw_logs.lines if text in line]
+        if lines:
+            return lines
+        await asyncio.sleep(0.02)
+    return []
 
 
 async def test_missing_permission_on_the_alert_channel_is_reported(rig: Rig) -> None:

@@ -84,11 +84,11 @@ async def test_a_year_one_expiry_warns_nobody_wrongly_and_stops_no_warning(rig: 
 
     member = rig.discord.member_ids[0]
     await grant(rig, member)
-    listed = (await rig.slash("accounts", "list", user=member)).data["embeds"][0]["description"]
+    listed = (await rig.answer(await rig.slash("accounts", "list", user=member)))["embeds"][0]["description"]
     (odd_line,) = [line for line in listed.split("\n") if "odd@example" in line]
     assert "deadline unknown (useapi.net sent an implausible date (luma\\_session\\_expires))" in odd_line
     status = await rig.slash("alerts", "status", user=rig.discord.admin_id)
-    fields = {f["name"]: f["value"] for f in status.data["embeds"][0]["fields"]}
+    fields = {f["name"]: f["value"] for f in (await rig.answer(status))["embeds"][0]["fields"]}
     assert "Something went wrong" not in str(status.data) and "Problems in the last pass" not in fields
     assert "ok, 2 account(s)" in fields["Last sync"]
 
@@ -107,7 +107,7 @@ async def test_a_later_implausible_date_keeps_the_known_deadline_and_says_so(rig
     assert stored is not None and stored.expires_at == expires
     member = rig.discord.member_ids[0]
     await grant(rig, member)
-    listed = (await rig.slash("accounts", "list", user=member)).data["embeds"][0]["description"]
+    listed = (await rig.answer(await rig.slash("accounts", "list", user=member)))["embeds"][0]["description"]
     assert f"<t:{int(expires.timestamp())}:R>" in listed and "implausible date" in listed
     clock(rig).set(expires - 6 * H + timedelta(seconds=1))  # its stages still fall due
     assert (await run_pass(rig)).sent == [key("luma", EMAIL, expires, "6h")]
@@ -210,7 +210,7 @@ async def test_one_step_that_raises_is_logged_once_shown_and_the_pass_goes_on(
     said = [line for line in rig.raw_logs.lines if "the pass goes on" in line]
     assert len(said) == 2 and any("RuntimeError" in line for line in said)
     status = await rig.slash("alerts", "status", user=rig.discord.admin_id)
-    fields = {f["name"]: f["value"] for f in status.data["embeds"][0]["fields"]}
+    fields = {f["name"]: f["value"] for f in (await rig.answer(status))["embeds"][0]["fields"]}
     problems = fields["Problems in the last pass"]
     assert "2 step(s) failed" in problems and "LTX Studio" in problems and "broken@example" in problems
     assert "RuntimeError" in problems and "TypeError" in problems

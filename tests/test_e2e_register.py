@@ -30,8 +30,8 @@ def outsider(rig: Rig) -> int:
 
 async def grant(rig: Rig, target: int) -> None:
     cb = await rig.slash("access", "grant", user=rig.discord.admin_id, target=target)
-    assert cb.type == 4 and cb.data["flags"] & EPHEMERAL
-    assert "may now register" in cb.data["content"]
+    assert cb.type == 5 and cb.data["flags"] & EPHEMERAL  # acknowledged privately, then answered
+    assert "may now register" in (await rig.answer(cb))["content"]
 
 
 def secrets_in(text: str) -> list[str]:
@@ -95,7 +95,7 @@ async def test_luma_registration_end_to_end(rig: Rig) -> None:
 
     accounts = await rig.slash("accounts", "list", user=member(rig))
     assert accounts.data["flags"] & EPHEMERAL
-    assert "studio@example.com" in accounts.data["embeds"][0]["description"]
+    assert "studio@example.com" in (await rig.answer(accounts))["embeds"][0]["description"]
     await assert_no_secret_leaked(rig)
 
 
@@ -128,8 +128,8 @@ async def test_unapproved_member_gets_no_modal_and_nothing_is_stored(rig: Rig) -
     cb = await rig.slash("luma", "register", user=outsider(rig))
     assert cb.type == 4 and cb.data["flags"] & EPHEMERAL
     assert "not approved" in cb.data["content"] and "/access grant" in cb.data["content"]
-    store = rig.bot.store  # type: ignore[union-attr]
-    assert (await store.recent_audit())[0].outcome == "refused:not_approved"
+    entries = await rig.audited(lambda e: e.outcome.startswith("refused"))  # answered, then audited
+    assert entries[0].outcome == "refused:not_approved"
     assert rig.useapi.requests_to("POST", ".*") == []
 
 
@@ -139,7 +139,7 @@ async def test_role_approval_and_revocation_while_the_modal_is_open(rig: Rig) ->
     opened = await rig.slash("luma", "register", user=member(rig))
     assert opened.type == 9
     revoked = await rig.slash("access", "revoke", user=rig.discord.admin_id, target=rig.discord.role_id)
-    assert "no longer" in revoked.data["content"]
+    assert "no longer" in (await rig.answer(revoked))["content"]
     submitted = await rig.submit(opened, {"cookie": SESSION}, user=member(rig))
     assert submitted.type == 4 and "not approved" in submitted.data["content"]
     assert rig.useapi.requests_to("POST", ".*") == []
@@ -147,9 +147,13 @@ async def test_role_approval_and_revocation_while_the_modal_is_open(rig: Rig) ->
 
 async def test_access_commands_refuse_non_admins(rig: Rig) -> None:
     cb = await rig.slash("access", "grant", user=member(rig), target=outsider(rig))
-    assert cb.type == 4 and cb.data["flags"] & EPHEMERAL and "Only server admins" in cb.data["content"]
+    assert (
+        cb.type == 4
+        and cb.data["flags"] & EPHEMERAL
+        and "Only server admins" in (await rig.answer(cb))["content"]
+    )
     listing = await rig.slash("access", "list", user=rig.discord.admin_id)
-    assert "Nobody has been approved yet" in listing.data["embeds"][0]["description"]
+    assert "Nobody has been approved yet" in (await rig.answer(listing))["embeds"][0]["description"]
 
 
 @pytest.mark.parametrize(
@@ -254,10 +258,10 @@ async def test_switched_off_service_registers_no_commands(tmp_path: Path) -> Non
 
 
 async def test_commands_from_dms_are_refused(rig: Rig) -> None:
-    payload = rig.discord.slash_command("accounts", user=member(rig), guild=False)
+    payload = rig.discord.slash_command("accounts", "list", user=member(rig), guild=False)
     iid = await rig.discord.dispatch_interaction(payload)
     cb = await rig.discord.wait_for_callback(iid)
-    assert cb.type == 4 and cb.data["flags"] & EPHEMERAL
+    assert cb.type == 4 and cb.data["flags"] & EPHEMERAL  # refused at once, before any database work
 
 
 async def test_restart_keeps_accounts_and_approvals(tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ async def start(rig: Rig) -> None:
 async def ask(rig: Rig, group: str, account: str, user: int) -> tuple[str, CallbackResult]:
     payload = rig.discord.slash_command(group, "remove", options={"account": account}, user=user)
     iid = await rig.discord.dispatch_interaction(payload)
-    return iid, await rig.discord.wait_for_callback(iid)
+    return iid, await rig.answered(await rig.discord.wait_for_callback(iid))
 
 
 async def click(rig: Rig, message: dict[str, Any], label: str, user: int) -> CallbackResult:
@@ -72,7 +72,7 @@ async def confirm(rig: Rig, group: str, account: str, user: int | None = None) -
     """Ask as an admin, press Remove, and return the final private answer."""
     user = user or rig.discord.admin_id
     iid, cb = await ask(rig, group, account, user)
-    assert cb.type == 4 and cb.data["flags"] & EPHEMERAL, cb.data
+    assert cb.type == 5 and cb.data["flags"] & EPHEMERAL, cb.data  # acknowledged privately, then asked
     message = rig.discord.messages_for(iid)[0]
     pressed = await click(rig, message, "Remove", user)
     assert pressed.type == 7  # the confirmation itself is edited: answered at once
@@ -216,12 +216,13 @@ async def test_members_may_not_remove_or_see_the_accounts(rig: Rig) -> None:
     await start(rig)
     member = rig.discord.member_ids[0]
     cb = await rig.slash("access", "grant", user=rig.discord.admin_id, target=member)
-    assert "may now register" in cb.data["content"]  # approved to register, still no admin
+    assert "may now register" in (await rig.answer(cb))["content"]  # approved to register, still no admin
 
     assert await autocomplete(rig, "luma", "", member) == []
     _, cb = await ask(rig, "luma", EMAIL, member)
     assert cb.data["flags"] & EPHEMERAL and "Only server admins" in cb.data["content"]
     assert "components" not in cb.data or not cb.data["components"]
+    await rig.audited(lambda e: e.action == "account_remove")  # answered, then audited
     [entry] = await audit(rig)
     assert (entry.actor_id, entry.outcome) == (member, "refused:not_admin")
 
@@ -238,7 +239,7 @@ async def test_an_untracked_account_or_cancel_changes_nothing(rig: Rig) -> None:
     rig.useapi.set_luma_account(EMAIL, START + timedelta(days=3))
     await start(rig)
     _, cb = await ask(rig, "luma", "nobody@example.com", rig.discord.admin_id)
-    assert "is tracked, so nothing was removed" in cb.data["content"]
+    assert "is tracked, so nothing was removed" in (await rig.answer(cb))["content"]
 
     iid, _ = await ask(rig, "luma", EMAIL, rig.discord.admin_id)
     cb = await click(rig, rig.discord.messages_for(iid)[0], "Cancel", rig.discord.admin_id)
@@ -257,7 +258,12 @@ async def test_an_unanswered_confirmation_times_out_and_removes_nothing(
     await start(rig)
     iid, cb = await ask(rig, "luma", EMAIL, rig.discord.admin_id)
     token = cb.request.path.split("/")[3]
-    edit = await rig.discord.wait_for(lambda r: r.method == "PATCH" and token in r.path, timeout=5)
+    edit = await rig.discord.wait_for(  # after the confirmation itself (it filled the deferral in)
+        lambda r: (
+            r.method == "PATCH" and token in r.path and "timed out" in str((r.json or {}).get("content"))
+        ),
+        timeout=5,
+    )
     assert edit.json["content"] == "Nothing was removed: the confirmation timed out."
     assert edit.json["components"] == [] and edit.json["embeds"] == []
     assert rig.discord.messages_for(iid)[0]["components"] == []  # no button left to press

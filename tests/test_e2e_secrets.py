@@ -54,7 +54,7 @@ async def register(rig: Rig) -> None:
     rig.useapi.add_luma_session(SESSION, "sweep@example.com", expires=EXPIRES)
     opened = await rig.slash("luma", "register", user=member)
     refused = await rig.submit(opened, {"cookie": f"other_site={TYPED_ONLY}"}, user=member)
-    assert "no `luma_session`" in refused.data["content"]
+    assert "no `luma_session`" in (await rig.answer(refused))["content"]
     opened = await rig.slash("luma", "register", user=member)
     await rig.followup(await rig.submit(opened, {"cookie": f"luma_session={SESSION}"}, user=member))
 
@@ -206,7 +206,7 @@ async def submit_all(rig: Rig, pastes: list[tuple[str, dict[str, str], bool]]) -
             text = (await rig.followup(answered))["content"]
             assert text.startswith("✅ useapi.net accepted"), (group, text)
         else:
-            assert "Nothing was sent to useapi.net." in answered.data["content"], group
+            assert "Nothing was sent to useapi.net." in (await rig.answer(answered))["content"], group
 
 
 async def refusals_in_the_audit_command(
@@ -253,7 +253,7 @@ async def test_hostile_pastes_come_back_out_nowhere(tmp_path: Path) -> None:
         # The audit trail as admins read it in Discord (swept with everything the bot sent): the
         # code and its fixed sentence.
         page = await rig.slash("access", "audit", user=rig.discord.admin_id)
-        shown = page.data["embeds"][0]["description"].replace("\\", "")
+        shown = (await rig.answer(page))["embeds"][0]["description"].replace("\\", "")
         assert "**invalid_input:password_control_chars**" in shown
         assert f"↳ {PROBLEMS['password_control_chars'].audit}" in shown
     assert len(typed_runs(rig)) > 4000  # the long paste alone has 3,993 runs
@@ -405,7 +405,7 @@ async def test_a_parser_bug_quoting_the_paste_is_logged_without_its_text(
             patch.setattr(LumaService, "parse_form", buggy_parse)
             opened = await rig.slash("luma", "register", user=member)
             answered = await rig.submit(opened, {"cookie": SESSION}, user=member)
-        assert answered.data["content"] == SOMETHING_WRONG
+        assert (await rig.answer(answered))["content"] == SOMETHING_WRONG
         with monkeypatch.context() as patch:
             patch.setattr(LumaService, "register", buggy_register)
             opened = await rig.slash("luma", "register", user=member)
@@ -415,7 +415,8 @@ async def test_a_parser_bug_quoting_the_paste_is_logged_without_its_text(
         assert "reading the luma form failed: ValueError (its message is withheld)" in logged
         assert "registering a luma account failed: RuntimeError (its message is withheld)" in logged
         assert 'int(values["cookie"])' in logged  # where it was raised, for the operator
-        registered, read = (await rig.bot.store.recent_audit())[:2]
+        # Each answered first, audited after: both entries, once they have landed.
+        registered, read = (await rig.audited(lambda e: e.outcome == "error", count=2))[:2]
         assert (read.outcome, read.detail) == ("error", FORM_BUG)
         assert (registered.outcome, registered.detail) == ("error", REGISTER_BUG)
 

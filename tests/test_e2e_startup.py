@@ -90,11 +90,15 @@ async def test_refused_then_approved_then_registers_then_revoked_with_the_form_o
     refused = await rig.slash("luma", "register", user=member)
     assert refused.type == 4 and refused.data["flags"] & EPHEMERAL
     assert "not approved" in refused.data["content"] and "/access grant" in refused.data["content"]
-    assert (await store_of(rig).recent_audit())[0].outcome == "refused:not_approved"
+    entries = await rig.audited(lambda e: e.outcome.startswith("refused"))  # answered, then audited
+    assert entries[0].outcome == "refused:not_approved"
 
     # 2. An admin approves the member.
     granted = await rig.slash("access", "grant", user=admin, target=member)
-    assert granted.data["flags"] & EPHEMERAL and f"<@{member}> may now register" in granted.data["content"]
+    assert (
+        granted.data["flags"] & EPHEMERAL
+        and f"<@{member}> may now register" in (await rig.answer(granted))["content"]
+    )
 
     # 3. The member registers Luma and LTX Studio: form, deferral, upstream, private answer, notice.
     opened = await rig.slash("luma", "register", user=member)
@@ -122,7 +126,7 @@ async def test_refused_then_approved_then_registers_then_revoked_with_the_form_o
     opened = await rig.slash("luma", "register", user=member)
     assert opened.type == 9
     revoked = await rig.slash("access", "revoke", user=admin, target=member)
-    assert "no longer register" in revoked.data["content"]
+    assert "no longer register" in (await rig.answer(revoked))["content"]
     late = await rig.submit(opened, {"cookie": SESSION}, user=member)
     assert late.type == 4 and late.data["flags"] & EPHEMERAL and "not approved" in late.data["content"]
     assert len(rig.useapi.requests_to("POST", "/v1/luma/accounts")) == 1  # nothing sent upstream
@@ -131,7 +135,8 @@ async def test_refused_then_approved_then_registers_then_revoked_with_the_form_o
     # 5. And the command itself refuses again, with no form.
     again = await rig.slash("luma", "register", user=member)
     assert again.type == 4 and "not approved" in again.data["content"]
-    outcomes = [(e.action, e.outcome) for e in reversed(await store_of(rig).recent_audit())]
+    entries = await rig.audited(lambda e: e.outcome.startswith("refused"), count=3)  # answered, then audited
+    outcomes = [(e.action, e.outcome) for e in reversed(entries)]
     assert outcomes == [
         ("open_register", "refused:not_approved"),
         ("access_grant", "ok"),
@@ -142,7 +147,7 @@ async def test_refused_then_approved_then_registers_then_revoked_with_the_form_o
         ("open_register", "refused:not_approved"),
     ]
     listing = await rig.slash("access", "list", user=admin)
-    assert "Nobody has been approved yet" in listing.data["embeds"][0]["description"]
+    assert "Nobody has been approved yet" in (await rig.answer(listing))["embeds"][0]["description"]
     accounts = {a.account: a for a in await store_of(rig).list_accounts()}
     assert set(accounts) == {"studio@example.com", "maker@example.com"}
     assert all(a.registered_by == member for a in accounts.values())

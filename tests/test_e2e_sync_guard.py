@@ -51,7 +51,7 @@ async def gone_accounts(rig: Rig, service: str = "luma") -> list[str]:
 
 async def last_sync_status(rig: Rig) -> str:
     status = await rig.slash("alerts", "status", user=rig.discord.admin_id)
-    fields = {f["name"]: f["value"] for f in status.data["embeds"][0]["fields"]}
+    fields = {f["name"]: f["value"] for f in (await rig.answer(status))["embeds"][0]["fields"]}
     return str(fields["Last sync"])
 
 

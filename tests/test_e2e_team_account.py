@@ -91,7 +91,7 @@ async def passes_until(
 
 async def status_field(rig: Rig) -> str:
     status = await rig.slash("alerts", "status", user=rig.discord.admin_id)
-    return fields(status.data)["useapi.net account"]
+    return fields(await rig.answer(status))["useapi.net account"]
 
 
 # -- the subscription --------------------------------------------------------------------------
@@ -358,10 +358,10 @@ async def test_a_retired_service_keeps_its_accounts_is_off_under_auto_and_refuse
     await rig.start_bot(services=("luma", "ltx"))
     answer = await rig.slash("ltx", "register", user=rig.discord.admin_id)
     assert answer.type == 4 and answer.data["flags"] & 64
-    assert answer.data["content"].startswith("LTX Studio is retired on useapi.net")
-    assert "2 tracked LTX Studio account(s) stay listed" in answer.data["content"]
+    assert (await rig.answer(answer))["content"].startswith("LTX Studio is retired on useapi.net")
+    assert "2 tracked LTX Studio account(s) stay listed" in (await rig.answer(answer))["content"]
     assert rig.useapi.requests_to("POST", ".*") == []
-    assert (await rig.bot.store.recent_audit())[0].outcome == "refused:retired"  # type: ignore[union-attr]
+    assert (await rig.audited(lambda e: e.outcome == "refused:retired"))[0].outcome == "refused:retired"
 
     rig.useapi.restore_ltx()  # useapi.net brought it back
     clock(rig).advance(INTERVAL)

@@ -191,7 +191,7 @@ async def test_a_registration_whose_answer_is_lost_says_it_may_have_been_added(
     clock(rig).advance(timedelta(seconds=30))
     report = await run_pass(rig)
     assert report.synced["luma"].ok and report.synced["luma"].changes.added == (EMAIL,)
-    listed = (await rig.slash("accounts", "list", user=member)).data["embeds"][0]["description"]
+    listed = (await rig.answer(await rig.slash("accounts", "list", user=member)))["embeds"][0]["description"]
     assert "studio@example.com" in listed
 
 

@@ -223,25 +223,26 @@ async def test_claim_take_over_and_lapse(rig: Rig) -> None:
     assert "On it" not in fields(live(rig, message))
     await grant(rig, second)
 
-    claimed = await click(rig, "warden:claim:luma", message, first)
-    assert claimed.data["flags"] == EPHEMERAL and "You're on Luma" in claimed.data["content"]
+    claimed = await click(rig, "warden:claim:luma", message, first)  # acknowledged, then answered
+    assert claimed.data["flags"] == EPHEMERAL and "You're on Luma" in (await rig.answer(claimed))["content"]
     await edited(rig, message, 1)
     assert fields(live(rig, message))["On it"].startswith(f"<@{first}> since <t:")
     assert buttons(live(rig, message)) == ["warden:renew:luma", "warden:claim:luma"]
     again = await click(rig, "warden:claim:luma", message, first)
-    assert "already" in again.data["content"]
+    assert "already" in (await rig.answer(again))["content"]
 
     asking = await rig.discord.dispatch_interaction(
         rig.discord.button_click("warden:claim:luma", int(message["id"]), user=second)
     )
     asked = await rig.discord.wait_for_callback(asking)
-    assert asked.data["flags"] == EPHEMERAL and f"<@{first}> is on" in asked.data["content"]
-    (take_over,) = [c for row in asked.data["components"] for c in row["components"]]
+    answer = await rig.answer(asked)
+    assert asked.data["flags"] == EPHEMERAL and f"<@{first}> is on" in answer["content"]
+    (take_over,) = [c for row in answer["components"] for c in row["components"]]
     assert take_over["custom_id"] == f"warden:takeover:{message['id']}:{first}"
     (private,) = rig.discord.messages_for(asking)  # the button is pressed on the private answer
     payload = rig.discord.button_click(take_over["custom_id"], int(private["id"]), user=second)
     took = await rig.discord.wait_for_callback(await rig.discord.dispatch_interaction(payload))
-    assert f"took Luma **{EMAIL}** over from <@{first}>" in took.data["content"]
+    assert f"took Luma **{EMAIL}** over from <@{first}>" in (await rig.answer(took))["content"]
     await edited(rig, message, 2)
     assert fields(live(rig, message))["On it"].endswith(f"took over from <@{first}>")
     assert fields(live(rig, message))["On it"].startswith(f"<@{second}>")
@@ -260,7 +261,7 @@ async def test_a_claim_survives_a_restart(rig: Rig) -> None:
     await rig.stop_bot()
     await rig.start_bot()
     claimed = await click(rig, "warden:claim:luma", message, member)
-    assert "You're on Luma" in claimed.data["content"]
+    assert "You're on Luma" in (await rig.answer(claimed))["content"]
 
 
 # -- reminders ----------------------------------------------------------------------------------
@@ -333,15 +334,15 @@ async def test_no_reminder_while_claimed_when_off_or_for_a_switched_off_service(
     assert len((await run_pass(rig)).reminded) == 1
 
     off = await rig.slash("alerts", "reminders", user=rig.discord.admin_id, service="luma", interval="off")
-    assert "reminders: off" in off.data["content"]
+    assert "reminders: off" in (await rig.answer(off))["content"]
     clock(rig).advance(3 * 24 * H)
     assert (await run_pass(rig)).reminded == []
     bad = await rig.slash("alerts", "reminders", user=rig.discord.admin_id, service="luma", interval="soon")
-    assert "Nothing was changed" in bad.data["content"]
+    assert "Nothing was changed" in (await rig.answer(bad))["content"]
     back = await rig.slash(
         "alerts", "reminders", user=rig.discord.admin_id, service="luma", interval="default"
     )
-    assert "every 1d (the default)" in back.data["content"]
+    assert "every 1d (the default)" in (await rig.answer(back))["content"]
     assert len((await run_pass(rig)).reminded) == 1
 
 
@@ -355,7 +356,7 @@ async def test_status_lists_open_warnings_with_their_claim(rig: Rig) -> None:
     await click(rig, "warden:claim:luma", message, member)
     await edited(rig, message, 1)
     cb = await rig.slash("alerts", "status", user=rig.discord.admin_id)
-    embed = cb.data["embeds"][0]
+    embed = (await rig.answer(cb))["embeds"][0]
     text = {f["name"]: f["value"] for f in embed["fields"]}["Open warnings"]
     assert EMAIL in text and "expires within 6h" in text and f"<@{member}>" in text
     assert json.dumps(embed).count("since <t:") >= 2

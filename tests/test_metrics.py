@@ -120,7 +120,7 @@ async def test_the_endpoint_serves_every_metric_and_counters_move(rig: Rig) -> N
     # A registration (its useapi.net call, its public notice), then a pass that posts a warning.
     member = rig.discord.member_ids[0]
     granted = await rig.slash("access", "grant", user=rig.discord.admin_id, target=member)
-    assert "may now register" in granted.data["content"]
+    assert "may now register" in (await rig.answer(granted))["content"]
     rig.useapi.add_luma_session(SESSION, EMAIL, expires=START + timedelta(hours=5))
     assert "accepted" in await register(rig, member, SESSION)
     opened = await rig.slash("luma", "register", user=member)

@@ -408,7 +408,7 @@ async def test_remove_deletes_on_useapi_even_when_its_answer_is_an_empty_200(wat
     admin = rig.discord.admin_id
     payload = rig.discord.slash_command("acemusic", "remove", options={"account": EMAIL}, user=admin)
     iid = await rig.discord.dispatch_interaction(payload)
-    await rig.discord.wait_for_callback(iid)
+    await rig.answer(await rig.discord.wait_for_callback(iid))  # deferred, then the confirmation
     message = rig.discord.messages_for(iid)[0]
     button = next(b for row in message["components"] for b in row["components"] if b["label"] == "Remove")
     click = rig.discord.button_click(button["custom_id"], int(message["id"]), user=admin)

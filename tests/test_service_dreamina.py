@@ -319,7 +319,7 @@ def member(rig: Rig) -> int:
 
 async def grant(rig: Rig) -> None:
     cb = await rig.slash("access", "grant", user=rig.discord.admin_id, target=member(rig))
-    assert "may now register" in cb.data["content"]
+    assert "may now register" in (await rig.answer(cb))["content"]
 
 
 def assert_swept(rig: Rig, *public: str, typed_password: bool = True) -> None:

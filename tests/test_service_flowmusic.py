@@ -259,7 +259,7 @@ def member(rig: Rig) -> int:
 
 async def grant(rig: Rig) -> None:
     cb = await rig.slash("access", "grant", user=rig.discord.admin_id, target=member(rig))
-    assert "may now register" in cb.data["content"]
+    assert "may now register" in (await rig.answer(cb))["content"]
 
 
 async def test_flowmusic_is_off_by_default_and_on_when_named_in_services(tmp_path: Path) -> None:

@@ -421,7 +421,7 @@ def member(rig: Rig) -> int:
 
 async def grant(rig: Rig) -> None:
     cb = await rig.slash("access", "grant", user=rig.discord.admin_id, target=member(rig))
-    assert "may now register" in cb.data["content"]
+    assert "may now register" in (await rig.answer(cb))["content"]
 
 
 ACCOUNT_EXPIRES = datetime.now(UTC).replace(microsecond=0) + timedelta(days=300)

@@ -394,7 +394,7 @@ def member(rig: Rig) -> int:
 
 async def grant(rig: Rig) -> None:
     cb = await rig.slash("access", "grant", user=rig.discord.admin_id, target=member(rig))
-    assert "may now register" in cb.data["content"]
+    assert "may now register" in (await rig.answer(cb))["content"]
 
 
 async def open_form(rig: Rig) -> Any:
@@ -451,6 +451,23 @@ async def test_kling_registration_end_to_end(tmp_path: Path) -> None:
         # The sweep at the end of this block has the password to look for, from three places.
         found = scenario_secrets(rig)
         assert PASSWORD in found
+
+
+async def test_a_renewal_answered_201_says_renewed_not_added(tmp_path: Path) -> None:
+    """Kling answers 201 to every registration, a renewal of a tracked account included (issue
+    23): the bot says "added" only for an account it did not track."""
+    async with running_rig(tmp_path, services=("luma", "kling")) as rig:
+        rig.useapi.kling.teach_login(EMAIL, PASSWORD, EXPIRES)
+        values = {"email": EMAIL, "password": PASSWORD, "max_jobs": "7"}
+        first = await rig.followup(await rig.submit(await open_form(rig), values, user=member(rig)))
+        assert first["embeds"][0]["title"] == "Kling account added"
+        again = await rig.slash("kling", "register", user=member(rig))
+        second = await rig.followup(await rig.submit(again, values, user=member(rig)))
+        assert second["embeds"][0]["title"] == "Kling account renewed"
+        posts = rig.useapi.requests_to("POST", "/v1/kling/accounts")
+        assert len(posts) == 2  # both answered 201 by useapi.net
+        account = await rig.bot.store.get_account("kling", EMAIL)  # type: ignore[union-attr]
+        assert account is not None and account.registered_by == member(rig)
 
 
 async def test_a_session_expiry_given_only_as_the_placeholder_registers_with_expiry_unknown(

@@ -77,13 +77,14 @@ class AccountsTable(Database):
         *,
         user_id: int,
         judge: Callable[[StoredAccount | None], AccountVerdict],
-    ) -> None:
+    ) -> bool:
         """Store what useapi.net answered to a successful registration by `user_id`, as `judge`
         (bot.account_diff.judge_registration) decides from what is stored; tracked again if it
-        was removed through the bot."""
+        was removed through the bot. True when the account was tracked already (a renewal)."""
 
-        async def work(conn: aiosqlite.Connection) -> None:
-            verdict = judge(await _stored(conn, info.service, info.account))
+        async def work(conn: aiosqlite.Connection) -> bool:
+            stored = await _stored(conn, info.service, info.account)
+            verdict = judge(stored)
             await conn.execute(
                 """
                 INSERT INTO accounts (service, account, expires_at, refresh_expires_at, concurrency,
@@ -143,8 +144,9 @@ class AccountsTable(Database):
             await conn.execute(
                 "DELETE FROM settings WHERE key = ?", (_removed_key(info.service, info.account),)
             )
+            return stored is not None
 
-        await self._transaction(work)
+        return await self._transaction(work)
 
     async def list_accounts(
         self, service: str | None = None, *, limit: int = -1, offset: int = 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Iterable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import aiosqlite
 
@@ -51,8 +51,14 @@ _WINDOW_SELECT = """WHERE CASE
 # SQLite's limit on bound values; a caller with more reads everything instead.
 WINDOW_OF_AT_MOST = 500
 
+# Every change a warning's message must show: one more state version to draw (migration 010),
+# with a fresh count of tries (a deleted message stays given up).
+NEW_STATE = (
+    "state_version = state_version + 1, edit_attempts = 0, "
+    "edit_state = CASE WHEN edit_state = 'gone' THEN 'gone' END"
+)
 _RESOLVE_REASON_WARNINGS = (
-    "UPDATE alert_warnings SET resolved_at = ?, resolution = ?, resolved_by = ? "
+    f"UPDATE alert_warnings SET resolved_at = ?, resolution = ?, resolved_by = ?, {NEW_STATE} "  # noqa: S608
     "WHERE service = ? AND account = ? AND stage LIKE 'error:%' AND resolved_at IS NULL"
 )
 # 'remind:%' below is bot.followup's REMINDER_PREFIX: reminders are rows of alert_warnings too.
@@ -61,7 +67,7 @@ _RECORDED = "NOT (w.stage LIKE 'error:%' AND w.resolved_at IS NOT NULL)"
 _POSTED_COLUMNS = (
     "service, account, epoch, stage, message_id, channel_id, recorded_at, embed, claimed_by, "
     "claimed_at, took_over_from, claim_lapsed_by, claim_lapsed_at, resolved_at, resolution, "
-    "resolved_by, edit_attempts"
+    "resolved_by, edit_attempts, state_version, drawn_version, edit_state"
 )
 
 
@@ -86,6 +92,9 @@ def _posted(row: aiosqlite.Row) -> PostedWarning:
         resolved_at=from_epoch(row["resolved_at"]),
         resolution=resolution,
         edit_attempts=row["edit_attempts"],
+        state_version=row["state_version"],
+        drawn_version=row["drawn_version"],
+        redraw_given_up=row["edit_state"] is not None,
     )
 
 
@@ -294,7 +303,7 @@ class AlertLogTable(Database):
                 "embed = excluded.embed, reply_to = excluded.reply_to, resolved_at = NULL, "
                 "resolution = NULL, resolved_by = NULL, edit_state = NULL, edit_attempts = 0, "
                 "claimed_by = NULL, claimed_at = NULL, took_over_from = NULL, "
-                "claim_lapsed_by = NULL, claim_lapsed_at = NULL",
+                "claim_lapsed_by = NULL, claim_lapsed_at = NULL, state_version = 0, drawn_version = 0",
                 (*key, to_epoch(now), message_id, channel_id, embed, reply_to),
             )
             await conn.execute(
@@ -378,7 +387,7 @@ class AlertLogTable(Database):
             f"""
             SELECT w.service, w.account, w.epoch, w.stage, w.message_id, w.channel_id,
                 w.recorded_at, w.claimed_by, w.claimed_at, w.took_over_from, w.claim_lapsed_by,
-                w.claim_lapsed_at, w.edit_attempts,
+                w.claim_lapsed_at, w.edit_attempts, w.state_version, w.drawn_version, w.edit_state,
                 (SELECT COUNT(*) FROM alert_warnings r WHERE {reminders_of_w}),
                 (SELECT MAX(r.recorded_at) FROM alert_warnings r WHERE {reminders_of_w}),
                 {columns}
@@ -395,7 +404,8 @@ class AlertLogTable(Database):
         reminders: dict[tuple[str, str, int], tuple[int, datetime]] = {}
         for row in rows:
             (service, account, epoch, stage, message_id, channel_id, recorded_at, claimed_by,
-             claimed_at, took_over_from, lapsed_by, lapsed_at, edit_attempts, count, last) = tuple(row)[:15]  # fmt: skip
+             claimed_at, took_over_from, lapsed_by, lapsed_at, edit_attempts, state_version, drawn_version,
+             edit_state, count, last) = tuple(row)[:18]  # fmt: skip
             key = WarningKey(service, account, int(epoch), stage)
             warnings.append(
                 PostedWarning(
@@ -409,10 +419,13 @@ class AlertLogTable(Database):
                     else Claim(claimed_by, timestamp(claimed_at), took_over_from),
                     lapsed=None if lapsed_by is None else LapsedClaim(lapsed_by, timestamp(lapsed_at)),
                     edit_attempts=edit_attempts,
+                    state_version=state_version,
+                    drawn_version=drawn_version,
+                    redraw_given_up=edit_state is not None,
                 )
             )
-            if row[15] is not None and (service, account) not in found:
-                found[service, account] = account_from_row(tuple(row)[15:])
+            if row[18] is not None and (service, account) not in found:
+                found[service, account] = account_from_row(tuple(row)[18:])
             if count:
                 reminders[service, account, key.epoch] = (int(count), timestamp(last))
         return OpenWarnings(warnings, found, reminders)
@@ -426,10 +439,21 @@ class AlertLogTable(Database):
             row = await cur.fetchone()
         return _posted(row) if row else None
 
+    async def warning_by_key(self, key: WarningKey) -> PostedWarning | None:
+        """The warning as stored now, if it was posted (not a reminder)."""
+        async with self.db.execute(
+            f"SELECT {_POSTED_COLUMNS} FROM alert_warnings WHERE service = ? AND account = ? "  # noqa: S608
+            "AND epoch = ? AND stage = ? AND status = 'sent' AND message_id IS NOT NULL "
+            "AND stage NOT LIKE 'remind:%'",
+            key,
+        ) as cur:
+            row = await cur.fetchone()
+        return _posted(row) if row else None
+
     async def resolve_warnings(
         self, resolved: Iterable[tuple[WarningKey, Resolution]], *, now: datetime
     ) -> int:
-        """Mark open warnings resolved (their message edit is then pending); returns how many."""
+        """Mark open warnings resolved (their message is then redrawn); returns how many."""
         rows = [(to_epoch(now), r.how.value, r.by, *key) for key, r in resolved]
         if not rows:
             return 0
@@ -438,7 +462,7 @@ class AlertLogTable(Database):
             changed = 0
             for row in rows:
                 cur = await conn.execute(
-                    "UPDATE alert_warnings SET resolved_at = ?, resolution = ?, resolved_by = ? "
+                    f"UPDATE alert_warnings SET resolved_at = ?, resolution = ?, resolved_by = ?, {NEW_STATE} "  # noqa: S608
                     "WHERE service = ? AND account = ? AND epoch = ? AND stage = ? AND resolved_at IS NULL",
                     row,
                 )
@@ -452,37 +476,53 @@ class AlertLogTable(Database):
     ) -> int:
         """Resolve every open warning of one account (it was removed)."""
         return await self._write(
-            "UPDATE alert_warnings SET resolved_at = ?, resolution = ?, resolved_by = ? "
+            f"UPDATE alert_warnings SET resolved_at = ?, resolution = ?, resolved_by = ?, {NEW_STATE} "  # noqa: S608
             "WHERE service = ? AND account = ? AND resolved_at IS NULL AND status = 'sent'",
             (to_epoch(now), resolution.how.value, resolution.by, service, account),
         )
 
-    async def pending_edits(self, limit: int) -> list[PostedWarning]:
-        """Resolved warnings whose message still says they are open, oldest first."""
+    async def pending_redraws(self, limit: int) -> list[PostedWarning]:
+        """Warnings whose message shows an older state than the one stored (resolved, claimed,
+        lapsed since), not given up on; resolutions first, then the oldest."""
         rows = await self.db.execute_fetchall(
-            f"SELECT {_POSTED_COLUMNS} FROM alert_warnings WHERE resolved_at IS NOT NULL "  # noqa: S608
-            "AND edit_state IS NULL AND message_id IS NOT NULL AND status = 'sent' "
-            f"AND stage NOT LIKE 'remind:%' ORDER BY resolved_at, recorded_at LIMIT ?",
+            f"SELECT {_POSTED_COLUMNS} FROM alert_warnings "  # noqa: S608 - constant fragments only
+            "WHERE drawn_version < state_version AND edit_state IS NULL AND message_id IS NOT NULL "
+            "AND status = 'sent' AND stage NOT LIKE 'remind:%' "
+            "ORDER BY resolved_at IS NULL, resolved_at, recorded_at LIMIT ?",
             (limit,),
         )
         return [_posted(r) for r in rows]
 
-    async def record_edit(self, key: WarningKey, *, ok: bool, final: bool = False) -> bool:
-        """One attempt at editing a resolved warning's message. A failure is retried on later
-        passes up to MAX_EDIT_ATTEMPTS (at once given up when `final`: the message is gone).
-        Returns True when no further attempt will be made."""
+    async def record_drawn(self, key: WarningKey, version: int) -> None:
+        """The warning's message now shows state `version` (the edit drawing it succeeded)."""
+        await self._write(
+            "UPDATE alert_warnings SET drawn_version = ?, "
+            "edit_attempts = CASE WHEN state_version = ? THEN 0 ELSE edit_attempts END, "
+            "edit_state = CASE WHEN edit_state = 'gone' THEN 'gone' END "
+            "WHERE service = ? AND account = ? AND epoch = ? AND stage = ?",
+            (version, version, *key),
+        )
+
+    async def record_redraw_failed(self, key: WarningKey, version: int, *, gone: bool) -> bool:
+        """An edit drawing state `version` failed. It is tried again (at the next pass) up to
+        MAX_EDIT_ATTEMPTS times for one state, never again once the message is `gone`. A state
+        that changed meanwhile is counted afresh. True when no further try will be made."""
 
         async def work(conn: aiosqlite.Connection) -> bool:
-            if ok:
-                state = "'done'"
+            if gone:
+                await conn.execute(
+                    "UPDATE alert_warnings SET edit_state = 'gone' "
+                    "WHERE service = ? AND account = ? AND epoch = ? AND stage = ?",
+                    key,
+                )
             else:
-                state = f"CASE WHEN ? OR edit_attempts + 1 >= {MAX_EDIT_ATTEMPTS} THEN 'failed' END"
-            params: tuple[Any, ...] = (*key,) if ok else (int(final), *key)
-            await conn.execute(
-                f"UPDATE alert_warnings SET edit_state = {state}, edit_attempts = edit_attempts + 1 "  # noqa: S608
-                "WHERE service = ? AND account = ? AND epoch = ? AND stage = ?",
-                params,
-            )
+                await conn.execute(
+                    "UPDATE alert_warnings SET edit_attempts = edit_attempts + 1, edit_state = CASE "  # noqa: S608
+                    f"WHEN edit_attempts + 1 >= {MAX_EDIT_ATTEMPTS} THEN 'failed' END "
+                    "WHERE service = ? AND account = ? AND epoch = ? AND stage = ? "
+                    "AND state_version = ? AND edit_state IS NULL",
+                    (*key, version),
+                )
             async with conn.execute(
                 "SELECT edit_state FROM alert_warnings WHERE service = ? AND account = ? AND epoch = ? "
                 "AND stage = ?",
@@ -524,7 +564,7 @@ class AlertLogTable(Database):
             if holder is not None and holder != take_over_from:
                 return "taken", warning
             await conn.execute(
-                "UPDATE alert_warnings SET claimed_by = ?, claimed_at = ?, took_over_from = ? "
+                f"UPDATE alert_warnings SET claimed_by = ?, claimed_at = ?, took_over_from = ?, {NEW_STATE} "  # noqa: S608
                 "WHERE service = ? AND account = ? AND epoch = ? AND stage = ?",
                 (user_id, stamp, holder, *warning.key),
             )
@@ -535,8 +575,8 @@ class AlertLogTable(Database):
     async def lapse_claim(self, key: WarningKey, *, claimed_by: int, now: datetime) -> bool:
         """End a claim that ran out (only if `claimed_by` still holds it)."""
         changed = await self._write(
-            "UPDATE alert_warnings SET claim_lapsed_by = claimed_by, claim_lapsed_at = ?, "
-            "claimed_by = NULL, claimed_at = NULL, took_over_from = NULL "
+            "UPDATE alert_warnings SET claim_lapsed_by = claimed_by, claim_lapsed_at = ?, "  # noqa: S608
+            f"claimed_by = NULL, claimed_at = NULL, took_over_from = NULL, {NEW_STATE} "
             "WHERE service = ? AND account = ? AND epoch = ? AND stage = ? AND claimed_by = ?",
             (to_epoch(now), *key, claimed_by),
         )
@@ -546,7 +586,7 @@ class AlertLogTable(Database):
         """Delete up to `limit` audit entries and up to `limit` warning records older than
         `before`; returns (audit, warnings) deleted. A warning record about an account's
         current expiry or disappearance is kept, whatever its age: the once-per-stage rule
-        needs it. So is an open warning (it is resolved first) and one whose edit is pending."""
+        needs it. So is an open warning (it is resolved first) and one whose redraw is pending."""
         cutoff = to_epoch(before)
 
         async def work(conn: aiosqlite.Connection) -> tuple[int, int]:
@@ -559,8 +599,9 @@ class AlertLogTable(Database):
                 DELETE FROM alert_warnings WHERE rowid IN (
                     SELECT w.rowid FROM alert_warnings w
                     WHERE w.recorded_at < ?
-                    AND (w.status = 'skipped' OR w.message_id IS NULL
-                         OR w.stage LIKE 'remind:%' OR w.edit_state IS NOT NULL)
+                    AND (w.status = 'skipped' OR w.message_id IS NULL OR w.stage LIKE 'remind:%'
+                         OR (w.resolved_at IS NOT NULL
+                             AND (w.drawn_version >= w.state_version OR w.edit_state IS NOT NULL)))
                     AND NOT EXISTS (
                         SELECT 1 FROM accounts a WHERE a.service = w.service AND a.account = w.account
                         AND (w.epoch = COALESCE(a.expires_at, 0) OR w.epoch = a.gone_at))

@@ -16,6 +16,7 @@ import aiosqlite
 from bot.clock import from_epoch, to_epoch
 from bot.credits import CREDIT_PREFIX, CreditChanges, Threshold
 from bot.models import CreditWrite, StoredCredit
+from bot.tables.alert_log import NEW_STATE
 from bot.tables.base import Database
 
 _UPSERT = """
@@ -174,7 +175,7 @@ class CreditsTable(Database):
                     (figure.service, figure.account, figure.key),
                 )
                 cur = await conn.execute(
-                    "UPDATE alert_warnings SET resolved_at = ?, resolution = ? "
+                    f"UPDATE alert_warnings SET resolved_at = ?, resolution = ?, {NEW_STATE} "  # noqa: S608
                     "WHERE service = ? AND account = ? AND epoch = ? AND stage = ? AND resolved_at IS NULL",
                     (
                         changes.at,

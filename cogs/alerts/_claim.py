@@ -4,6 +4,11 @@ Both are `DynamicItem`s, so buttons on messages posted before a restart keep wor
 alerts cog registered them. A claim is kept on the warning's row (`claim_warning` in
 bot/tables/alert_log.py); the public message then shows who is on it, and the scheduler lapses
 the claim after CLAIM_TIMEOUT (bot/watch.py).
+
+The public message is never drawn from what this click read: the claim is stored, and the
+message is redrawn from the state stored at the moment of the edit, under the warning's lock
+(bot/redraw.py). A renewal resolving the warning meanwhile wins; a standby instance leaves the
+redraw to the scheduler lease holder.
 """
 
 from __future__ import annotations
@@ -15,13 +20,15 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.utils import format_dt
 
-from bot.delivery import DeliveryError
 from bot.expiry import CREDIT_PREFIX
 from bot.followup import PostedWarning
+from bot.models import WarningKey
+from bot.redraw import RedrawFailed
+from bot.store import StoreError
 from cogs import _alert_channel as alert_channel
 from cogs._format import label, safe
 from cogs.alerts._embeds import followup_embed
-from cogs.common import refuse_unapproved, reply, warden
+from cogs.common import acknowledge, refuse_unapproved, reply, warden
 from cogs.errors import answer_error
 from cogs.register import RenewButton
 
@@ -41,7 +48,8 @@ def warning_view(service: str, *, renew: bool = True) -> discord.ui.View:
 
 
 async def redraw(bot: WardenBot, warning: PostedWarning) -> None:
-    """Edit the warning's message to show it as it stands; raises DeliveryError."""
+    """Edit the warning's message to show `warning` (read under its lock by bot/redraw.py, the
+    only caller); raises DeliveryError."""
     account = await bot.store.get_account(warning.key.service, warning.key.account)
     # A team warning (the subscription, the token, slots) has no buttons: nobody fixes it from
     # Discord; a credit crossing has nothing to renew.
@@ -64,11 +72,20 @@ async def claim(
         sentence="Only members approved to register accounts can claim a warning.",
     ):
         return
+    await acknowledge(interaction)  # before anything waits on the database
     bot = warden(interaction)
     now = bot.clock.now()
-    outcome, warning = await bot.store.claim_warning(
-        message_id, interaction.user.id, now=now, take_over_from=take_over_from
-    )
+    store = bot.store
+    async with store.atomic():  # the claim and its audit entry, or neither (busy: nothing changed)
+        outcome, warning = await store.claim_warning(
+            message_id, interaction.user.id, now=now, take_over_from=take_over_from
+        )
+        if outcome in ("claimed", "took_over"):
+            assert warning is not None
+            await store.audit(
+                now=now, actor_id=interaction.user.id, action="claim" if outcome == "claimed" else "take_over",
+                service=warning.key.service, target=warning.key.account, outcome="ok",
+            )  # fmt: skip
     if warning is None:
         await reply(
             interaction, "This message isn't an open warning (a sample from `/alerts test`, or a reminder)."
@@ -90,27 +107,38 @@ async def claim(
             interaction, f"<@{warning.claim.by}> is on {what} since {since}. Take it over?", view=view
         )
         return
-    await bot.store.audit(
-        now=now, actor_id=interaction.user.id, action="claim" if outcome == "claimed" else "take_over",
-        service=warning.key.service, target=warning.key.account, outcome="ok",
-    )  # fmt: skip
     lapses = format_dt(now + bot.settings.claim_timeout, "R")
     took = f" from <@{take_over_from}>" if outcome == "took_over" else ""
     done = f"✅ You took {what} over{took}." if took else f"✅ You're on {what}; the team sees it."
     # Nobody owned it (configured outside the bot): who takes it on owns it (bot/owners.py).
-    adopted = await bot.store.adopt_account(
-        warning.key.service, warning.key.account, interaction.user.id, now=now
-    )
+    try:
+        adopted = await bot.store.adopt_account(
+            warning.key.service, warning.key.account, interaction.user.id, now=now
+        )
+    except StoreError as exc:  # the claim stands; the adoption waits for the next claim
+        log.warning("could not record the claimer as the account's owner: %s", exc)
+        adopted = False
     owns = " Nobody owned this account, so you do now: its warnings ping you." if adopted else ""
     if warning.key.stage.startswith(CREDIT_PREFIX):  # nothing to renew: a top-up resolves it
         then = f"Top the account up; the claim lapses {lapses} if the warning is still open then."
     else:
         then = f"Renew it with the Renew button; the claim lapses {lapses} if it isn't renewed by then."
     await reply(interaction, f"{done} {then}{owns}")
+    await show(bot, warning.key)
+
+
+async def show(bot: WardenBot, key: WarningKey) -> None:
+    """Redraw the warning's public message from its stored state (bot/redraw.py); a failure is
+    left pending for the scheduler, which follows through at its next pass."""
+    cog: Any = bot.get_cog("AlertsCog")
+    messages = cog.watch.messages if cog is not None else None
+    if messages is None:
+        return
     try:
-        await redraw(bot, warning)
-    except DeliveryError as exc:
-        log.warning("could not show the claim on the warning message: %s", exc)
+        await messages.redraw(key)
+    except (RedrawFailed, StoreError) as exc:
+        log.warning("could not show the claim on the warning message (retried by the scheduler): %s", exc)
+        cog.watch.follow_up_soon()
 
 
 class ClaimButton(

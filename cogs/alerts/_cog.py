@@ -34,7 +34,7 @@ from bot.expiry import Alert, Kind, next_wake
 from bot.followup import How, PostedWarning, Reminder, Resolution
 from bot.owners import is_early, owner_of
 from bot.routing import Route
-from bot.store import StoreError
+from bot.store import BACKGROUND_PATIENCE, StoreError, write_patience
 from bot.sync import Notice, SyncState, load_state
 from bot.team_account import TeamWarning
 from bot.team_watch import load_team_state
@@ -210,6 +210,10 @@ class AlertsCog(commands.Cog):
     async def run_pass(self) -> PassReport:
         """One pass now; `last_report` is this pass's report once it has ended. Under
         SERVICES=auto, what the pass learnt may switch services on or off (and sync commands)."""
+        with write_patience(BACKGROUND_PATIENCE):  # the board, the digest and SERVICES=auto too
+            return await self._run_pass()
+
+    async def _run_pass(self) -> PassReport:
         started = time.perf_counter()
         try:
             report = await self.watch.run_pass()
@@ -268,14 +272,15 @@ class AlertsCog(commands.Cog):
             direct = await self._send_direct(owner, alert, embed)
             if direct is not None:
                 return direct
-        # The nonce makes a repeat of this very warning (see WarningKey.nonce) return the first post.
+        # The nonce makes a repeat of this very warning (see WarningKey.nonce) return the first post;
+        # a warning armed again after the last one was resolved has its own (Alert.nonce).
         message = await self.post(
             service=alert.key.service,
             embed=embed,
             view=warning_view(alert.key.service, renew=alert.kind is not Kind.CREDIT),
             ping=ping,
             owner=owner,
-            nonce=alert.key.nonce,
+            nonce=alert.nonce,
         )
         return Posted(message.id, message.channel.id, json.dumps(embed.to_dict()))
 
@@ -295,7 +300,7 @@ class AlertsCog(commands.Cog):
                 content=DM_INTRO,
                 embed=embed,
                 view=warning_view(alert.key.service),
-                nonce=alert.key.nonce,
+                nonce=alert.nonce,
                 allowed_mentions=discord.AllowedMentions.none(),
             )
         except discord.Forbidden as exc:  # 50007: their DMs are closed to the bot

@@ -36,6 +36,7 @@ from bot.durations import DurationError, format_duration, parse_duration
 from bot.escalation import parse_after
 from bot.expiry import DEFAULT_STAGES, format_stages, parse_stages
 from bot.services import REGISTRY
+from bot.store import BACKGROUND_PATIENCE, write_patience
 from bot.useapi import CreditSource
 from cogs._format import safe
 from cogs.alerts._claim import warning_view
@@ -43,6 +44,7 @@ from cogs.alerts._cog import AlertsCog
 from cogs.alerts._embeds import quiet_text, sample_alert, warning_embed
 from cogs.alerts._summary import moment
 from cogs.common import (
+    acknowledge,
     admin_only,
     every_service_choice,
     is_admin,
@@ -107,12 +109,14 @@ class AlertsCommands(
         channel: discord.TextChannel | None = None,
         service: app_commands.Choice[str] | None = None,
     ) -> None:
+        await acknowledge(interaction)
         if service is not None:
             await self._service_channel(interaction, channel, service)
             return
-        await settings.ALERT_CHANNEL.set(self.bot.store, channel.id if channel else None)
-        await self._audit(interaction, "alerts_channel", f"channel:{channel.id}" if channel else None)
-        await self.bot.delivery.retry()  # a new channel, or this one fixed: the next pass tries it
+        async with self.bot.store.atomic():  # the setting and its audit entry, or neither (busy)
+            await settings.ALERT_CHANNEL.set(self.bot.store, channel.id if channel else None)
+            await self._audit(interaction, "alerts_channel", f"channel:{channel.id}" if channel else None)
+            await self.bot.delivery.retry()  # a new channel, or this one fixed: the next pass tries it
         self.alerts.wake()
         if channel is not None:
             await reply(
@@ -137,15 +141,15 @@ class AlertsCommands(
         service: app_commands.Choice[str],
     ) -> None:
         """`/alerts channel [channel] service`: a service's own channel, or back to the team's."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
         store = self.bot.store
-        await settings.SERVICE_CHANNEL.set(store, channel.id if channel else None, service.value)
-        await settings.SERVICE_CHANNEL_BROKEN.set(store, None, service.value)  # a new choice, a new start
-        await self._audit(
-            interaction,
-            "alerts_channel",
-            f"{service.value}:{channel.id}" if channel else f"{service.value}:team",
-        )
+        async with store.atomic():  # the settings and their audit entry, or none (busy)
+            await settings.SERVICE_CHANNEL.set(store, channel.id if channel else None, service.value)
+            await settings.SERVICE_CHANNEL_BROKEN.set(store, None, service.value)  # a new choice, a new start
+            await self._audit(
+                interaction,
+                "alerts_channel",
+                f"{service.value}:{channel.id}" if channel else f"{service.value}:team",
+            )
         self.alerts.wake()
         team = await self.bot.alert_channel_id()
         if channel is not None:
@@ -175,9 +179,7 @@ class AlertsCommands(
         self, interaction: discord.Interaction[WardenBot], service: app_commands.Choice[str], stages: str
     ) -> None:
         if stages.strip().lower() in ("default", "reset"):
-            await settings.STAGES.set(self.bot.store, None, service.value)
-            text = format_stages(DEFAULT_STAGES)
-            await self._audit(interaction, "alerts_stages", service.value, "reset")
+            stored, text, outcome = None, format_stages(DEFAULT_STAGES), "reset"
         else:
             try:
                 parsed = parse_stages(stages)
@@ -187,8 +189,11 @@ class AlertsCommands(
                 )
                 return
             text = format_stages(parsed)
-            await settings.STAGES.set(self.bot.store, text, service.value)
-            await self._audit(interaction, "alerts_stages", service.value)
+            stored, outcome = text, "ok"
+        await acknowledge(interaction)  # before anything waits on the database
+        async with self.bot.store.atomic():  # the setting and its audit entry, or neither (busy)
+            await settings.STAGES.set(self.bot.store, stored, service.value)
+            await self._audit(interaction, "alerts_stages", service.value, outcome)
         self.alerts.wake()
         off = (
             ""
@@ -209,8 +214,10 @@ class AlertsCommands(
         if role is not None and role.id == interaction.guild_id:
             await reply(interaction, "Warnings never ping @everyone. Pick a role made for this.")
             return
-        await settings.MENTION_ROLE.set(self.bot.store, role.id if role else None)
-        await self._audit(interaction, "alerts_mention", f"role:{role.id}" if role else None)
+        await acknowledge(interaction)  # before anything waits on the database
+        async with self.bot.store.atomic():
+            await settings.MENTION_ROLE.set(self.bot.store, role.id if role else None)
+            await self._audit(interaction, "alerts_mention", f"role:{role.id}" if role else None)
         if role is None:
             await reply(interaction, "✅ Warnings will ping nobody.")
         else:
@@ -231,11 +238,11 @@ class AlertsCommands(
     ) -> None:
         raw = interval.strip().lower()
         if raw in ("default", "reset"):
-            await settings.REMINDERS.set(self.bot.store, None, service.value)
+            stored: str | None = None
             default = self.bot.settings.reminder_interval
             text = f"every {format_duration(default)} (the default)" if default else "off (the default)"
         elif raw in ("off", "0", "none"):
-            await settings.REMINDERS.set(self.bot.store, "off", service.value)
+            stored = "off"
             text = "off"
         else:
             try:
@@ -248,11 +255,14 @@ class AlertsCommands(
                     f"❌ {safe(str(exc), 300)}\nExample: `12h`, `2d`, `off` or `default`. Nothing was changed.",
                 )
                 return
-            await settings.REMINDERS.set(self.bot.store, format_duration(value), service.value)
-            text = f"every {format_duration(value)}"
-        await self._audit(
-            interaction, "alerts_reminders", service.value, "ok" if raw != "default" else "reset"
-        )
+            stored = format_duration(value)
+            text = f"every {stored}"
+        await acknowledge(interaction)  # before anything waits on the database
+        async with self.bot.store.atomic():  # the setting and its audit entry, or neither (busy)
+            await settings.REMINDERS.set(self.bot.store, stored, service.value)
+            await self._audit(
+                interaction, "alerts_reminders", service.value, "ok" if raw != "default" else "reset"
+            )
         self.alerts.watch.follow_up_soon()  # a new interval may make a reminder due now
         self.alerts.wake()
         await reply(
@@ -279,6 +289,7 @@ class AlertsCommands(
                 f"❌ {service.name} has no credit or quota figure to watch: {why}. Nothing was changed.",
             )
             return
+        await acknowledge(interaction)  # before anything waits on the database
         store = self.bot.store
         stored = await store.credit_keys(service.value)
         try:
@@ -292,10 +303,11 @@ class AlertsCommands(
                 f"or `off`. Nothing was changed.",
             )
             return
-        current = decode_thresholds(await settings.CREDIT_THRESHOLDS.raw(store, service.value))
-        updated = apply_edit(current, edit)
-        await settings.CREDIT_THRESHOLDS.set(store, encode_thresholds(updated), service.value)
-        await self._audit(interaction, "alerts_credits", service.value, "ok" if updated else "off")
+        async with store.atomic():  # read, changed and audited in one go, or not at all (busy)
+            current = decode_thresholds(await settings.CREDIT_THRESHOLDS.raw(store, service.value))
+            updated = apply_edit(current, edit)
+            await settings.CREDIT_THRESHOLDS.set(store, encode_thresholds(updated), service.value)
+            await self._audit(interaction, "alerts_credits", service.value, "ok" if updated else "off")
         self.alerts.wake()  # the next pass judges every account against the new thresholds
         figures = {f.key: f for f in known.credit_figures}
         if updated:
@@ -349,6 +361,7 @@ class AlertsCommands(
     @app_commands.command(name="status", description="Channel, stages, next warnings and the last sync")
     @admin_only()
     async def status(self, interaction: discord.Interaction[WardenBot]) -> None:
+        await acknowledge(interaction)
         await reply(interaction, embed=await self.alerts.status_embed())
 
     @app_commands.command(
@@ -360,7 +373,7 @@ class AlertsCommands(
     async def test(
         self, interaction: discord.Interaction[WardenBot], service: app_commands.Choice[str] | None = None
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await acknowledge(interaction)
         now = self.bot.clock.now()
         key = service.value if service else next(iter(self.bot.services), "luma")
         alert = sample_alert(key, user_id=interaction.user.id, now=now)
@@ -394,7 +407,7 @@ class AlertsCommands(
         channel: discord.TextChannel | None = None,
         off: bool = False,
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await acknowledge(interaction)  # before anything waits on the database or Discord
         if off:
             old, deleted = await self.alerts.board.stop()
             await self._audit(interaction, "alerts_board", None, "off")
@@ -417,16 +430,19 @@ class AlertsCommands(
                 "(`/alerts board channel:#…`) or set one with `/alerts channel`. Nothing was changed.",
             )
             return
-        try:
-            _, replaced = await self.alerts.board.create(target)
-        except DeliveryError as exc:
-            await self._audit(interaction, "alerts_board", f"channel:{target}", "failed")
-            await reply(
-                interaction,
-                f"❌ The board could not be posted in <#{target}>: {_board_failure(exc)} Nothing was changed.",
-            )
-            return
-        await self._audit(interaction, "alerts_board", f"channel:{target}")
+        # A database busy now could not keep the board: said before anything is posted.
+        await self.bot.store.writable()
+        with write_patience(BACKGROUND_PATIENCE):  # once posted, worth waiting to record it
+            try:
+                _, replaced = await self.alerts.board.create(target)
+            except DeliveryError as exc:
+                await self._audit(interaction, "alerts_board", f"channel:{target}", "failed")
+                await reply(
+                    interaction,
+                    f"❌ The board could not be posted in <#{target}>: {_board_failure(exc)} Nothing was changed.",
+                )
+                return
+            await self._audit(interaction, "alerts_board", f"channel:{target}")
         previous = {
             None: "",
             True: " The previous board was deleted.",
@@ -454,8 +470,10 @@ class AlertsCommands(
     ) -> None:
         example = "For example `/alerts digest monday 09:00 Europe/Berlin`, or `/alerts digest off`."
         if weekday.strip().lower() in ("off", "none", "stop"):
-            await settings.DIGEST_SCHEDULE.set(self.bot.store, None)
-            await self._audit(interaction, "alerts_digest", None, "off")
+            await acknowledge(interaction)  # before anything waits on the database
+            async with self.bot.store.atomic():  # the setting and its audit entry, or neither (busy)
+                await settings.DIGEST_SCHEDULE.set(self.bot.store, None)
+                await self._audit(interaction, "alerts_digest", None, "off")
             await reply(interaction, "✅ The weekly digest is off.")
             return
         try:
@@ -469,8 +487,10 @@ class AlertsCommands(
             return
         now = self.bot.clock.now()
         schedule = DigestSchedule(day, at, zone, since=now)
-        await settings.DIGEST_SCHEDULE.set(self.bot.store, schedule.to_json())
-        await self._audit(interaction, "alerts_digest", schedule.describe())
+        await acknowledge(interaction)  # before anything waits on the database
+        async with self.bot.store.atomic():  # the setting and its audit entry, or neither (busy)
+            await settings.DIGEST_SCHEDULE.set(self.bot.store, schedule.to_json())
+            await self._audit(interaction, "alerts_digest", schedule.describe())
         channel = await self.bot.alert_channel_id()
         where = f"in <#{channel}>" if channel else "in the alert channel (none is set yet: `/alerts channel`)"
         await reply(
@@ -514,11 +534,12 @@ class AlertsCommands(
         to: str | None = None,
         timezone: str | None = None,
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await acknowledge(interaction)
         store = self.bot.store
         if start.strip().lower() in ("off", "none", "0"):
-            await settings.QUIET_HOURS.set(store, None)
-            await self._audit(interaction, "alerts_quiet", None, "off")
+            async with store.atomic():  # the setting and its audit entry, or neither (busy)
+                await settings.QUIET_HOURS.set(store, None)
+                await self._audit(interaction, "alerts_quiet", None, "off")
             self.alerts.watch.follow_up_soon()  # held warnings and reminders go now
             self.alerts.wake()
             await reply(
@@ -543,8 +564,9 @@ class AlertsCommands(
         except quiet.QuietError as exc:
             await reply(interaction, f"❌ {safe(str(exc), 300)}. Nothing was changed.")
             return
-        await settings.QUIET_HOURS.set(store, hours.text())
-        await self._audit(interaction, "alerts_quiet", hours.text())
+        async with store.atomic():
+            await settings.QUIET_HOURS.set(store, hours.text())
+            await self._audit(interaction, "alerts_quiet", hours.text())
         self.alerts.watch.follow_up_soon()
         self.alerts.wake()
         now = self.bot.clock.now()
@@ -579,12 +601,13 @@ class AlertsCommands(
         role: discord.Role | None = None,
         after: str | None = None,
     ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await acknowledge(interaction)
         store = self.bot.store
         if (after or "").strip().lower() in ("off", "none", "0"):
-            await settings.ESCALATE_ROLE.set(store, None)
-            await settings.ESCALATE_AFTER.set(store, None)
-            await self._audit(interaction, "alerts_escalate", None, "off")
+            async with store.atomic():  # both settings and their audit entry, or none (busy)
+                await settings.ESCALATE_ROLE.set(store, None)
+                await settings.ESCALATE_AFTER.set(store, None)
+                await self._audit(interaction, "alerts_escalate", None, "off")
             await reply(interaction, "✅ Escalation is off.")
             return
         if role is None or not after:
@@ -604,9 +627,10 @@ class AlertsCommands(
                 interaction, f"❌ {safe(str(exc), 300)}\nExample: `2h`, `90m` or `off`. Nothing was changed."
             )
             return
-        await settings.ESCALATE_ROLE.set(store, role.id)
-        await settings.ESCALATE_AFTER.set(store, format_duration(delay))
-        await self._audit(interaction, "alerts_escalate", f"role:{role.id}:{format_duration(delay)}")
+        async with store.atomic():
+            await settings.ESCALATE_ROLE.set(store, role.id)
+            await settings.ESCALATE_AFTER.set(store, format_duration(delay))
+            await self._audit(interaction, "alerts_escalate", f"role:{role.id}:{format_duration(delay)}")
         self.alerts.watch.follow_up_soon()
         self.alerts.wake()
         await reply(

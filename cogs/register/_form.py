@@ -24,12 +24,12 @@ from bot.delivery import DeliveryError
 from bot.events import ACCOUNT_REGISTERED
 from bot.form_errors import CookieError
 from bot.registration import RecordingFailed, register_account
-from bot.store import StoreError
+from bot.store import StoreBusy, StoreError
 from bot.useapi import AccountInfo, FormField, UseapiError, UseapiService
 from cogs import _alert_channel as alert_channel
 from cogs._format import safe, when
-from cogs.common import refuse_unapproved, reply, warden
-from cogs.errors import SOMETHING_WRONG, answer_error
+from cogs.common import acknowledge, audit_after_answering, refuse_unapproved, reply, warden
+from cogs.errors import DATABASE_BUSY, SOMETHING_WRONG, answer_error
 from cogs.register._embeds import maybe_added_text, registration_embed, renewal_notice
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,9 @@ def build_register_modal(bot: WardenBot, service: UseapiService) -> RegisterModa
 
 async def open_register_modal(interaction: discord.Interaction[WardenBot], service: UseapiService) -> None:
     """Open the modal for an approved member, refuse anyone else privately. Used by Renew too.
-    A service useapi.net retired takes no new registration: said before anyone pastes a secret."""
+    A service useapi.net retired takes no new registration: said before anyone pastes a secret.
+    The modal is the acknowledgement: nothing before it waits on the database (the approval and
+    the retirement are checked in memory; a refusal is answered first and audited after)."""
     if await refuse_unapproved(interaction, action="open_register", service=service.key):
         return
     if await refuse_retired(interaction, service):
@@ -124,11 +126,7 @@ async def refuse_retired(interaction: discord.Interaction[WardenBot], service: U
     since = bot.team.retired_since(service.key)
     if since is None:
         return False
-    tracked = await bot.store.count_accounts(service.key)
-    await bot.store.audit(
-        now=bot.clock.now(), actor_id=interaction.user.id, action="register", service=service.key,
-        outcome="refused:retired",
-    )  # fmt: skip
+    tracked = await bot.store.count_accounts(service.key)  # a read: never waits for a writer (WAL)
     kept = (
         f" The {tracked} tracked {service.label} account(s) stay listed in `/accounts list`."
         if tracked
@@ -140,6 +138,9 @@ async def refuse_retired(interaction: discord.Interaction[WardenBot], service: U
         f"{format_dt(since, 'R')}) and the team's useapi.net account no longer lists it, so no new "
         f"account can be registered. Nothing was sent.{kept} If useapi.net brings it back, the bot "
         "takes registrations again by itself.",
+    )  # answered first; the audit may wait
+    await audit_after_answering(
+        bot, actor_id=interaction.user.id, action="register", service=service.key, outcome="refused:retired"
     )
     return True
 
@@ -160,25 +161,25 @@ async def submit_registration(
     except CookieError as exc:
         # The code and its fixed sentence, never the exception's text: the audit trail is read by
         # every admin and kept for months.
-        await bot.store.audit(
-            now=now, actor_id=interaction.user.id, action="register", service=service.key,
+        metrics.record_registration(service.key, "invalid_input")
+        await reply(interaction, f"{exc}\nNothing was sent to useapi.net.")  # answered first
+        await audit_after_answering(
+            bot, actor_id=interaction.user.id, action="register", service=service.key,
             outcome=f"invalid_input:{exc.code}", detail=exc.audit,
         )  # fmt: skip
-        metrics.record_registration(service.key, "invalid_input")
-        await reply(interaction, f"{exc}\nNothing was sent to useapi.net.")
         return
     except StoreError:
         raise
     except Exception as exc:
         _log_withheld(f"reading the {service.key} form", exc)
-        await bot.store.audit(
-            now=now, actor_id=interaction.user.id, action="register", service=service.key,
+        await reply(interaction, SOMETHING_WRONG)  # answered first
+        await audit_after_answering(
+            bot, actor_id=interaction.user.id, action="register", service=service.key,
             outcome="error", detail=FORM_BUG,
         )  # fmt: skip
-        await reply(interaction, SOMETHING_WRONG)
         return
-    # Only a submit about to reach useapi.net spends a token (REGISTER_RATE); answered before the
-    # deferral, so it is an in-memory check with no await between test and spend.
+    # Only a submit about to reach useapi.net spends a token (REGISTER_RATE); an in-memory check
+    # with no await between test and spend, answered before the deferral.
     wait = bot.register_throttle.take(interaction.user.id, now)
     if wait is not None:
         metrics.record_registration(service.key, "throttled")
@@ -190,7 +191,17 @@ async def submit_registration(
         return
 
     with bot.in_flight():
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await acknowledge(interaction)  # before anything waits on the database or useapi.net
+        try:
+            # A database busy now would lose the answer: say so before anything is sent.
+            await bot.store.writable()
+        except StoreBusy:
+            await reply(interaction, f"{DATABASE_BUSY} Nothing was sent to useapi.net.")
+            return
+        except StoreError as exc:  # read-only or full: useapi.net is still told; the answer says
+            log.warning(
+                "the database can't be written before a registration: %s", exc
+            )  # what wasn't recorded
         try:
             info = await register_account(
                 service, submission, store=bot.store, user_id=interaction.user.id, now=now
@@ -203,22 +214,31 @@ async def submit_registration(
             return
         except RecordingFailed as exc:
             log.error("registration accepted upstream but not recorded: %s", exc.__cause__)
+            if isinstance(exc.__cause__, StoreBusy):
+                why = (
+                    "the database was busy (another program held it), so the bot could not record it "
+                    "yet. The account works; the next sync of useapi.net's list records it."
+                )
+            else:
+                why = (
+                    "the bot could not record it in its database. The account works; tell the bot's "
+                    "operator (the disk may be full or read-only)."
+                )
             await reply(
                 interaction,
                 f"⚠️ useapi.net accepted the {service.label} {service.credential_noun} for **{safe(exc.info.account)}** "
-                f"(expires {when(exc.info.expires_at)}), but the bot could not record it in its database. "
-                "The account works; tell the bot's operator (the disk may be full or read-only).",
+                f"(expires {when(exc.info.expires_at)}), but {why}",
             )
             return
         except StoreError:
             raise
         except Exception as exc:  # a bug: the credential was in memory, so its text is withheld
             _log_withheld(f"registering a {service.key} account", exc)
-            await bot.store.audit(
-                now=now, actor_id=interaction.user.id, action="register", service=service.key,
+            await reply(interaction, SOMETHING_WRONG)  # answered first
+            await audit_after_answering(
+                bot, actor_id=interaction.user.id, action="register", service=service.key,
                 outcome="error", detail=REGISTER_BUG,
             )  # fmt: skip
-            await reply(interaction, SOMETHING_WRONG)
             return
         try:
             await _finish_registration(bot, interaction, service, info)

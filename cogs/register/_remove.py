@@ -19,10 +19,11 @@ from bot import removal
 from bot.app import WardenBot
 from bot.events import ACCOUNT_REMOVED
 from bot.removal import Removal, Tracking, Upstream
+from bot.store import StoreBusy, StoreError
 from bot.useapi import UseapiService
 from cogs._format import COLOUR_WARN, safe, when
-from cogs.common import is_admin, outside_reason, refuse_non_admin, reply, warden
-from cogs.errors import answer_error
+from cogs.common import acknowledge, is_admin, outside_reason, refuse_non_admin, reply, warden
+from cogs.errors import DATABASE_BUSY, answer_error
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ async def ask_to_remove(
         interaction, action="account_remove", service=service.key, sentence=ADMINS_ONLY
     ):
         return
+    await acknowledge(interaction)  # before anything waits on the database
     tracked = await warden(interaction).store.get_account(service.key, account)
     if tracked is None:
         await reply(
@@ -121,13 +123,23 @@ class ConfirmRemoval(discord.ui.View):
             interaction, action="account_remove", service=self.service.key, sentence=ADMINS_ONLY
         ):
             return
-        # Answer within Discord's 3 s: the DELETE may take up to USEAPI_TIMEOUT.
+        # Answer within Discord's 3 s: the DELETE may take up to USEAPI_TIMEOUT, and the database
+        # may be busy. Nothing before this waits on either.
         await interaction.response.edit_message(
             content=f"Removing **{safe(self.account, 100)}**…", embed=None, view=None
         )
         bot = warden(interaction)
         with bot.in_flight():  # a shutdown lets it finish: DELETE done upstream, then recorded
-            text = await remove_account(bot, self.service, self.account, interaction.user.id)
+            try:
+                # A database busy now could not record the removal: say so before the DELETE.
+                await bot.store.writable()
+            except StoreBusy:
+                text = f"{DATABASE_BUSY} Nothing was deleted on useapi.net."
+            except StoreError as exc:  # read-only or full: as before, the answer says what stuck
+                log.warning("the database can't be written before a removal: %s", exc)
+                text = await remove_account(bot, self.service, self.account, interaction.user.id)
+            else:
+                text = await remove_account(bot, self.service, self.account, interaction.user.id)
         await interaction.edit_original_response(content=text)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)

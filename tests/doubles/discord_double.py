@@ -38,7 +38,10 @@ Unknown interaction. A modal (callback type 9) is checked as Discord checks it (
 Faults: `fail_channel_messages(channel_id, status, times=None, retry_after=None, code=None)`,
 `clear_channel_faults()`, `await delete_channel(channel_id)`, `await go_away()` / `await
 come_back()` (REST and gateway unreachable, then back on the same port),
-`slow_channel_answers(channel_id, seconds)` (the message is created, the answer comes late).
+`slow_channel_answers(channel_id, seconds, edits=False)` (the message is created, or with
+`edits` edited, at once; the answer comes late), `slow_interaction_answers(seconds,
+interaction_id=None)` (an interaction's callback, follow-ups and edits of its answer are applied
+when they arrive and answered late: a slow Discord taking a button's answer).
 
 Edits: PATCH /channels/{id}/messages/{id} updates only the fields sent (null clears one), 404
 Unknown Message (10008) for a message it doesn't hold, and answers a channel fault first (so
@@ -295,6 +298,9 @@ class DiscordDouble:
         self._nonces: dict[tuple[int, int, str], tuple[float, int]] = {}
         self.deduplicated: list[Recorded] = []  # message creates answered with an existing message
         self._slow_answers: dict[int, float] = {}  # channel id -> seconds between create and answer
+        self._slow_edits: set[int] = set()  # channels whose message edits are answered late too
+        # Interaction id (0: every interaction) -> seconds between applying and answering.
+        self._slow_interactions: dict[int, float] = {}
         self._answer_now = asyncio.Event()  # set by clear_channel_faults: late answers go at once
         self.online = True
 
@@ -423,13 +429,36 @@ class DiscordDouble:
     def clear_channel_faults(self) -> None:
         self._channel_faults.clear()
         self._slow_answers.clear()
+        self._slow_edits.clear()
+        self._slow_interactions.clear()
         self._answer_now.set()
 
-    def slow_channel_answers(self, channel_id: int, seconds: float) -> None:
+    def slow_channel_answers(self, channel_id: int, seconds: float, *, edits: bool = False) -> None:
         """POST /channels/{id}/messages creates the message at once but answers `seconds` later:
-        the window in which a client that dies has posted without knowing it."""
+        the window in which a client that dies has posted without knowing it. With `edits`,
+        PATCH of the channel's messages too (applied at once, answered late)."""
         self._slow_answers[int(channel_id)] = seconds
+        if edits:
+            self._slow_edits.add(int(channel_id))
         self._answer_now.clear()
+
+    def slow_interaction_answers(self, seconds: float, *, interaction_id: int | str | None = None) -> None:
+        """Interaction callbacks, follow-ups and edits of an interaction's answers (of
+        `interaction_id`, else of every interaction) are applied when they arrive, and answered
+        `seconds` later. The 3-second deadline counts from the arrival, as Discord's does."""
+        self._slow_interactions[int(interaction_id or 0)] = seconds
+        self._answer_now.clear()
+
+    async def _late(self, seconds: float | None) -> None:
+        if seconds:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._answer_now.wait(), seconds)
+
+    def _interaction_delay(self, inter: _Interaction | None) -> float | None:
+        if inter is None:
+            return None
+        own = self._slow_interactions.get(int(inter.payload["id"]))
+        return own if own is not None else self._slow_interactions.get(0)
 
     async def go_away(self) -> None:
         """Discord becomes unreachable, REST and gateway alike: live connections are cut without a
@@ -1385,6 +1414,7 @@ class DiscordDouble:
             },
             "resource": resource,
         }
+        await self._late(self._interaction_delay(inter))
         if rec.query.get("with_response") in ("1", "true", "True"):
             return json_response(answer)
         return web.Response(status=204)
@@ -1411,6 +1441,7 @@ class DiscordDouble:
             return json_response(problem.body(), 400)
         msg = self._message(int(inter.payload["channel_id"]), body, rec.files, webhook=True)
         inter.followup_ids.append(int(msg["id"]))
+        await self._late(self._interaction_delay(inter))
         if rec.query.get("wait") in ("1", "true", "True"):
             return json_response(msg)
         return web.Response(status=204)
@@ -1435,6 +1466,7 @@ class DiscordDouble:
             if problem is not None:
                 return json_response(problem.body(), 400)
             msg = self._edit_message(msg, rec.json or {}, rec.files)
+            await self._late(self._interaction_delay(inter))
         return json_response(msg)
 
     def _channel_or_error(self, cid: str) -> tuple[JSONDict | None, web.Response | None]:
@@ -1589,6 +1621,8 @@ class DiscordDouble:
                 return json_response(problem.body(), 400)
             msg = self._edit_message(msg, rec.json or {}, rec.files)
             self.edits.append(rec)
+            if int(cid) in self._slow_edits:
+                await self._late(self._slow_answers.get(int(cid)))
         return json_response(msg)
 
     async def _typing(self, rec: Recorded, cid: str) -> web.Response:
