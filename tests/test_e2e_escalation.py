@@ -72,7 +72,7 @@ async def test_a_warning_nobody_took_is_escalated_once_as_a_reply_even_across_re
     assert len(escalations(rig)) == 1 and rig.discord.deduplicated
 
     status = await rig.slash("alerts", "status", user=rig.discord.admin_id)
-    fields = {f["name"]: f["value"] for f in status.data["embeds"][0]["fields"]}
+    fields = {f["name"]: f["value"] for f in (await rig.answer(status))["embeds"][0]["fields"]}
     assert fields["Escalation"].startswith(f"<@&{role}> after 2h")
 
 
@@ -88,7 +88,10 @@ async def test_a_claim_stops_it_and_a_failed_post_is_retried(rig: Rig) -> None:
     await grant(rig, member)
     warning = next(m for m in warnings(rig) if claimed_one in m["embeds"][0]["description"])
     clock(rig).set(START + H)
-    assert "You're on Luma" in (await click(rig, "warden:claim:luma", warning, member)).data["content"]
+    assert (
+        "You're on Luma"
+        in (await rig.answer(await click(rig, "warden:claim:luma", warning, member)))["content"]
+    )
     await until_edited(rig, warning)  # the claim shows on the warning
 
     # The unclaimed one's escalation fails once (Discord errs) and goes at the next try.
@@ -112,7 +115,9 @@ async def test_escalation_is_off_by_default_validated_and_switched_off(rig: Rig)
     clock(rig).set(expires - timedelta(seconds=1))  # nobody took it for hours: no escalation
     assert (await run_pass(rig)).escalated == [] and escalations(rig) == []
     status = await rig.slash("alerts", "status", user=admin)
-    assert {f["name"]: f["value"] for f in status.data["embeds"][0]["fields"]}["Escalation"] == "off"
+    assert {f["name"]: f["value"] for f in (await rig.answer(status))["embeds"][0]["fields"]}[
+        "Escalation"
+    ] == "off"
     for options, problem in (
         ({"role": rig.discord.admin_role_id, "after": "30s"}, "shorter than a minute"),
         ({"role": rig.discord.admin_role_id, "after": "soon"}, "Nothing was changed"),
@@ -127,4 +132,4 @@ async def test_escalation_is_off_by_default_validated_and_switched_off(rig: Rig)
     assert "off" in await answer(rig, "alerts", "escalate", user=admin, after="off")
     assert await rig.bot.store.get_setting("escalate_role_id") is None  # type: ignore[union-attr]
     refused = await rig.slash("alerts", "escalate", user=rig.discord.member_ids[0], after="off")
-    assert "Only server admins" in refused.data["content"]
+    assert "Only server admins" in (await rig.answer(refused))["content"]

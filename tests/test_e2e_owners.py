@@ -62,7 +62,7 @@ async def answer(rig: Rig, name: str, sub: str | None = None, *, user: int, **op
     """A command's private answer (deferred first, then a follow-up)."""
     callback = await rig.slash(name, sub, user=user, **options)
     assert callback.type == 5 and callback.data["flags"] & EPHEMERAL
-    return str((await rig.followup(callback))["content"])
+    return str((await rig.answer(callback))["content"])
 
 
 async def owner_choices(rig: Rig, typed: str) -> list[str]:
@@ -139,7 +139,7 @@ async def test_an_admin_chooses_an_owner_and_a_claim_adopts_an_account_nobody_ow
     )
     assert "A bot can't own" in bot_owner
     refused = await rig.slash("accounts", "owner", user=member, service="luma", account=EMAIL, member=member)
-    assert "Only server admins" in refused.data["content"]
+    assert "Only server admins" in (await rig.answer(refused))["content"]
     audit = await rig.bot.store.recent_audit()  # type: ignore[union-attr]
     assert any(e.action == "account_owner" and e.target == EMAIL and e.actor_id == admin for e in audit)
 
@@ -147,9 +147,9 @@ async def test_an_admin_chooses_an_owner_and_a_claim_adopts_an_account_nobody_ow
     # owned one does not.
     await grant(rig, member)
     claimed = await click(rig, "warden:claim:luma", second, member)
-    assert "Nobody owned this account, so you do now" in claimed.data["content"]
+    assert "Nobody owned this account, so you do now" in (await rig.answer(claimed))["content"]
     claimed = await click(rig, "warden:claim:luma", first, member)
-    assert "you do now" not in claimed.data["content"]
+    assert "you do now" not in (await rig.answer(claimed))["content"]
     store = rig.bot.store  # type: ignore[union-attr]
     assert owner_of(await store.get_account("luma", OTHER)) == member  # type: ignore[arg-type]
     assert owner_of(await store.get_account("luma", EMAIL)) == other  # type: ignore[arg-type]
@@ -160,7 +160,7 @@ async def test_an_admin_chooses_an_owner_and_a_claim_adopts_an_account_nobody_ow
     pings = {m["embeds"][0]["description"]: pinged(m)[0] for m in warnings(rig)[-2:]}
     assert pings == {f"**{EMAIL}**": {other}, f"**{OTHER}**": {member}}
     # /accounts shows the owner an admin chose.
-    listed = (await rig.slash("accounts", "list", user=member)).data["embeds"][0]["description"]
+    listed = (await rig.answer(await rig.slash("accounts", "list", user=member)))["embeds"][0]["description"]
     assert f"owner <@{other}>" in listed
 
 
@@ -176,7 +176,7 @@ async def test_an_owner_gets_the_early_stages_by_dm_and_the_last_in_the_channel_
     rig.useapi.add_luma_session(RENEWED_SESSION, EMAIL, expires=renewed)
     await rig.start_bot()
     granted = await rig.slash("access", "grant", user=rig.discord.admin_id, target=rig.discord.role_id)
-    assert "may now register" in granted.data["content"]
+    assert "may now register" in (await rig.answer(granted))["content"]
     await register(rig, member)
     assert (await run_pass(rig)).sent == []
 
@@ -207,7 +207,7 @@ async def test_an_owner_gets_the_early_stages_by_dm_and_the_last_in_the_channel_
 
     # I'm on it in the DM claims the warning there, and the DM message shows it.
     claimed = await click(rig, "warden:claim:luma", direct[1], member)
-    assert "You're on Luma" in claimed.data["content"]
+    assert "You're on Luma" in (await rig.answer(claimed))["content"]
     await until_edited(rig, direct[1])
     assert fields(live(rig, direct[1]))["On it"].startswith(f"<@{member}>")
 
@@ -258,8 +258,19 @@ async def test_a_refused_dm_falls_back_to_the_channel_at_once_and_is_said_once(r
 
     # Said once: after the answer to the member's next command, privately.
     listed = await rig.slash("accounts", "list", user=member)
-    assert listed.type == 4 and listed.data["embeds"]
-    note = await rig.followup(listed)
+    assert listed.type == 5 and (await rig.answer(listed))["embeds"]
+    token = listed.request.path.split("/")[3]
+    note = (
+        await rig.discord.wait_for(
+            lambda r: (
+                r.method == "POST"
+                and r.path.startswith("/webhooks/")
+                and token in r.path
+                and "direct messages" in str(r.json)
+            ),
+            5,
+        )
+    ).json  # a follow-up of its own, after the answer
     assert note["flags"] & EPHEMERAL and "refused the bot's direct messages" in note["content"]
     assert "/notify me off" in note["content"]
     await no_note_after(rig, "accounts", member, "list")
@@ -278,5 +289,11 @@ async def no_note_after(rig: Rig, command: str, member: int, subcommand: str | N
     callback = await rig.slash(command, subcommand, user=member)
     token = callback.request.path.split("/")[3]
     await asyncio.sleep(0.3)  # a note is sent right after the answer: give it the time to show
-    assert not [r for r in rig.discord.requests if r.path.startswith("/webhooks/") and token in r.path]
+    await rig.answer(callback)
+    # The answer fills the deferral in (PATCH @original); a note would be a follow-up (POST).
+    assert not [
+        r
+        for r in rig.discord.requests
+        if r.method == "POST" and r.path.startswith("/webhooks/") and token in r.path
+    ]
     assert await rig.bot.store.take_note(member) is None  # type: ignore[union-attr]

@@ -68,7 +68,7 @@ async def test_a_stage_is_held_until_the_quiet_hours_end_even_across_a_restart(r
     assert report.next_due == MORNING  # the scheduler wakes when the quiet hours end
     assert held not in await recorded(rig)  # neither sent nor skipped: planned again
     status = await rig.slash("alerts", "status", user=rig.discord.admin_id)
-    fields = {f["name"]: f["value"] for f in status.data["embeds"][0]["fields"]}
+    fields = {f["name"]: f["value"] for f in (await rig.answer(status))["embeds"][0]["fields"]}
     assert f"**held until <t:{int(MORNING.timestamp())}:t>** (quiet hours)" in fields["Next warnings"]
     assert "🌙 now" in fields["Quiet hours"]
 
@@ -196,7 +196,7 @@ async def test_quiet_hours_are_validated_shown_and_switched_off(rig: Rig) -> Non
     await set_quiet(rig)
     assert await rig.bot.store.get_setting("quiet_hours") == "22:00-07:00 Europe/Berlin"  # type: ignore[union-attr]
     status = await rig.slash("alerts", "status", user=rig.discord.admin_id)
-    fields = {f["name"]: f["value"] for f in status.data["embeds"][0]["fields"]}
+    fields = {f["name"]: f["value"] for f in (await rig.answer(status))["embeds"][0]["fields"]}
     assert fields["Quiet hours"].startswith("22:00 to 07:00 Europe/Berlin · next from")
     off = await set_quiet(rig, **{"from": "off"})
     assert "No quiet hours" in off and await rig.bot.store.get_setting("quiet_hours") is None  # type: ignore[union-attr]

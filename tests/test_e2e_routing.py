@@ -47,7 +47,7 @@ def titles(messages: list[dict[str, Any]]) -> list[str]:
 
 async def routing_status(rig: Rig) -> str:
     status = await rig.slash("alerts", "status", user=rig.discord.admin_id)
-    fields = {f["name"]: f["value"] for f in status.data["embeds"][0]["fields"]}
+    fields = {f["name"]: f["value"] for f in (await rig.answer(status))["embeds"][0]["fields"]}
     return fields["Routing"]
 
 
