@@ -26,7 +26,7 @@ STORY = [
     "│ ▌ Luma session cookie (required)",
     "│ ✅ useapi.net accepted the Luma cookie.",
     "┌ public notice in #warden-alerts",
-    "│ 🔑 @member1 renewed the Luma account studio@example.com",
+    "│ 🔑 @member1 added the Luma account studio@example.com",
     "3. Time passes: the session now expires within 72h",
     "┌ warning in #warden-alerts",
     "│ ▌ Luma session expires within 72h",

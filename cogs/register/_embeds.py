@@ -71,10 +71,12 @@ def credits_lines(info: AccountInfo) -> str | None:
 
 
 def renewal_notice(user_id: int, info: AccountInfo) -> str:
-    """The one-line public notice after a successful registration."""
+    """The one-line public notice after a successful registration: "added" for an account
+    useapi.net created and the bot didn't track, "renewed" otherwise (as the private answer)."""
     expiry = (
         f"now expires {format_dt(info.expires_at, 'f')} ({format_dt(info.expires_at, 'R')})"
         if info.expires_at
         else "expiry not reported"
     )
-    return f"🔑 <@{user_id}> renewed the {label(info.service)} account **{safe(info.account)}**: {expiry}."
+    verb = "added" if info.created else "renewed"
+    return f"🔑 <@{user_id}> {verb} the {label(info.service)} account **{safe(info.account)}**: {expiry}."
