@@ -7,9 +7,11 @@ unit or shape no page settles, that is the wrong trade: here a field that can't 
 an account gone (only a list the base class reads as a whole can), and an `error` in an
 unexpected shape still counts as an error, never as "no error".
 
-Each oddity is logged once per service, account and field, by the field's name and the
-value's type, never its value: these bodies hold tokens (`jwt.token`), and a log line every
-sync would bury the one that matters.
+Each oddity is noted by the field's name, never its value (these bodies hold tokens,
+`jwt.token`): inside `UseapiService.read_account` as one of the account's field notes (stored
+and shown in `/accounts list`, logged once per account and field there, as for every service);
+elsewhere logged here once per service, account and field, so a log line every sync doesn't
+bury the one that matters.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.useapi.parsing import FieldError, parse_instant
+from bot.useapi.parsing import UNREADABLE, FieldError, note, noting, noting_now, parse_instant
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +69,13 @@ class Lenient:
     account: str
 
     def note(self, topic: str, message: str) -> None:
-        note_once(self.service, self.account, topic, message)
+        """`topic` (a field's name) was read as unknown. Inside `read_account` it becomes one of
+        the account's field notes (stored, shown in `/accounts list`, logged once there);
+        elsewhere (a registration's credits) it is logged here, once."""
+        if noting_now():
+            note(topic, UNREADABLE)
+        else:
+            note_once(self.service, self.account, topic, message)
 
     def object(self, obj: dict[str, Any], name: str, *, label: str | None = None) -> dict[str, Any] | None:
         value = obj.get(name)
@@ -112,6 +120,9 @@ class Lenient:
         """Any time shape `parse_instant` reads (ISO, Unix seconds or milliseconds); a value it
         refuses is unknown (noted unless `quiet`)."""
         try:
+            if quiet:  # a placeholder beside a good companion: no note of any kind
+                with noting():
+                    return parse_instant(obj.get(name), label or name)
             return parse_instant(obj.get(name), label or name)
         except FieldError:
             if not quiet:
@@ -139,7 +150,9 @@ class Lenient:
         # a placeholder, 123456789, beside every good ISO string).
         number = self.instant(obj, number_name, label=f"{prefix}.{number_name}", quiet=iso is not None)
         if iso is not None and number is not None and abs(iso - number) > DISAGREEMENT:
-            self.note(
+            note_once(
+                self.service,
+                self.account,
                 f"{prefix}.{number_name} vs {iso_label}",
                 f"{iso_label} and {prefix}.{number_name} disagree by {_span(abs(iso - number))}; "
                 f"warning by {iso_label}",

@@ -2,7 +2,10 @@
 Music, Mureka): every plausible shape is accepted, and a shape no page shows is "unknown", never
 an error. A documented field of the wrong type still fails the answer (`bot.useapi.parsing`);
 these readers are for names and values the pages do not settle, where failing the whole account
-list over a guess would stop the bot from tracking anything.
+list over a guess would stop the bot from tracking anything. A present value of a shape they
+can't read is noted by the field's name (`bot.useapi.parsing.note`): inside
+`UseapiService.read_account` it is stored with the account and shown in `/accounts list`, as
+for every service.
 
 No module here defines a `UseapiService`: the registry discovers only the services themselves.
 """
@@ -16,7 +19,7 @@ from typing import Any
 
 from bot.useapi import errors
 from bot.useapi.errors import Failure, UseapiError
-from bot.useapi.parsing import FieldError, parse_instant
+from bot.useapi.parsing import UNREADABLE, FieldError, note, parse_instant
 
 # How a healthy account's `health` reads. Pages show "OK" (Google Flow, Vids, Notebook, ACE);
 # the other words are guesses at the OPEN values. Each becomes "OK", the value bot.signals
@@ -37,6 +40,8 @@ def health(obj: dict[str, Any], name: str = "health") -> str | None:
     if isinstance(value, bool):
         return HEALTHY if value else "not OK"
     if not isinstance(value, str):
+        if value is not None:
+            note(name, UNREADABLE)
         return None
     text = " ".join(value.split())[:200]
     if not text:
@@ -45,9 +50,11 @@ def health(obj: dict[str, Any], name: str = "health") -> str | None:
 
 
 def text(obj: dict[str, Any], name: str, limit: int = 500) -> str | None:
-    """A string field, trimmed; None when absent, empty or not a string."""
+    """A string field, trimmed; None when absent, empty or not a string (noted)."""
     value = obj.get(name)
     if not isinstance(value, str):
+        if value is not None:
+            note(name, UNREADABLE)
         return None
     value = value.strip()
     return value[:limit] or None
@@ -90,6 +97,7 @@ def instant(value: Any, field: str) -> datetime | None:
     try:
         return parse_instant(value, field)
     except FieldError:
+        note(field, UNREADABLE)
         return None
 
 

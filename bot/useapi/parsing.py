@@ -56,6 +56,12 @@ class noting:  # used like a function: `with noting() as notes:`
         _NOTES.reset(self._token)
 
 
+def noting_now() -> bool:
+    """Whether notes are being collected (inside `UseapiService.read_account`), so a reader
+    that logs its own oddities can leave that to the one log line per account and field."""
+    return _NOTES.get() is not None
+
+
 def note(field: str, problem: str) -> None:
     """Say that `field` was read as unknown because of `problem` (IMPLAUSIBLE or UNREADABLE)."""
     notes = _NOTES.get()
