@@ -1,5 +1,6 @@
-"""What Runway and PixVerse share: an email-and-password form with a required max jobs, and a
-live "features" route that reports an account's plan and credits.
+"""What Runway and PixVerse share: an email-and-password form with a required max jobs, an
+account whose session is a `jwt` object, and a live "features" route that reports an
+account's plan and credits.
 
 The form's checks are `bot.logins`' and `bot.cookies.read_max_jobs`' (the same as Kling's);
 the password is the submission's secret. The features routes (GET `/v1/runwayml/features` and
@@ -10,13 +11,13 @@ service now refuses the account (see `fetch_features`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from bot.cookies import read_max_jobs
-from bot.logins import login_fields, parse_email, parse_password
+from bot.logins import MAX_EMAIL_LENGTH, login_fields, parse_email, parse_password
 from bot.services._lenient import Lenient
-from bot.services._refusals import is_about_the_account
+from bot.services._refusals import is_about_the_account, reword
 from bot.useapi.base import AccountInfo, Credit, Transport, UseapiService
 from bot.useapi.errors import Failure, UseapiError
 from bot.useapi.forms import FormField, Submission
@@ -96,3 +97,33 @@ async def features_details(
         return AccountInfo(service=service.key, account=account, health=found)
     figures = credits(found, Lenient(service.key, account))
     return AccountInfo(service=service.key, account=account, health=HEALTHY, credits=figures)
+
+
+def jwt_account(
+    service: UseapiService, obj: dict[str, Any], key: str | None, *, iso_names: Iterable[str], number: str
+) -> AccountInfo:
+    """An account of the list (or a registration's answer): keyed by its `email` (else the
+    list's key), its deadline the first readable ISO companion among `iso_names` in `jwt`, else
+    the bare `number` there (`Lenient.deadline`), its `maxJobs` and `error` read leniently."""
+    first = Lenient(service.key, key or "?")
+    account = (first.text(obj, "email", limit=MAX_EMAIL_LENGTH) or key or "")[:MAX_EMAIL_LENGTH]
+    read = Lenient(service.key, account or "?")
+    jwt = read.object(obj, "jwt")
+    return AccountInfo(
+        service=service.key,
+        account=account,
+        expires_at=read.deadline(jwt, iso_names, number, prefix="jwt") if jwt else None,
+        max_jobs=read.whole(obj, "maxJobs"),
+        error=read.error(obj),
+    )
+
+
+async def reworded(registering: Awaitable[AccountInfo], *, site: str, hint: str) -> AccountInfo:
+    """A registration whose refusal names the login (email and password), not a cookie, and
+    says what the site's sign-in takes (`hint`)."""
+    try:
+        return await registering
+    except UseapiError as exc:
+        raise reword(
+            exc, what="email and password", check="email, password and max jobs", site=site, hint=hint
+        ) from None

@@ -55,17 +55,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.logins import MAX_EMAIL_LENGTH
 from bot.services._email_login import (
     email_login_fields,
     email_register_path,
     features_details,
+    jwt_account,
     parse_email_login,
+    reworded,
 )
 from bot.services._lenient import Lenient
-from bot.services._refusals import reword
 from bot.useapi.base import AccountInfo, Credit, CreditFigure, CreditSource, EmptyList, UseapiService
-from bot.useapi.errors import UseapiError
 from bot.useapi.forms import Submission
 
 SITE = "runwayml.com"
@@ -125,29 +124,10 @@ class RunwayService(UseapiService):
         return email_register_path(self, submission)
 
     def parse_account(self, obj: dict[str, Any], key: str | None = None) -> AccountInfo:
-        first = Lenient(self.key, key or "?")
-        account = (first.text(obj, "email", limit=MAX_EMAIL_LENGTH) or key or "")[:MAX_EMAIL_LENGTH]
-        read = Lenient(self.key, account or "?")
-        jwt = read.object(obj, "jwt")
-        return AccountInfo(
-            service=self.key,
-            account=account,
-            expires_at=read.deadline(jwt, EXP_COMPANIONS, "exp", prefix="jwt") if jwt else None,
-            max_jobs=read.whole(obj, "maxJobs"),
-            error=read.error(obj),
-        )
+        return jwt_account(self, obj, key, iso_names=EXP_COMPANIONS, number="exp")
 
     async def account_details(self, account: str) -> AccountInfo:
         return await features_details(self, self._transport, account, runway_credits)
 
     async def register(self, submission: Submission) -> AccountInfo:
-        try:
-            return await super().register(submission)
-        except UseapiError as exc:
-            raise reword(
-                exc,
-                what="email and password",
-                check="email, password and max jobs",
-                site=SITE,
-                hint=SIGN_UP_HINT,
-            ) from None
+        return await reworded(super().register(submission), site=SITE, hint=SIGN_UP_HINT)
