@@ -263,3 +263,8 @@ async def load_board(store: Store) -> BoardState | None:
 
 async def save_board(store: Store, state: BoardState | None) -> None:
     await settings.BOARD.set(store, state.to_json() if state is not None else None)
+
+
+def forget_said() -> None:
+    """For tests: an unreadable stored board may be said again (the memory is per process)."""
+    _SAID_UNREADABLE.clear()

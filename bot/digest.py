@@ -345,3 +345,8 @@ def build_digest(
         unowned=tuple(unowned),
         now=now,
     )
+
+
+def forget_said() -> None:
+    """For tests: an unreadable stored schedule may be said again (the memory is per process)."""
+    _SAID_UNREADABLE.clear()

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from bot import board, digest
+from bot.services._lenient import forget_notes
 from bot.store import Store
+from bot.useapi import base as useapi_base
 from tests import e2e
 from tests.harness import Rig, running_rig
 
@@ -33,6 +36,17 @@ def _e2e_marked(request: pytest.FixtureRequest) -> Iterator[None]:
     e2e.set_current(request.node.get_closest_marker("e2e") is not None)
     yield
     e2e.set_current(None)
+
+
+@pytest.fixture(autouse=True)
+def _nothing_said_yet() -> None:
+    """What the bot says once per process (an odd field, an unreadable stored board or digest
+    schedule) is said again in each test: pytest-xdist runs a worker's tests in any order, and a
+    test that counts a "said once" line must not depend on which tests ran before it."""
+    useapi_base.forget_said()
+    forget_notes()
+    board.forget_said()
+    digest.forget_said()
 
 
 def services_marked(request: pytest.FixtureRequest) -> dict[str, tuple[str, ...]]:

@@ -418,6 +418,11 @@ _PROBLEM_WORDS = {
 }
 
 
+def forget_said() -> None:
+    """For tests: every field note may be logged again (the memory is per process)."""
+    _SAID.clear()
+
+
 def _say_once(service: str, account: str, notes: Sequence[FieldNote]) -> None:
     """Log each note once per account and field, not at every sync."""
     for found in notes:
