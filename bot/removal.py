@@ -68,7 +68,7 @@ async def remove_account(
                     service=service.key,
                     target=account,
                     outcome=f"upstream:{exc.failure.value}",
-                    detail=f"HTTP {exc.status}" if exc.status else None,
+                    detail=_refused_detail(exc),
                 )
             except StoreError as store_exc:  # the admin still hears useapi.net's answer
                 log.warning("could not audit a refused %s removal: %s", service.key, store_exc)
@@ -84,3 +84,12 @@ async def remove_account(
         log.error("could not stop tracking %s account after removal: %s", service.key, exc)
         return Removal(upstream, Tracking.UNCHANGED)
     return Removal(upstream, Tracking.STOPPED if removed else Tracking.NOT_TRACKED)
+
+
+def _refused_detail(exc: UseapiError) -> str | None:
+    """The audit detail of a failed DELETE: its HTTP status, and whether useapi.net may have
+    acted on it (the request was sent, the answer lost)."""
+    said = [f"HTTP {exc.status}"] if exc.status else []
+    if exc.outcome_unknown:
+        said.append("answer lost: may have been deleted")
+    return "; ".join(said) or None

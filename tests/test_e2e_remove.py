@@ -9,6 +9,10 @@ from typing import Any
 import pytest
 
 from bot.events import ON_ACCOUNT_REMOVED
+from bot.removal import Removal, Tracking, Upstream
+from bot.services import REGISTRY
+from bot.useapi import Failure, UseapiError
+from cogs.register._remove import removal_sentence
 from tests.clock import FakeClock
 from tests.doubles.discord_double import CallbackResult
 from tests.harness import Rig
@@ -155,9 +159,8 @@ async def test_a_204_delete_of_flow_music_removes_the_account(rig: Rig) -> None:
         ({"status": 429, "headers": {"Retry-After": "30"}}, "Try again in 30 s"),
         ({"status": 503, "body": {"error": "maintenance"}}, "Try again in a few minutes"),
         ({"status": 404, "body": b"<html>Not Found</html>"}, "not available on useapi.net"),
-        ({"hang": True}, "did not answer in time"),
     ],
-    ids=["401", "402", "429", "5xx", "404-page", "timeout"],
+    ids=["401", "402", "429", "5xx", "404-page"],
 )
 async def test_upstream_failures_on_delete_keep_the_account_tracked(
     rig: Rig, fault: dict[str, Any], says: str
@@ -172,6 +175,24 @@ async def test_upstream_failures_on_delete_keep_the_account_tracked(
     assert EMAIL in rig.useapi.luma_accounts
     [entry] = await audit(rig)
     assert entry.outcome.startswith("upstream:")
+    assert removals(rig) == []
+
+
+async def test_a_delete_whose_answer_is_lost_says_it_may_have_happened(rig: Rig) -> None:
+    """Issue 18's lost registration answer, for a removal: the DELETE was sent, so useapi.net may
+    have deleted the account; the admin is not told it is "still configured on useapi.net"."""
+    rig.useapi.set_luma_account(EMAIL, START + timedelta(days=3))
+    await start(rig)
+    rig.useapi.inject("DELETE", "/v1/luma/accounts/.*", hang=True)  # sent, never answered
+
+    answer = await confirm(rig, "luma", EMAIL)
+    assert answer.startswith("⚠️") and "can't tell whether useapi.net deleted" in answer
+    assert "did not answer in time" in answer
+    assert "still tracked" in answer and "still configured" not in answer
+    assert "/luma remove" in answer
+    assert await tracked(rig, "luma") == [EMAIL]  # nothing erased on an answer the bot can't read
+    [entry] = await audit(rig)
+    assert entry.outcome.startswith("upstream:") and "may have been deleted" in (entry.detail or "")
     assert removals(rig) == []
 
 
@@ -269,3 +290,19 @@ async def test_an_unanswered_confirmation_times_out_and_removes_nothing(
     assert rig.discord.messages_for(iid)[0]["components"] == []  # no button left to press
     assert rig.useapi.requests_to("DELETE", ".*") == []
     assert await tracked(rig, "luma") == [EMAIL]
+
+
+def test_a_dropped_or_unreadable_delete_answer_is_worded_as_lost() -> None:
+    """(An unreadable 2xx is a deletion: bot.useapi.base.delete_account.) A connection dropped
+    after sending, or an unreadable error answer, may have deleted the account too."""
+    luma = REGISTRY["luma"].__new__(REGISTRY["luma"])
+    for failure, says in (
+        (Failure.CONNECTION, "dropped the connection"),
+        (Failure.BAD_RESPONSE, "could not read"),
+    ):
+        error = UseapiError(failure, service_label="Luma", outcome_unknown=True)
+        said = removal_sentence(luma, EMAIL, Removal(Upstream.REFUSED, Tracking.UNCHANGED, error))
+        assert said.startswith("⚠️") and says in said and "still tracked" in said
+    refused = UseapiError(Failure.UPSTREAM_ERROR, service_label="Luma", status=503)
+    said = removal_sentence(luma, EMAIL, Removal(Upstream.REFUSED, Tracking.UNCHANGED, refused))
+    assert said.startswith("❌") and "still configured on useapi.net" in said

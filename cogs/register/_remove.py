@@ -20,7 +20,7 @@ from bot.app import WardenBot
 from bot.events import ACCOUNT_REMOVED
 from bot.removal import Removal, Tracking, Upstream
 from bot.store import StoreBusy, StoreError
-from bot.useapi import UseapiService
+from bot.useapi import Failure, UseapiService
 from cogs._format import COLOUR_WARN, safe, when
 from cogs.common import acknowledge, is_admin, outside_reason, refuse_non_admin, reply, warden
 from cogs.errors import DATABASE_BUSY, answer_error
@@ -163,6 +163,18 @@ async def remove_account(bot: WardenBot, service: UseapiService, account: str, a
 def removal_sentence(service: UseapiService, account: str, result: Removal) -> str:
     """What the admin reads about a removal's outcome."""
     shown = f"**{safe(account, 100)}**"
+    if result.error is not None and result.error.outcome_unknown:
+        # The DELETE reached useapi.net but its answer was lost: it may be gone there already.
+        lost = {
+            Failure.TIMEOUT: "did not answer in time",
+            Failure.CONNECTION: "dropped the connection",
+        }.get(result.error.failure, "sent an answer the bot could not read")
+        return (
+            f"⚠️ The bot can't tell whether useapi.net deleted {service.label} account {shown}: useapi.net "
+            f"{lost} after it got the request. The account is still tracked. The next sync of useapi.net's "
+            "list settles it (if useapi.net no longer lists it, the bot says the account is gone); run "
+            f"`/{service.command_group} remove` again to be sure."
+        )
     if result.error is not None:
         return (
             f"❌ {shown} was not removed: {result.error.user_message()} "
