@@ -121,7 +121,9 @@ class Deliverability:
         self._unreachable: Blocked | None = None
         self._refused: dict[int, Blocked] = {}  # by channel id: 403 or 404
         self._unconfigured_since: datetime | None = None
-        self._said: tuple[Problem, int | None] | None = None  # the problem last logged
+        # The problem last logged, per channel (None: no channel, or Discord out of reach): a
+        # service's own channel and the team's are asked in the same pass (bot/routing.py).
+        self._said: dict[int | None, Problem] = {}
         self._say_again = False
         self._stored: Blocked | None = None
         self._stored_known = False  # a previous run may have left one
@@ -139,7 +141,8 @@ class Deliverability:
             self._unconfigured_since = self._unconfigured_since or now
             found = Blocked(Problem.UNCONFIGURED, NO_CHANNEL, None, self._unconfigured_since)
         else:
-            self._unconfigured_since = None
+            if service is None:  # the team's channel is set (a service's own says nothing of it)
+                self._unconfigured_since = None
             for learned in (self._unreachable, self._refused.get(channel_id)):
                 if learned is not None and (learned.retry_at is None or now < learned.retry_at):
                     found = learned
@@ -166,9 +169,15 @@ class Deliverability:
         """Something was posted to `channel_id`: whatever was learned about it no longer holds."""
         cleared = self._refused.pop(channel_id, None) is not None or self._unreachable is not None
         self._unreachable = None
-        if cleared or self._said is not None:
-            log.info("posting to the alert channel works again; warnings are posted as they fall due")
-        self._said, self._say_again = None, False
+        # This channel's problem, and one said without a channel (unset, Discord out of reach):
+        # a post that worked answers both.
+        said = self._said.pop(channel_id, None) is not None
+        said = self._said.pop(None, None) is not None or said
+        if cleared or said:
+            log.info(
+                "posting to channel %s works again; warnings are posted there as they fall due", channel_id
+            )
+        self._say_again = False
         await self._save(self._latest())
 
     async def retry(self, problem: Problem | None = None) -> bool:
@@ -182,7 +191,7 @@ class Deliverability:
             for channel, blocked in self._refused.items()
             if problem is not None and blocked.problem is not problem
         }
-        if self._said is not None and problem in (None, self._said[0]):
+        if any(problem in (None, said) for said in self._said.values()):
             self._say_again = True  # the same failure after a retry is news: say it again
         await self._save(self._latest())
         return (self._unreachable, len(self._refused)) != before
@@ -207,10 +216,10 @@ class Deliverability:
         """Log a problem once, and again only when it changes."""
         if blocked is None:
             return
-        said = (blocked.problem, blocked.channel_id)
-        if said == self._said and not self._say_again:
+        if self._said.get(blocked.channel_id) is blocked.problem and not self._say_again:
             return
-        self._said, self._say_again = said, False
+        self._said[blocked.channel_id] = blocked.problem
+        self._say_again = False
         retry = (
             f"; posting is tried again at {blocked.retry_at:%Y-%m-%d %H:%M} UTC, or at once {blocked.sooner}"
             if blocked.retry_at is not None

@@ -104,7 +104,7 @@ async def test_without_an_alert_channel_an_hour_reads_only_the_regular_syncs(rig
     (post,) = rig.discord.requests_to("POST", rf"/channels/{channel}/messages")
     assert rig.useapi.requests_to("GET", LIST)[-1].at < post.at  # the re-check came first
     assert "Luma session expires within 6h" in str(post.json["embeds"])
-    assert said(rig, "posting to the alert channel works again")
+    assert said(rig, f"posting to channel {channel} works again")
     status = await rig.slash("alerts", "status", user=rig.discord.admin_id)
     assert "⚠️ Warnings can't be posted" not in {
         f["name"] for f in (await rig.answer(status))["embeds"][0]["fields"]
