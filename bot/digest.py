@@ -87,6 +87,17 @@ def known_zones() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
 
 
+def matching_zones(typed: str, limit: int = 25) -> list[str]:
+    """The zone names holding what was typed (case and spaces aside: "new york" finds
+    America/New_York), those starting with it first, UTC among them; `limit`, Discord's most.
+    The time zone autocomplete of `/alerts digest` and `/alerts quiet`."""
+    wanted = typed.strip().casefold().replace(" ", "_")
+    names = ("UTC", *(name for name in known_zones() if name != "UTC"))
+    found = [name for name in names if wanted in name.casefold()]
+    found.sort(key=lambda name: not name.casefold().startswith(wanted))  # stable: UTC, then sorted
+    return found[:limit]
+
+
 def zone(name: str) -> tzinfo:
     """The time zone of a name `parse_zone` accepted (UTC without a time-zone database)."""
     if name == "UTC":

@@ -266,3 +266,16 @@ def test_any_digest_fits_discords_limits(data: st.DataObject, count: int, renewa
     body = {"flags": IS_COMPONENTS_V2, "components": draw_digest(digest, week="2026-W48").to_components()}
     assert message_problem(body) is None
     assert count_components(body["components"]) == 7 and text_length(body["components"]) <= 4000
+
+
+def test_time_zones_are_offered_by_what_was_typed() -> None:
+    """One autocomplete for `/alerts digest` and `/alerts quiet` (bot.digest.matching_zones)."""
+    from bot.digest import matching_zones
+
+    assert matching_zones("berl") == ["Europe/Berlin"]
+    assert "America/New_York" in matching_zones("new york")  # spaces read as underscores
+    assert matching_zones("utc")[0] == "UTC" and matching_zones("utc").count("UTC") == 1
+    offered = matching_zones("am")
+    starting = [n for n in offered if n.casefold().startswith("am")]
+    assert offered[: len(starting)] == starting  # those starting with it first
+    assert len(matching_zones("")) == 25 and matching_zones("no such place") == []

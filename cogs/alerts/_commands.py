@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 from datetime import timedelta
-from zoneinfo import available_timezones
 
 import discord
 from discord import app_commands
@@ -29,7 +28,14 @@ from bot.credits import (
     where_figures_come_from,
 )
 from bot.delivery import DeliveryError
-from bot.digest import WEEKDAYS, DigestSchedule, ScheduleError, known_zones, next_digest_at, parse_time_of_day
+from bot.digest import (
+    WEEKDAYS,
+    DigestSchedule,
+    ScheduleError,
+    matching_zones,
+    next_digest_at,
+    parse_time_of_day,
+)
 from bot.digest import parse_weekday as read_weekday
 from bot.digest import parse_zone as read_zone
 from bot.durations import DurationError, format_duration, parse_duration
@@ -57,11 +63,6 @@ SERVICE_CHOICES = every_service_choice()  # narrowed per bot by offer_switched_o
 
 
 @functools.cache
-def _zone_names() -> tuple[str, ...]:
-    """Every IANA time zone this machine knows, for `/alerts quiet`'s autocomplete."""
-    return tuple(sorted(available_timezones()))
-
-
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class AlertsCommands(
@@ -511,11 +512,7 @@ class AlertsCommands(
     async def _zones(
         self, interaction: discord.Interaction[WardenBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        typed = current.strip().lower()
-        names = ("UTC", *known_zones())
-        starts = [n for n in names if n.lower().startswith(typed)]
-        contains = [n for n in names if typed in n.lower() and n not in starts]
-        return [app_commands.Choice(name=n, value=n) for n in (starts + contains)[:25]]
+        return [app_commands.Choice(name=n, value=n) for n in matching_zones(current)]
 
     # -- quiet hours, escalation ------------------------------------------------------------
 
@@ -582,10 +579,7 @@ class AlertsCommands(
     async def _quiet_zones(
         self, interaction: discord.Interaction[WardenBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        typed = current.strip().casefold().replace(" ", "_")
-        found = [name for name in _zone_names() if typed in name.casefold()]
-        found.sort(key=lambda name: (not name.casefold().startswith(typed), name))
-        return [app_commands.Choice(name=name, value=name) for name in found[:25]]
+        return [app_commands.Choice(name=n, value=n) for n in matching_zones(current)]
 
     @app_commands.command(
         name="escalate", description="Ping a second role about a warning nobody took in time (off by default)"
